@@ -1,0 +1,104 @@
+# rabench — build, test and benchmark.
+#
+#   make            build ./rabench (release, -O2)
+#   make test       build with ASan+UBSan and run every unit and end-to-end test
+#   make bench      run the benchmark scripts (scripts/bench.sh)
+#   make clean
+#
+# Output goes to build/ (release) and build/asan/ (test build). V=1 shows commands.
+# FAISS's C API library: an installed libfaiss_c is used where one exists; otherwise
+# scripts/build-faiss-c.sh builds it once from Debian's faiss source package into
+# build/faiss_c/.
+
+CC      ?= cc
+CXX     ?= g++
+MODE    ?= release
+ifeq ($(MODE),asan)
+OUT     := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1 -g
+else
+OUT     := build/release
+SANFLAGS :=
+OPT     := -O2 -g
+endif
+
+# snprintf truncation is how we bound paths and messages, not a bug: do not warn on it
+WARN     := -Wall -Wextra -Werror -Wno-format-truncation
+CFLAGS   += -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fopenmp -I. -MMD -MP
+CXXFLAGS += -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter $(SANFLAGS) -fopenmp -I. -MMD -MP
+
+# FAISS C API: installed one first, else our own build of it.
+FAISS_C_SYS := $(firstword $(wildcard /usr/lib/*/libfaiss_c.so /usr/lib/libfaiss_c.so /usr/local/lib/libfaiss_c.so /usr/lib/*/libfaiss_c.a))
+ifeq ($(FAISS_C_SYS),)
+FAISS_C_LIB := build/faiss_c/libfaiss_c.a
+FAISS_C_LINK := $(FAISS_C_LIB)
+else
+FAISS_C_LIB :=
+FAISS_C_LINK := -lfaiss_c
+endif
+
+LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lyaml -ljson-c -lxxhash -lm -lpthread
+LDFLAGS += $(SANFLAGS) -fopenmp
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c))
+SRC_CXX := $(wildcard datasets/*.cpp)
+OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)
+TESTS   := $(patsubst tests/%.c,$(OUT)/tests/%,$(wildcard tests/test_*.c))
+
+.PHONY: all test unit bench clean faiss-c
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: rabench
+
+rabench: $(OUT)/rabench
+	$(Q)ln -sf $(OUT)/rabench rabench
+
+$(OUT)/rabench: $(OUT)/harness/main.o $(OBJS) $(FAISS_C_LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $(OUT)/harness/main.o $(OBJS) $(LDLIBS)
+
+$(OUT)/%.o: %.c $(FAISS_C_LIB)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/%.o: %.cpp
+	@mkdir -p $(@D)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(OUT)/tests/%: tests/%.c $(OBJS) $(FAISS_C_LIB)
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CXX) -x c $(CFLAGS) -Wno-unused-parameter -c $< -o $@.o
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $@.o $(OBJS) $(LDLIBS) -lcmocka
+
+build/faiss_c/libfaiss_c.a:
+	@echo "  FAISS-C $@ (from Debian's faiss source package)"
+	$(Q)scripts/build-faiss-c.sh build/faiss_c
+
+faiss-c: $(FAISS_C_LIB)
+
+# The test build is a separate tree with sanitizers; tests/run.sh runs everything
+# and ends with "N passed, N failed".
+test:
+	$(Q)$(MAKE) --no-print-directory MODE=asan $(abspath build/asan/rabench) unit-bins
+	$(Q)tests/run.sh build/asan
+
+unit-bins: $(TESTS)
+
+bench: rabench
+	$(Q)scripts/bench.sh
+
+clean:
+	rm -rf build/release build/asan rabench
+
+-include $(shell find build -name '*.d' 2>/dev/null)

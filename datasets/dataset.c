@@ -1,0 +1,920 @@
+/*
+ * dataset — build or reuse the on-disk artifacts of a run (see dataset.h).
+ *
+ * <cache_dir>/synth-<XXH64 of the dataset params>/
+ *     base.fvecs, queries.fvecs, groundtruth.ivecs, manifest.json
+ *     index-<XXH64 of dataset key, factory, train size, seed>/
+ *         ivf.index, ivf.ivfdata, manifest.json
+ *
+ * Each folder is built as "<name>.tmp-<pid>" beside its final name and renamed
+ * into place with its manifest (written last, fsync'd) inside, so a folder under
+ * its final name is complete; one whose manifest is missing or does not match
+ * (params, file sizes) is removed and built again. The manifest is the only
+ * thing trusted: the key hash just makes names distinct.
+ *
+ * The .ivfdata path recorded in ivf.index must be absolute and final, but the
+ * index is built in the temporary folder. The lists are merged into the temporary
+ * .ivfdata, then the recorded name is switched to <final folder>/ivf.ivfdata
+ * (rbf_ivf_set_ondisk_filename) before ivf.index is written; the folder rename
+ * then makes that name true. This keeps the one-rename commit that the dataset
+ * folder uses, so concurrent builders never see or clobber each other's files.
+ */
+#define _GNU_SOURCE /* nftw, realpath */
+#include <dirent.h>
+#include <errno.h>
+#include <float.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <faiss/c_api/IndexFlat_c.h>
+#include <faiss/c_api/Index_c.h>
+#include <faiss/c_api/error_c.h>
+#include <faiss/c_api/index_factory_c.h>
+#include <faiss/c_api/index_io_c.h>
+#include <faiss/c_api/utils/distances_c.h>
+#include <json-c/json.h>
+#include <xxhash.h>
+
+#include "dataset.h"
+#include "faiss_bridge.h"
+#include "synth.h"
+#include "vecio.h"
+
+#define DS_FORMAT_VERSION 1
+#define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */
+#define DS_MANIFEST "manifest.json"
+
+struct progress {
+	const char *what;
+	int64_t total;
+	int next_pct;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress__update(struct progress *p, int64_t done)
+{
+	int pct = p->total > 0 ? (int)(done * 100 / p->total) : 100;
+
+	if (pct < p->next_pct)
+		return;
+	fprintf(stderr, "rabench: %s ... %d%%\n", p->what, pct);
+	p->next_pct = (pct / 10 + 1) * 10;
+}
+
+static int join(char *out, size_t len, const char *dir, const char *name)
+{
+	if (snprintf(out, len, "%s/%s", dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+	char buf[RB_PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf)) {
+		snprintf(err, errlen, "run.cache_dir: bad path '%s'", path);
+		return -EINVAL;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			snprintf(err, errlen, "%s: cannot create folder: %s", buf, strerror(e));
+			return -e;
+		}
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Remove a folder we built (or were building), contents first, never following links. */
+static int rm_rf(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+/* Remove "<name>.tmp-<pid>" folders in dir left by builders that died. */
+static void remove_stale_tmp(const char *dir, const char *name)
+{
+	char prefix[RB_NAME_MAX + 8], path[RB_PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t plen;
+
+	if (!d)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s.tmp-", name);
+	plen = strlen(prefix);
+	while ((e = readdir(d))) {
+		long pid;
+		char *end;
+
+		if (strncmp(e->d_name, prefix, plen))
+			continue;
+		pid = strtol(e->d_name + plen, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (!join(path, sizeof(path), dir, e->d_name))
+			rm_rf(path);
+	}
+	closedir(d);
+}
+
+static int fsync_path(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r+");
+	int ret = 0;
+
+	if (!f || fsync(fileno(f)) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot fsync: %s", path, strerror(errno));
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? -1 : (int64_t)st.st_size;
+}
+
+/* ---- manifests ---------------------------------------------------------- */
+
+static struct json_object *manifest__new(const char *format, const char *key, const char *canonical)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "format", json_object_new_string(format));
+	json_object_object_add(m, "version", json_object_new_int(DS_FORMAT_VERSION));
+	json_object_object_add(m, "key", json_object_new_string(key));
+	json_object_object_add(m, "canonical", json_object_new_string(canonical));
+	json_object_object_add(m, "created", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(m, "files", json_object_new_object());
+	return m;
+}
+
+static void manifest__int(struct json_object *m, const char *k, int64_t v)
+{
+	json_object_object_add(m, k, json_object_new_int64(v));
+}
+
+static int manifest__add_file(struct json_object *m, const char *dir, const char *name, char *err,
+			      size_t errlen)
+{
+	struct json_object *files;
+	char path[RB_PATH_MAX];
+	int64_t size;
+
+	if (join(path, sizeof(path), dir, name) || (size = file_size(path)) < 0) {
+		snprintf(err, errlen, "%s/%s: missing after build", dir, name);
+		return -ENOENT;
+	}
+	json_object_object_get_ex(m, "files", &files);
+	json_object_object_add(files, name, json_object_new_int64(size));
+	return 0;
+}
+
+/* Write dir/manifest.json through a temporary name; fsync it and the folder. */
+static int manifest__write(struct json_object *m, const char *dir, char *err, size_t errlen)
+{
+	char path[RB_PATH_MAX], tmp[RB_PATH_MAX + 16];
+	const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY);
+	FILE *f;
+	int ret = 0;
+
+	if (join(path, sizeof(path), dir, DS_MANIFEST))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) || fsync(fileno(f)) < 0)
+		ret = -errno;
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot write manifest: %s", path, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	return vecio__fsync_dir(dir);
+}
+
+static int json_str_is(struct json_object *m, const char *k, const char *want)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(m, k, &v) && json_object_is_type(v, json_type_string) &&
+	       !strcmp(json_object_get_string(v), want);
+}
+
+/* Every file the manifest lists still has the size it had when built. */
+static int manifest__files_match(struct json_object *m, const char *dir)
+{
+	struct json_object *files;
+	char path[RB_PATH_MAX];
+	int n = 0;
+
+	if (!json_object_object_get_ex(m, "files", &files) || !json_object_is_type(files, json_type_object))
+		return 0;
+	json_object_object_foreach(files, name, size) {
+		if (join(path, sizeof(path), dir, name) || file_size(path) != json_object_get_int64(size))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+/*
+ * 1 when dir holds a manifest of this format and version whose canonical
+ * params text is `canonical` (and whose "ivfdata" is `ivfdata`, if given).
+ */
+static int manifest__matches(const char *dir, const char *format, const char *canonical,
+			     const char *ivfdata)
+{
+	char path[RB_PATH_MAX];
+	struct json_object *m, *v;
+	int ok;
+
+	if (join(path, sizeof(path), dir, DS_MANIFEST) || access(path, R_OK) < 0)
+		return 0;
+	m = json_object_from_file(path);
+	if (!m)
+		return 0;
+	ok = json_object_is_type(m, json_type_object) && json_str_is(m, "format", format) &&
+	     json_object_object_get_ex(m, "version", &v) && json_object_get_int(v) == DS_FORMAT_VERSION &&
+	     json_str_is(m, "canonical", canonical) && (!ivfdata || json_str_is(m, "ivfdata", ivfdata)) &&
+	     manifest__files_match(m, dir);
+	json_object_put(m);
+	return ok;
+}
+
+/*
+ * Rename a finished tmp folder onto final. If final exists (a bad leftover, or
+ * a concurrent builder that finished first), keep a matching one and drop ours.
+ */
+static int commit_dir(const char *tmp, const char *final, const char *format, const char *canonical,
+		      const char *ivfdata, char *err, size_t errlen)
+{
+	int e;
+
+	if (rename(tmp, final) == 0)
+		return 0;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		goto fail;
+	if (manifest__matches(final, format, canonical, ivfdata)) {
+		rm_rf(tmp);
+		return 0;
+	}
+	if (rm_rf(final) == 0 && rename(tmp, final) == 0)
+		return 0;
+fail:
+	e = errno;
+	snprintf(err, errlen, "%s: cannot rename onto %s: %s", tmp, final, strerror(e));
+	return -e;
+}
+
+static int fresh_dir(const char *path, char *err, size_t errlen)
+{
+	rm_rf(path);
+	if (mkdir(path, 0755) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: cannot create folder: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+static void dataset_canonical(const struct rb_config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "rabench-dataset v%d generator=synthetic synth=v%d n=%lld dim=%lld clusters=%lld "
+		 "queries=%lld seed=%lld normalize=%d spread=%.17g gt_k=%d",
+		 DS_FORMAT_VERSION, SYNTH_VERSION, (long long)cfg->dataset_n, (long long)cfg->dataset_dim,
+		 (long long)cfg->dataset_clusters, (long long)cfg->dataset_queries,
+		 (long long)cfg->dataset_seed, cfg->dataset_normalize ? 1 : 0, cfg->dataset_spread, RB_GT_K);
+}
+
+static int64_t train_size(const struct rb_config *cfg)
+{
+	return cfg->index_train_size < cfg->dataset_n ? cfg->index_train_size : cfg->dataset_n;
+}
+
+static void index_canonical(const struct rb_config *cfg, uint64_t dataset_key, char *buf, size_t len)
+{
+	snprintf(buf, len, "rabench-index v%d dataset=synth-%016llx factory=%s train_size=%lld seed=%lld",
+		 DS_FORMAT_VERSION, (unsigned long long)dataset_key, cfg->index_factory,
+		 (long long)train_size(cfg), (long long)cfg->dataset_seed);
+}
+
+static uint64_t key_of(const char *canonical)
+{
+	return (uint64_t)XXH64(canonical, strlen(canonical), 0);
+}
+
+static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
+{
+	const char *bad = NULL;
+
+	if (strcmp(cfg->dataset_generator, "synthetic"))
+		bad = "dataset.generator: only \"synthetic\" is supported";
+	else if (cfg->dataset_n <= 0 || cfg->dataset_n > INT32_MAX)
+		bad = "dataset.n: must be in [1, 2^31-1] (ids are stored as int32)";
+	else if (cfg->dataset_dim <= 0 || cfg->dataset_dim > VECIO_MAX_DIM)
+		bad = "dataset.dim: out of range";
+	else if (cfg->dataset_clusters <= 0)
+		bad = "dataset.clusters: must be positive";
+	else if (cfg->dataset_queries <= 0)
+		bad = "dataset.queries: must be positive";
+	else if (!(cfg->dataset_spread >= 0))
+		bad = "dataset.spread: must be >= 0";
+	else if (!cfg->index_factory[0] || strchr(cfg->index_factory, '\n'))
+		bad = "index.factory: empty or invalid";
+	else if (cfg->index_train_size <= 0)
+		bad = "index.train_size: must be positive";
+	else if (!cfg->cache_dir[0])
+		bad = "run.cache_dir: empty";
+	if (!bad)
+		return 0;
+	snprintf(err, errlen, "%s", bad);
+	return -EINVAL;
+}
+
+/* ---- ground truth ---------------------------------------------------------- */
+
+struct gt_acc {
+	int64_t nq, k;
+	float *dist;       /* nq * k, ascending per query */
+	int64_t *ids;      /* nq * k, -1 = empty */
+};
+
+struct gt_pair {
+	float d;
+	int64_t id;
+};
+
+/* Ascending distance, then ascending id, so ties resolve the same on every run. */
+static int gt_pair_cmp(const void *a, const void *b)
+{
+	const struct gt_pair *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Merge a chunk's top-kc (ids local to the chunk) into query q's running top-k. */
+static void gt_merge_one(struct gt_acc *a, int64_t q, const float *d, const int64_t *ids, int64_t kc,
+			 int64_t first, struct gt_pair *tmp)
+{
+	int64_t i, m = 0;
+
+	for (i = 0; i < a->k; i++)
+		if (a->ids[q * a->k + i] >= 0)
+			tmp[m++] = (struct gt_pair){ a->dist[q * a->k + i], a->ids[q * a->k + i] };
+	for (i = 0; i < kc; i++)
+		if (ids[q * kc + i] >= 0)
+			tmp[m++] = (struct gt_pair){ d[q * kc + i], ids[q * kc + i] + first };
+	qsort(tmp, (size_t)m, sizeof(*tmp), gt_pair_cmp);
+	for (i = 0; i < a->k; i++) {
+		a->dist[q * a->k + i] = i < m ? tmp[i].d : FLT_MAX;
+		a->ids[q * a->k + i] = i < m ? tmp[i].id : -1;
+	}
+}
+
+static int gt_merge(struct gt_acc *a, const float *d, const int64_t *ids, int64_t kc, int64_t first)
+{
+	int64_t q;
+	int ret = 0;
+
+#pragma omp parallel
+	{
+		struct gt_pair *tmp = malloc(sizeof(*tmp) * (size_t)(a->k + kc));
+
+		if (!tmp) {
+#pragma omp atomic write
+			ret = -ENOMEM;
+		}
+#pragma omp for
+		for (q = 0; q < a->nq; q++)
+			if (tmp)
+				gt_merge_one(a, q, d, ids, kc, first, tmp);
+		free(tmp);
+	}
+	return ret;
+}
+
+/*
+ * Exact neighbours of every query within one chunk of base vectors. The BLAS
+ * path (||x||^2 + ||y||^2 - 2xy) loses precision to cancellation; with the
+ * threshold raised FAISS sums (x-y)^2 directly, the same arithmetic IVFFlat
+ * uses, so an exhaustive IVF search reproduces the ground truth exactly.
+ */
+static int gt_chunk(struct gt_acc *a, const float *queries, const float *x, int64_t n, int64_t dim,
+		    int64_t first, char *err, size_t errlen)
+{
+	int64_t kc = n < a->k ? n : a->k;
+	FaissIndexFlatL2 *flat = NULL;
+	float *d = malloc(sizeof(float) * a->nq * kc);
+	int64_t *ids = malloc(sizeof(int64_t) * a->nq * kc);
+	int blas = faiss_get_distance_compute_blas_threshold();
+	int ret = -ENOMEM;
+
+	if (!d || !ids)
+		goto cleanup;
+	faiss_set_distance_compute_blas_threshold(INT_MAX);
+	if (faiss_IndexFlatL2_new_with(&flat, dim) ||
+	    faiss_Index_add((FaissIndex *)flat, n, x) ||
+	    faiss_Index_search((FaissIndex *)flat, a->nq, queries, kc, d, ids)) {
+		snprintf(err, errlen, "ground truth: FAISS flat search failed: %s", faiss_get_last_error());
+		ret = -EIO;
+		goto cleanup;
+	}
+	ret = gt_merge(a, d, ids, kc, first);
+cleanup:
+	faiss_set_distance_compute_blas_threshold(blas);
+	faiss_Index_free((FaissIndex *)flat);
+	free(d);
+	free(ids);
+	return ret;
+}
+
+static int gt_write(const struct gt_acc *a, const char *path, char *err, size_t errlen)
+{
+	struct vecio_writer *w;
+	int32_t *row = malloc(sizeof(int32_t) * a->k);
+	int64_t q, i;
+	int ret = -ENOMEM;
+
+	if (!row)
+		return ret;
+	ret = vecio__create(&w, path, VECIO_IVECS, a->k, err, errlen);
+	for (q = 0; !ret && q < a->nq; q++) {
+		for (i = 0; i < a->k; i++)
+			row[i] = (int32_t)a->ids[q * a->k + i];
+		ret = vecio__append(w, row, 1, err, errlen);
+	}
+	if (!ret)
+		ret = vecio__commit(w, err, errlen);
+	else
+		vecio__abort(w);
+	free(row);
+	return ret;
+}
+
+/* ---- dataset build ----------------------------------------------------------- */
+
+static int write_queries(const struct synth_model *m, const struct rb_config *cfg, const char *path,
+			 float *q, char *err, size_t errlen)
+{
+	struct vecio_writer *w;
+	int ret;
+
+	synth__sample(m, SYNTH_STREAM_QUERIES, 0, cfg->dataset_queries, q);
+	ret = vecio__create(&w, path, VECIO_FVECS, cfg->dataset_dim, err, errlen);
+	if (ret)
+		return ret;
+	ret = vecio__append(w, q, cfg->dataset_queries, err, errlen);
+	if (ret) {
+		vecio__abort(w);
+		return ret;
+	}
+	return vecio__commit(w, err, errlen);
+}
+
+/* One pass over the base: generate a chunk, append it to base.fvecs, fold it into the gt. */
+static int write_base_and_gt(const struct synth_model *m, const struct rb_config *cfg,
+			     const char *dir, const float *queries, struct gt_acc *gt, char *err,
+			     size_t errlen)
+{
+	int64_t first, n = cfg->dataset_n, dim = cfg->dataset_dim;
+	char path[RB_PATH_MAX], what[128];
+	struct vecio_writer *w = NULL;
+	float *x = malloc(sizeof(float) * DS_CHUNK * dim);
+	struct progress p = { what, n, 10 };
+	int ret = -ENOMEM;
+
+	snprintf(what, sizeof(what), "generating %lld x %lld vectors + ground truth", (long long)n,
+		 (long long)dim);
+	if (!x || (ret = join(path, sizeof(path), dir, "base.fvecs")) ||
+	    (ret = vecio__create(&w, path, VECIO_FVECS, dim, err, errlen)))
+		goto cleanup;
+	for (first = 0; first < n; first += DS_CHUNK) {
+		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
+
+		synth__sample(m, SYNTH_STREAM_BASE, first, c, x);
+		if ((ret = vecio__append(w, x, c, err, errlen)) ||
+		    (ret = gt_chunk(gt, queries, x, c, dim, first, err, errlen)))
+			goto cleanup;
+		progress__update(&p, first + c);
+	}
+	ret = vecio__commit(w, err, errlen);
+	w = NULL;
+cleanup:
+	vecio__abort(w);
+	free(x);
+	return ret;
+}
+
+static int dataset_manifest(const struct rb_config *cfg, const char *dir, const char *key,
+			    const char *canonical, int64_t gt_k, char *err, size_t errlen)
+{
+	struct json_object *m = manifest__new("rabench-dataset", key, canonical);
+	int ret;
+
+	json_object_object_add(m, "generator", json_object_new_string("synthetic"));
+	manifest__int(m, "n", cfg->dataset_n);
+	manifest__int(m, "dim", cfg->dataset_dim);
+	manifest__int(m, "clusters", cfg->dataset_clusters);
+	manifest__int(m, "queries", cfg->dataset_queries);
+	manifest__int(m, "seed", cfg->dataset_seed);
+	json_object_object_add(m, "normalize", json_object_new_boolean(cfg->dataset_normalize));
+	json_object_object_add(m, "spread", json_object_new_double(cfg->dataset_spread));
+	manifest__int(m, "gt_k", gt_k);
+	if (!(ret = manifest__add_file(m, dir, "base.fvecs", err, errlen)) &&
+	    !(ret = manifest__add_file(m, dir, "queries.fvecs", err, errlen)) &&
+	    !(ret = manifest__add_file(m, dir, "groundtruth.ivecs", err, errlen)))
+		ret = manifest__write(m, dir, err, errlen);
+	json_object_put(m);
+	return ret;
+}
+
+/* Fill tmp (an empty folder) with the three vector files and the manifest. */
+static int dataset_build(const struct rb_config *cfg, const char *tmp, const char *key,
+			 const char *canonical, char *err, size_t errlen)
+{
+	struct synth_params sp = {
+		.n = cfg->dataset_n, .dim = cfg->dataset_dim, .clusters = cfg->dataset_clusters,
+		.seed = (uint64_t)cfg->dataset_seed, .normalize = cfg->dataset_normalize,
+		.spread = cfg->dataset_spread,
+	};
+	int64_t nq = cfg->dataset_queries, k = cfg->dataset_n < RB_GT_K ? cfg->dataset_n : RB_GT_K;
+	struct gt_acc gt = { .nq = nq, .k = k };
+	struct synth_model *m = NULL;
+	float *queries = malloc(sizeof(float) * nq * cfg->dataset_dim);
+	char path[RB_PATH_MAX];
+	int64_t i;
+	int ret;
+
+	gt.dist = malloc(sizeof(float) * nq * k);
+	gt.ids = malloc(sizeof(int64_t) * nq * k);
+	if (!queries || !gt.dist || !gt.ids) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < nq * k; i++) {
+		gt.dist[i] = FLT_MAX;
+		gt.ids[i] = -1;
+	}
+	if ((ret = synth__new(&sp, &m))) {
+		snprintf(err, errlen, "dataset: invalid generator parameters");
+		goto cleanup;
+	}
+	if ((ret = join(path, sizeof(path), tmp, "queries.fvecs")) ||
+	    (ret = write_queries(m, cfg, path, queries, err, errlen)) ||
+	    (ret = write_base_and_gt(m, cfg, tmp, queries, &gt, err, errlen)) ||
+	    (ret = join(path, sizeof(path), tmp, "groundtruth.ivecs")) ||
+	    (ret = gt_write(&gt, path, err, errlen)))
+		goto cleanup;
+	ret = dataset_manifest(cfg, tmp, key, canonical, k, err, errlen);
+cleanup:
+	synth__free(m);
+	free(queries);
+	free(gt.dist);
+	free(gt.ids);
+	return ret;
+}
+
+/* Make <cache_dir>/<key> valid (reusing it when its manifest matches); realpath into ds->dir. */
+static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+{
+	char canonical[1024], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
+	double t0 = now_s();
+	int ret;
+
+	dataset_canonical(cfg, canonical, sizeof(canonical));
+	ds->dataset_key = key_of(canonical);
+	snprintf(key, sizeof(key), "synth-%016llx", (unsigned long long)ds->dataset_key);
+	if ((ret = mkdir_p(cfg->cache_dir, err, errlen)))
+		return ret;
+	if (join(final, sizeof(final), cfg->cache_dir, key) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", final, (int)getpid()) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "run.cache_dir: path too long: %s", cfg->cache_dir);
+		return -ENAMETOOLONG;
+	}
+	if (manifest__matches(final, "rabench-dataset", canonical, NULL)) {
+		ds->reused_dataset = 1;
+	} else {
+		remove_stale_tmp(cfg->cache_dir, key);
+		if ((ret = fresh_dir(tmp, err, errlen)))
+			return ret;
+		ret = dataset_build(cfg, tmp, key, canonical, err, errlen);
+		if (!ret)
+			ret = commit_dir(tmp, final, "rabench-dataset", canonical, NULL, err, errlen);
+		if (ret) {
+			rm_rf(tmp);
+			return ret;
+		}
+		vecio__fsync_dir(cfg->cache_dir);
+		fprintf(stderr, "rabench: dataset %s ready (%.1f s)\n", final, now_s() - t0);
+	}
+	if (!realpath(final, ds->dir)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: realpath: %s", final, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* ---- index build --------------------------------------------------------------- */
+
+static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct rb_config *cfg,
+		       char *err, size_t errlen)
+{
+	int64_t nt = train_size(cfg);
+	float *x = malloc(sizeof(float) * nt * cfg->dataset_dim);
+	double t0 = now_s();
+	int ret = -ENOMEM;
+
+	if (!x)
+		return ret;
+	/* Base vectors are i.i.d. draws, so the first nt are already a random sample. */
+	if ((ret = vecio__read(base, 0, nt, x, err, errlen)))
+		goto cleanup;
+	fprintf(stderr, "rabench: training %s on %lld vectors ...\n", cfg->index_factory, (long long)nt);
+	if (faiss_Index_train(idx, nt, x)) {
+		snprintf(err, errlen, "index.factory %s: training failed: %s", cfg->index_factory,
+			 faiss_get_last_error());
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	fprintf(stderr, "rabench: training done (%.1f s)\n", now_s() - t0);
+cleanup:
+	free(x);
+	return ret;
+}
+
+static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb_config *cfg,
+		     char *err, size_t errlen)
+{
+	int64_t first, n = vecio__count(base);
+	float *x = malloc(sizeof(float) * DS_CHUNK * cfg->dataset_dim);
+	char what[RB_NAME_MAX + 64];
+	struct progress p = { what, n, 10 };
+	int ret = 0;
+
+	if (!x)
+		return -ENOMEM;
+	snprintf(what, sizeof(what), "adding %lld vectors to %s", (long long)n, cfg->index_factory);
+	for (first = 0; first < n; first += DS_CHUNK) {
+		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
+
+		if ((ret = vecio__read(base, first, c, x, err, errlen)))
+			break;
+		if (faiss_Index_add(idx, c, x)) {
+			snprintf(err, errlen, "%s: adding vectors failed: %s", cfg->index_factory,
+				 faiss_get_last_error());
+			ret = -EIO;
+			break;
+		}
+		progress__update(&p, first + c);
+	}
+	free(x);
+	return ret;
+}
+
+static int index_manifest(const struct rb_config *cfg, const struct rb_dataset *ds, const char *tmp,
+			  const char *key, const char *canonical, int64_t nlist, char *err, size_t errlen)
+{
+	struct json_object *m = manifest__new("rabench-index", key, canonical);
+	char dkey[32];
+	int ret;
+
+	snprintf(dkey, sizeof(dkey), "synth-%016llx", (unsigned long long)ds->dataset_key);
+	json_object_object_add(m, "dataset", json_object_new_string(dkey));
+	json_object_object_add(m, "factory", json_object_new_string(cfg->index_factory));
+	manifest__int(m, "train_size", train_size(cfg));
+	manifest__int(m, "seed", cfg->dataset_seed);
+	manifest__int(m, "nlist", nlist);
+	manifest__int(m, "ntotal", ds->n);
+	json_object_object_add(m, "ivfdata", json_object_new_string(ds->ivfdata_path));
+	if (!(ret = manifest__add_file(m, tmp, "ivf.index", err, errlen)) &&
+	    !(ret = manifest__add_file(m, tmp, "ivf.ivfdata", err, errlen)))
+		ret = manifest__write(m, tmp, err, errlen);
+	json_object_put(m);
+	return ret;
+}
+
+/* Train, add, move the lists to tmp/ivf.ivfdata, write tmp/ivf.index naming the final path. */
+static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const char *tmp,
+		       const char *key, const char *canonical, char *err, size_t errlen)
+{
+	char idx_tmp[RB_PATH_MAX], data_tmp[RB_PATH_MAX];
+	struct vecio_reader *base = NULL;
+	FaissIndex *idx = NULL;
+	int64_t nlist = -1;
+	int ret;
+
+	if ((ret = join(idx_tmp, sizeof(idx_tmp), tmp, "ivf.index")) ||
+	    (ret = join(data_tmp, sizeof(data_tmp), tmp, "ivf.ivfdata")) ||
+	    (ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen)))
+		goto cleanup;
+	if (faiss_index_factory(&idx, (int)cfg->dataset_dim, cfg->index_factory, METRIC_L2) ||
+	    (nlist = rbf_ivf_nlist(idx)) < 0) {
+		snprintf(err, errlen, "index.factory \"%s\": %s", cfg->index_factory,
+			 idx ? "not an IVF index" : faiss_get_last_error());
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	if ((ret = index_train(idx, base, cfg, err, errlen)) ||
+	    (ret = index_add(idx, base, cfg, err, errlen)))
+		goto cleanup;
+	fprintf(stderr, "rabench: writing on-disk inverted lists %s ...\n", ds->ivfdata_path);
+	if (rbf_ivf_to_ondisk(idx, data_tmp) || rbf_ivf_set_ondisk_filename(idx, ds->ivfdata_path)) {
+		snprintf(err, errlen, "%s: %s", data_tmp, rbf_last_error());
+		ret = -EIO;
+		goto cleanup;
+	}
+	if (faiss_write_index_fname(idx, idx_tmp)) {
+		snprintf(err, errlen, "%s: cannot write index: %s", idx_tmp, faiss_get_last_error());
+		ret = -EIO;
+		goto cleanup;
+	}
+	/* Unmap the lists before fsync so every page FAISS dirtied is written. */
+	faiss_Index_free(idx);
+	idx = NULL;
+	if ((ret = fsync_path(data_tmp, err, errlen)) || (ret = fsync_path(idx_tmp, err, errlen)))
+		goto cleanup;
+	ret = index_manifest(cfg, ds, tmp, key, canonical, nlist, err, errlen);
+cleanup:
+	faiss_Index_free(idx);
+	vecio__close(base);
+	return ret;
+}
+
+static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+{
+	char canonical[1024], key[32], tmp[RB_PATH_MAX];
+	double t0 = now_s();
+	int ret;
+
+	index_canonical(cfg, ds->dataset_key, canonical, sizeof(canonical));
+	ds->index_key = key_of(canonical);
+	snprintf(key, sizeof(key), "index-%016llx", (unsigned long long)ds->index_key);
+	if (join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key) ||
+	    join(ds->index_path, sizeof(ds->index_path), ds->index_dir, "ivf.index") ||
+	    join(ds->ivfdata_path, sizeof(ds->ivfdata_path), ds->index_dir, "ivf.ivfdata") ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", ds->index_dir, (int)getpid()) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", ds->dir);
+		return -ENAMETOOLONG;
+	}
+	/* The manifest records the absolute .ivfdata path: a moved cache rebuilds. */
+	if (manifest__matches(ds->index_dir, "rabench-index", canonical, ds->ivfdata_path)) {
+		ds->reused_index = 1;
+		return 0;
+	}
+	remove_stale_tmp(ds->dir, key);
+	if ((ret = fresh_dir(tmp, err, errlen)))
+		return ret;
+	ret = index_build(cfg, ds, tmp, key, canonical, err, errlen);
+	if (!ret)
+		ret = commit_dir(tmp, ds->index_dir, "rabench-index", canonical, ds->ivfdata_path, err,
+				 errlen);
+	if (ret) {
+		rm_rf(tmp);
+		return ret;
+	}
+	vecio__fsync_dir(ds->dir);
+	fprintf(stderr, "rabench: index %s ready (%.1f s)\n", ds->index_dir, now_s() - t0);
+	return 0;
+}
+
+/* ---- load ------------------------------------------------------------------------ */
+
+static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+{
+	struct vecio_reader *base;
+	int32_t *gt32 = NULL;
+	void *q = NULL;
+	int64_t n, d, i;
+	int ret;
+
+	if ((ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen)))
+		return ret;
+	ds->n = vecio__count(base);
+	ds->dim = vecio__dim(base);
+	vecio__close(base);
+	if ((ret = vecio__load(ds->queries_path, VECIO_FVECS, &q, &ds->nq, &d, err, errlen)))
+		return ret;
+	ds->queries = q;
+	if ((ret = vecio__load(ds->gt_path, VECIO_IVECS, (void **)&gt32, &n, &ds->gt_k, err, errlen)))
+		return ret;
+	if (ds->n != cfg->dataset_n || d != ds->dim || ds->nq != cfg->dataset_queries || n != ds->nq) {
+		snprintf(err, errlen, "%s: files disagree with the manifest (n, dim or query count)", ds->dir);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	ds->gt = malloc(sizeof(int64_t) * n * ds->gt_k);
+	if (!ds->gt) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n * ds->gt_k; i++)
+		ds->gt[i] = gt32[i];
+cleanup:
+	free(gt32);
+	return ret;
+}
+
+int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(ds, 0, sizeof(*ds));
+	if ((ret = config_check(cfg, err, errlen)) || (ret = dataset_ensure(cfg, ds, err, errlen)))
+		goto cleanup;
+	if (join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
+	    join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
+	    join(ds->gt_path, sizeof(ds->gt_path), ds->dir, "groundtruth.ivecs")) {
+		snprintf(err, errlen, "%s: path too long", ds->dir);
+		ret = -ENAMETOOLONG;
+		goto cleanup;
+	}
+	if ((ret = index_ensure(cfg, ds, err, errlen)) || (ret = dataset_load(cfg, ds, err, errlen)))
+		goto cleanup;
+	return 0;
+cleanup:
+	dataset__free(ds);
+	return ret;
+}
+
+void dataset__free(struct rb_dataset *ds)
+{
+	if (!ds)
+		return;
+	free(ds->queries);
+	free(ds->gt);
+	ds->queries = NULL;
+	ds->gt = NULL;
+}
+
+double dataset__recall_at_k(const int64_t *ids, const int64_t *gt, int64_t k)
+{
+	int64_t i, j, hits = 0;
+
+	if (k <= 0)
+		return 0.0;
+	for (i = 0; i < k; i++) {
+		int dup = 0;
+
+		if (ids[i] < 0)
+			continue;
+		for (j = 0; j < i && !dup; j++)
+			dup = ids[j] == ids[i];
+		for (j = 0; j < k && !dup; j++) {
+			if (gt[j] == ids[i]) {
+				hits++;
+				break;
+			}
+		}
+	}
+	return (double)hits / (double)k;
+}

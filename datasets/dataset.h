@@ -1,0 +1,40 @@
+/*
+ * dataset — prepare (or reuse) everything a run reads: base vectors, held-out
+ * queries, exact ground truth and the on-disk FAISS IVF index. Artifacts live in
+ * <cache_dir>/<key>/ where key is a hash of exactly the parameters that shape
+ * them, so a changed parameter builds a new artifact and an unchanged one is
+ * reused. A folder is only used when its manifest (written last, atomically)
+ * matches; half-built folders are built again.
+ */
+#ifndef RB_DATASET_H
+#define RB_DATASET_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "../harness/config.h"
+
+#define RB_GT_K 100   /* ground-truth neighbours stored per query */
+
+struct rb_dataset {
+	char dir[RB_PATH_MAX];           /* <cache_dir>/<dataset key>/ */
+	char base_path[RB_PATH_MAX];     /* base.fvecs */
+	char queries_path[RB_PATH_MAX];  /* queries.fvecs */
+	char gt_path[RB_PATH_MAX];       /* groundtruth.ivecs (RB_GT_K ids per query) */
+	char index_dir[RB_PATH_MAX];     /* <dir>/index-<index key>/ */
+	char index_path[RB_PATH_MAX];    /* ivf.index (FAISS, OnDiskInvertedLists) */
+	char ivfdata_path[RB_PATH_MAX];  /* ivf.ivfdata (the inverted lists) */
+	uint64_t dataset_key, index_key; /* the hashes in the folder names */
+	int64_t n, dim, nq, gt_k;
+	float *queries;                  /* nq * dim, loaded in memory */
+	int64_t *gt;                     /* nq * gt_k, loaded in memory */
+	int reused_dataset, reused_index; /* 1 when found ready in the cache */
+};
+
+/* Generate/build what is missing (progress on stderr) and load queries + gt. */
+int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen);
+void dataset__free(struct rb_dataset *ds);
+
+/* recall@k of one query: |ids[0..k) ∩ gt[0..k)| / k (ids < 0 never match). */
+double dataset__recall_at_k(const int64_t *ids, const int64_t *gt, int64_t k);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * vecio — the TEXMEX vector files (.fvecs, .ivecs) that datasets are stored in:
+ * each record is an int32 dimension d followed by d elements (float32 or
+ * int32), little-endian. Writers stream records to "<path>.tmp-<pid>" and only
+ * rename onto <path> after fsync, so a reader never sees half a file. Readers
+ * check the file's shape (non-empty, size a multiple of the record size, every
+ * record header the same d) and name the file and the fault in the message.
+ *
+ * Formats are rows of vecio_formats[] (element size, name); an importer for
+ * another layout (.bvecs: uint8 elements; .fbin: one header for the file) adds
+ * a format row and its own open path, the read/append API stays the same.
+ */
+#ifndef RB_VECIO_H
+#define RB_VECIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vecio_format {
+	VECIO_FVECS,   /* float32 elements */
+	VECIO_IVECS,   /* int32 elements */
+};
+
+#define VECIO_MAX_DIM (1 << 20)
+
+struct vecio_writer;
+struct vecio_reader;
+
+/* Start writing path (really path.tmp-<pid>); dim is every record's d. */
+int vecio__create(struct vecio_writer **out, const char *path, enum vecio_format fmt, int64_t dim,
+		  char *err, size_t errlen);
+
+/* Append n rows of dim elements (float for FVECS, int32_t for IVECS). */
+int vecio__append(struct vecio_writer *w, const void *rows, int64_t n, char *err, size_t errlen);
+
+/* Flush, fsync, rename onto the final path, fsync the folder; frees w in all cases. */
+int vecio__commit(struct vecio_writer *w, char *err, size_t errlen);
+
+/* Drop the temporary file and free w (NULL ok). */
+void vecio__abort(struct vecio_writer *w);
+
+/* Open and check the shape of path (first and last record headers, size). */
+int vecio__open(struct vecio_reader **out, const char *path, enum vecio_format fmt, char *err,
+		size_t errlen);
+
+int64_t vecio__count(const struct vecio_reader *r);
+int64_t vecio__dim(const struct vecio_reader *r);
+
+/* Read rows [first, first+count) into out[count * dim], checking each header. */
+int vecio__read(struct vecio_reader *r, int64_t first, int64_t count, void *out, char *err,
+		size_t errlen);
+
+void vecio__close(struct vecio_reader *r);
+
+/* Whole file into a malloc'd array (free() it): open + read + close. */
+int vecio__load(const char *path, enum vecio_format fmt, void **rows, int64_t *n, int64_t *dim,
+		char *err, size_t errlen);
+
+/* fsync a folder so a rename inside it is durable. */
+int vecio__fsync_dir(const char *dir);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * cmd_run — `rabench run CONFIG`: load and check the config, prepare (or reuse)
+ * the dataset and index, run the interleaved plan, write report.json and
+ * report.md into results/<name>/<timestamp>/ and print the comparison table.
+ * SIGINT/SIGTERM stop the run between queries; the strategy in force is undone and
+ * what was measured is written, marked "complete": false.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmds.h"
+#include "config.h"
+#include "env.h"
+#include "fsutil.h"
+#include "plan.h"
+#include "report.h"
+#include "runner.h"
+#include "../datasets/dataset.h"
+#include "../workloads/workload.h"
+
+#define MAX_SETS 64
+
+static struct run_env {
+	const char *config;
+	const char *sets[MAX_SETS];
+	int n_sets;
+	int quiet;
+	int dry_run;
+} env;
+
+static volatile sig_atomic_t stop_requested;
+
+static const char doc[] =
+	"Run a benchmark described by a YAML config.\n"
+	"\n"
+	"Prepares the dataset and the on-disk FAISS index on first use (reused\n"
+	"afterwards, keyed by their parameters), runs the workload under every\n"
+	"strategy in run.strategies, run.repeats times each, interleaved, and writes\n"
+	"results/<name>/<timestamp>/report.json and report.md. The comparison table\n"
+	"goes to stdout, progress to stderr.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    rabench run configs/ivf.yaml\n"
+	"    rabench run configs/ci.yaml --set run.repeats=5 --set workload.nprobe=32\n"
+	"    rabench run configs/ivf.yaml --dry-run     # show the resolved config and plan\n"
+	"\n"
+	"Exit status: 0 done, 1 the run failed, 2 bad config or options, 130 interrupted.\n"
+	"'rabench list keys' documents every config key.";
+
+static const struct argp_option opts[] = {
+	{ "set", 's', "KEY=VALUE", 0, "Override a config key (repeatable), e.g. --set run.repeats=5", 0 },
+	{ "quiet", 'q', NULL, 0, "No progress lines on stderr", 0 },
+	{ "dry-run", 'n', NULL, 0, "Print the resolved config and the plan, run nothing", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 's':
+		if (env.n_sets == MAX_SETS)
+			argp_error(state, "at most %d --set options", MAX_SETS);
+		env.sets[env.n_sets++] = arg;
+		break;
+	case 'q':
+		env.quiet = 1;
+		break;
+	case 'n':
+		env.dry_run = 1;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.config)
+			argp_error(state, "one config file only (got '%s' and '%s')", env.config, arg);
+		env.config = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.config)
+			argp_error(state, "which config? e.g. rabench run configs/ivf.yaml");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int load_config(struct rb_config *cfg)
+{
+	char err[RB_ERR_MAX];
+	int i;
+
+	config__defaults(cfg);
+	if (config__load(cfg, env.config, err, sizeof(err)))
+		goto bad;
+	for (i = 0; i < env.n_sets; i++)
+		if (config__set(cfg, env.sets[i], err, sizeof(err)))
+			goto bad;
+	if (config__validate(cfg, err, sizeof(err)))
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "rabench: %s\n", err);
+	return -EINVAL;
+}
+
+static void print_plan(const struct rb_config *cfg, const struct rb_plan *plan)
+{
+	const struct rb_key *k;
+	char val[RB_PATH_MAX + 64];
+	size_t i;
+
+	printf("# resolved config (%s)\n", env.config);
+	for (k = rb_config_keys; k->key; k++) {
+		config__format_value(cfg, k, val, sizeof(val));
+		printf("%s: %s\n", k->key, val);
+	}
+	printf("# plan: %zu steps (%s cache)\n", plan->n_steps, cfg->run_cache);
+	for (i = 0; i < plan->n_steps; i++)
+		printf("%3zu  %-20s repeat %d\n", i + 1, cfg->strategies[plan->steps[i].strategy],
+		       plan->steps[i].repeat + 1);
+}
+
+static uint64_t run_files_bytes(const struct rb_config *cfg, const struct rb_dataset *ds)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	char paths[RB_MAX_FILES][512];
+	uint64_t sum = 0;
+	struct stat st;
+	int i, n;
+
+	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : 0;
+	for (i = 0; i < n; i++)
+		if (stat(paths[i], &st) == 0)
+			sum += (uint64_t)st.st_size;
+	return sum;
+}
+
+/* results/<name>/<UTC stamp>[-N]/ — a new folder per run, never overwritten. */
+static int make_result_dir(const struct rb_config *cfg, const char *stamp, char *dir,
+			   size_t len, char *err, size_t errlen)
+{
+	int i, rc;
+
+	for (i = 1; i < 100; i++) {
+		if (i == 1)
+			snprintf(dir, len, "%s/%s/%s", cfg->results_dir, cfg->name, stamp);
+		else
+			snprintf(dir, len, "%s/%s/%s-%d", cfg->results_dir, cfg->name, stamp, i);
+		rc = fsutil__mkdir_p(dir, 0755, 1);
+		if (rc != -EEXIST)
+			break;
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: cannot create the results folder: %s", dir, strerror(-rc));
+	return rc;
+}
+
+static int write_reports(struct rb_run *run, const char *stamp, int quiet)
+{
+	char dir[RB_PATH_MAX + 128], err[RB_ERR_MAX];
+	json_object *doc = report__to_json(run);
+	char *md = NULL;
+	size_t md_len = 0;
+	FILE *mf;
+	int rc;
+
+	if (!doc)
+		return -ENOMEM;
+	rc = make_result_dir(&run->cfg, stamp, dir, sizeof(dir), err, sizeof(err));
+	if (rc)
+		goto cleanup;
+	rc = report__write_atomic(dir, "report.json",
+				  json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY),
+				  err, sizeof(err));
+	if (rc)
+		goto cleanup;
+	mf = open_memstream(&md, &md_len);
+	if (!mf) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	report__render_md(doc, mf);
+	fclose(mf);
+	rc = report__write_atomic(dir, "report.md", md, err, sizeof(err));
+	if (rc)
+		goto cleanup;
+	report__print_table(doc, stdout);
+	if (!quiet)
+		fprintf(stderr, "rabench: wrote %s/report.json and report.md\n", dir);
+cleanup:
+	if (rc)
+		fprintf(stderr, "rabench: %s\n", err);
+	free(md);
+	json_object_put(doc);
+	return rc;
+}
+
+static void utc_stamps(char *iso, size_t isolen, char *stamp, size_t stamplen)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(iso, isolen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(stamp, stamplen, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static int execute(struct rb_run *run, const struct rb_plan *plan)
+{
+	struct rb_runner_opts ropts = { .stop = &stop_requested, .quiet = env.quiet };
+	struct rb_dataset ds = { 0 };
+	struct rb_blockdev dev;
+	char err[RB_ERR_MAX] = "", stamp[32];
+	int rc, wrc;
+
+	rc = dataset__prepare(&run->cfg, &ds, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "rabench: preparing the dataset: %s\n", err);
+		dataset__free(&ds);
+		return stop_requested ? 130 : 1;
+	}
+	metrics__blockdev_for(ds.ivfdata_path, &dev);
+	env__capture(&run->env, dev.name[0] ? &dev : NULL, ds.dir);
+	utc_stamps(run->started, sizeof(run->started), stamp, sizeof(stamp));
+	snprintf(run->dataset_dir, sizeof(run->dataset_dir), "%s", ds.dir);
+	snprintf(run->index_dir, sizeof(run->index_dir), "%s", ds.index_dir);
+	run->files_bytes = run_files_bytes(&run->cfg, &ds);
+
+	rc = runner__execute(&run->cfg, &ds, plan, &ropts, run, err, sizeof(err));
+	if (rc && rc != -EINTR)
+		fprintf(stderr, "rabench: %s\n", err);
+	if (rc == -EINTR)
+		fprintf(stderr, "rabench: interrupted; writing the %zu completed repeats, "
+			"marked incomplete\n", run->n_repeats);
+	wrc = (rc == 0 || run->n_repeats > 0) ? write_reports(run, stamp, env.quiet) : 0;
+	dataset__free(&ds);
+	if (rc == -EINTR)
+		return 130;
+	return rc || wrc ? 1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "CONFIG", doc, NULL, NULL, NULL };
+	struct rb_run run = { 0 };
+	struct rb_plan plan = { 0 };
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	if (load_config(&run.cfg))
+		return 2;
+	if (plan__build(&run.cfg, &plan)) {
+		fprintf(stderr, "rabench: cannot build the plan\n");
+		return 2;
+	}
+	if (env.dry_run) {
+		print_plan(&run.cfg, &plan);
+		plan__free(&plan);
+		return 0;
+	}
+	install_signal_handlers();
+	rc = execute(&run, &plan);
+	plan__free(&plan);
+	run__free(&run);
+	return rc;
+}

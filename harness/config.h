@@ -1,0 +1,108 @@
+/*
+ * config — the run configuration: a YAML file read with libyaml into a typed
+ * struct rb_config, through one table of keys (fio-style: dotted key, type,
+ * offsetof, default, range, help, allowed values). Unknown keys, duplicate keys,
+ * wrong types and out-of-range values are errors that name file, line, column
+ * and key. `--set key=value` goes through the same table.
+ */
+#ifndef RB_CONFIG_H
+#define RB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define RB_MAX_STRATEGIES 8
+#define RB_NAME_MAX 64
+#define RB_PATH_MAX 512
+#define RB_ERR_MAX 512
+
+struct rb_config {
+	/* file this config came from ("" when built from defaults only) */
+	char source[RB_PATH_MAX];
+
+	char name[RB_NAME_MAX];               /* name: results go to results/<name>/ */
+
+	/* dataset: synthetic clustered embeddings */
+	char dataset_generator[RB_NAME_MAX];  /* dataset.generator: "synthetic" */
+	int64_t dataset_n;                    /* dataset.n: base vectors */
+	int64_t dataset_dim;                  /* dataset.dim */
+	int64_t dataset_clusters;             /* dataset.clusters */
+	int64_t dataset_queries;              /* dataset.queries: held-out queries generated */
+	int64_t dataset_seed;                 /* dataset.seed */
+	bool dataset_normalize;               /* dataset.normalize: L2-normalise */
+	double dataset_spread;                /* dataset.spread: cluster std-dev / centre std-dev */
+
+	/* index: FAISS IVF on disk */
+	char index_factory[RB_NAME_MAX];      /* index.factory, e.g. "IVF1024,Flat" */
+	int64_t index_train_size;             /* index.train_size */
+	int64_t index_prefetch_threads;       /* index.prefetch_threads: FAISS's own, 0 = off */
+
+	/* workload */
+	char workload_type[RB_NAME_MAX];      /* workload.type: "ivf-search" */
+	int64_t workload_k;                   /* workload.k */
+	int64_t workload_nprobe;              /* workload.nprobe */
+	int64_t workload_queries;             /* workload.queries: queries per repeat */
+
+	/* run */
+	char strategies[RB_MAX_STRATEGIES][RB_NAME_MAX]; /* run.strategies */
+	int n_strategies;
+	int64_t run_repeats;                  /* run.repeats */
+	char run_cache[16];                   /* run.cache: "cold" | "warm" */
+	bool run_drop_caches;                 /* run.drop_caches: also echo 1 > drop_caches */
+	char results_dir[RB_PATH_MAX];        /* run.results_dir */
+	char cache_dir[RB_PATH_MAX];          /* run.cache_dir: generated datasets/indexes */
+};
+
+enum rb_key_type {
+	RB_KEY_STR,      /* char[len] */
+	RB_KEY_INT,      /* int64_t, checked against [min, max]; accepts 1k/1M/1G suffixes */
+	RB_KEY_DOUBLE,   /* double, checked against [min, max] */
+	RB_KEY_BOOL,     /* true/false/yes/no/on/off */
+	RB_KEY_ENUM,     /* char[len], value must be one of allowed[] */
+	RB_KEY_STRLIST,  /* the strategies list: each item one of allowed[] */
+};
+
+struct rb_key {
+	const char *key;         /* dotted path: "dataset.n" */
+	enum rb_key_type type;
+	size_t offset;           /* offsetof(struct rb_config, ...) */
+	size_t len;              /* for strings: buffer size */
+	const char *def;         /* default, as YAML text ("" for lists means empty) */
+	double min, max;         /* numeric range */
+	const char *allowed;     /* ENUM/STRLIST: '|'-separated allowed values, or NULL */
+	const char *help;
+};
+
+/* The table of every key; ends with a NULL key. */
+extern const struct rb_key rb_config_keys[];
+
+/* Fill cfg with every key's default. */
+void config__defaults(struct rb_config *cfg);
+
+/*
+ * Load a YAML file over the defaults. Returns 0, or a negative errno with a
+ * message in err ("configs/x.yaml:12:3: dataset.n: ...").
+ */
+int config__load(struct rb_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Apply one "key=value" override (from --set). Same checks as the file. */
+int config__set(struct rb_config *cfg, const char *assignment, char *err, size_t errlen);
+
+/* Cross-key checks (e.g. nprobe <= nlist, queries <= dataset.queries). */
+int config__validate(const struct rb_config *cfg, char *err, size_t errlen);
+
+/* Find a key by dotted name; NULL if unknown. */
+const struct rb_key *config__find_key(const char *key);
+
+/* Render a key's current value as text (for reports and `rabench list keys`). */
+void config__format_value(const struct rb_config *cfg, const struct rb_key *k, char *buf, size_t len);
+
+/*
+ * Print every key as a markdown table (key | type | default | range/allowed |
+ * meaning), for `rabench list keys` and the README.
+ */
+void config__print_keys(FILE *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * metrics — the witnesses read around a measured phase: bytes read from the block
+ * device holding the run's files (/sys/block/<dev>/stat, which also counts other
+ * activity on the machine), bytes the process caused to be read (/proc/self/io
+ * read_bytes, exact run to run) and faults (getrusage). A snapshot before and after
+ * gives the delta.
+ */
+#ifndef RB_METRICS_H
+#define RB_METRICS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct rb_blockdev {
+	char name[64];          /* "vda" (the whole disk, for partitions the parent) */
+	char stat_path[256];    /* /sys/block/vda/stat */
+	long read_ahead_kb;     /* /sys/block/vda/queue/read_ahead_kb, -1 if unknown */
+};
+
+struct rb_counters {
+	uint64_t dev_read_bytes;     /* sectors read * 512 on the run's device */
+	uint64_t dev_read_ios;       /* completed read requests on the device */
+	uint64_t proc_read_bytes;    /* /proc/self/io read_bytes */
+	uint64_t proc_rchar;         /* /proc/self/io rchar (bytes through read syscalls) */
+	uint64_t majflt, minflt;     /* getrusage(RUSAGE_SELF) */
+};
+
+/* Find the block device that holds path (follows partitions to the disk). */
+int metrics__blockdev_for(const char *path, struct rb_blockdev *dev);
+
+/* Snapshot every counter. dev may be NULL (device counters then read 0). */
+int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out);
+
+/* out = after - before, field by field. */
+void metrics__delta(const struct rb_counters *before, const struct rb_counters *after,
+		    struct rb_counters *out);
+
+#endif

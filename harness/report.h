@@ -1,0 +1,67 @@
+/*
+ * report — the report model and its writers. A run's raw figures live in struct
+ * rb_run; report__to_json turns them (plus summaries) into the report.json
+ * document, and every other format (report.md, the terminal table) is rendered
+ * from that JSON, so `rabench report old.json` redraws any saved run.
+ * The schema is documented in harness/report-schema.md and, machine-checkable,
+ * in harness/report.schema.json.
+ */
+#ifndef RB_REPORT_H
+#define RB_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "config.h"
+#include "env.h"
+#include "metrics.h"
+#include "stats.h"
+
+#define RB_REPORT_SCHEMA_VERSION 1
+
+/* Raw figures of one repeat of one strategy. */
+struct rb_repeat_result {
+	char strategy[RB_NAME_MAX];
+	int repeat;                /* 0-based repeat number of this strategy */
+	int order;                 /* 0-based position in the interleaved schedule */
+	double *latency_us;        /* per-query latency, n_queries values (owned) */
+	size_t n_queries;
+	double wall_s;             /* query phase, wall clock */
+	double open_s;             /* workload open (index load), not in wall_s */
+	double recall;             /* mean recall@k over the queries */
+	struct rb_counters io;     /* deltas over the query phase */
+	uint64_t needed_bytes;     /* distinct pages of the extents the queries touched * page size */
+	uint64_t needed_bytes_sum; /* extents summed over queries (a re-read counts again) */
+	uint64_t resident_pages_before; /* pages of the run's files resident when queries began */
+};
+
+struct rb_run {
+	struct rb_config cfg;
+	struct rb_env env;
+	char started[40];          /* ISO 8601 UTC */
+	char dataset_dir[RB_PATH_MAX];
+	char index_dir[RB_PATH_MAX];
+	uint64_t files_bytes;      /* total size of the files the workload reads */
+	struct rb_repeat_result *repeats;
+	size_t n_repeats;
+	bool complete;             /* false when interrupted or failed mid-run */
+};
+
+void run__free(struct rb_run *run);
+
+/* The full report.json document. Caller owns the result (json_object_put). */
+json_object *report__to_json(const struct rb_run *run);
+
+/* Read and check a report.json (schema_version, required fields). */
+int report__load(const char *path, json_object **out, char *err, size_t errlen);
+
+/* Markdown report rendered from the JSON document. */
+int report__render_md(json_object *report, FILE *out);
+
+/* The side-by-side comparison table for the terminal, from the JSON document. */
+int report__print_table(json_object *report, FILE *out);
+
+/* Write text to dir/name atomically (temporary name, fsync, rename). */
+int report__write_atomic(const char *dir, const char *name, const char *text, char *err, size_t errlen);
+
+#endif

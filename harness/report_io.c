@@ -1,0 +1,216 @@
+/*
+ * report_io — reading a saved report.json back (with the checks that let every
+ * renderer trust its shape), writing result files so that a crash or a full
+ * disk never leaves a half-written one behind, and freeing a run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+
+/* The top-level fields every reader relies on, with their JSON types. */
+static const struct {
+	const char *field;
+	json_type type;
+	const char *type_name;
+} required_fields[] = {
+	{ "tool", json_type_string, "a string" },
+	{ "complete", json_type_boolean, "a boolean" },
+	{ "started", json_type_string, "a string" },
+	{ "environment", json_type_object, "an object" },
+	{ "config", json_type_object, "an object" },
+	{ "dataset", json_type_object, "an object" },
+	{ "metrics_definitions", json_type_object, "an object" },
+	{ "repeats", json_type_array, "an array" },
+	{ "summary", json_type_object, "an object" },
+};
+
+void run__free(struct rb_run *run)
+{
+	size_t i;
+
+	if (!run)
+		return;
+	for (i = 0; run->repeats && i < run->n_repeats; i++)
+		free(run->repeats[i].latency_us);
+	free(run->repeats);
+	run->repeats = NULL;
+	run->n_repeats = 0;
+}
+
+static int check_version(const char *path, json_object *doc, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(doc, "schema_version", &v)) {
+		snprintf(err, errlen, "%s: field 'schema_version' is missing", path);
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		snprintf(err, errlen, "%s: field 'schema_version' must be an integer", path);
+		return -EINVAL;
+	}
+	if (json_object_get_int64(v) != RB_REPORT_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema_version %lld, but this rabench reads "
+			 "schema_version %d", path, (long long)json_object_get_int64(v),
+			 RB_REPORT_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int check_fields(const char *path, json_object *doc, char *err, size_t errlen)
+{
+	json_object *v, *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(required_fields) / sizeof(required_fields[0]); i++) {
+		if (!json_object_object_get_ex(doc, required_fields[i].field, &v)) {
+			snprintf(err, errlen, "%s: field '%s' is missing", path,
+				 required_fields[i].field);
+			return -EINVAL;
+		}
+		if (!json_object_is_type(v, required_fields[i].type)) {
+			snprintf(err, errlen, "%s: field '%s' must be %s", path,
+				 required_fields[i].field, required_fields[i].type_name);
+			return -EINVAL;
+		}
+	}
+	json_object_object_get_ex(doc, "summary", &s);
+	if (!json_object_object_get_ex(s, "strategies", &v) ||
+	    !json_object_is_type(v, json_type_array)) {
+		snprintf(err, errlen, "%s: field 'summary.strategies' is missing or not an array",
+			 path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int report__load(const char *path, json_object **out, char *err, size_t errlen)
+{
+	json_object *doc;
+	int rc;
+
+	*out = NULL;
+	doc = json_object_from_file(path);
+	if (!doc) {
+		/* tell "cannot read" apart from "not JSON" */
+		if (access(path, R_OK)) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+			return rc;
+		}
+		snprintf(err, errlen, "%s: not a valid JSON document: %s", path,
+			 json_util_get_last_err() ? json_util_get_last_err() : "parse error");
+		return -EINVAL;
+	}
+	if (!json_object_is_type(doc, json_type_object)) {
+		snprintf(err, errlen, "%s: not a rabench report: the top level must be an object",
+			 path);
+		rc = -EINVAL;
+		goto cleanup;
+	}
+	rc = check_version(path, doc, err, errlen);
+	if (!rc)
+		rc = check_fields(path, doc, err, errlen);
+cleanup:
+	if (rc)
+		json_object_put(doc);
+	else
+		*out = doc;
+	return rc;
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, text, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Make the rename itself durable: fsync the directory that holds the entry. */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Write and fsync text into a fresh tmp; returns 0 or -errno with what failed. */
+static int write_tmp(const char *tmp, const char *text, const char **what)
+{
+	int fd, rc;
+
+	*what = "create";
+	/* the name carries our pid, so a leftover of that name is a dead run's: reuse it */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	*what = "write";
+	rc = write_all(fd, text, strlen(text));
+	if (!rc) {
+		*what = "fsync";
+		if (fsync(fd))
+			rc = -errno;
+	}
+	if (close(fd) && !rc) {
+		*what = "close";
+		rc = -errno;
+	}
+	return rc;
+}
+
+int report__write_atomic(const char *dir, const char *name, const char *text, char *err,
+			 size_t errlen)
+{
+	char tmp[RB_PATH_MAX + 128], dst[RB_PATH_MAX + 128];
+	const char *what = "write";
+	int rc;
+
+	if (!dir || !name || !text) {
+		snprintf(err, errlen, "%s/%s: nothing to write", dir ? dir : "?", name ? name : "?");
+		return -EINVAL;
+	}
+	/* a hidden name beside the target: same filesystem, so rename is atomic */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%ld", dir, name, (long)getpid()) >=
+	    sizeof(tmp) ||
+	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst)) {
+		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+		return -ENAMETOOLONG;
+	}
+	rc = write_tmp(tmp, text, &what);
+	if (!rc && rename(tmp, dst)) {
+		what = "rename";
+		rc = -errno;
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot %s %s: %s", dst, what,
+			 strcmp(what, "rename") ? tmp : "into place", strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	rc = fsync_dir(dir);
+	if (rc)
+		snprintf(err, errlen, "%s: written, but cannot fsync the folder %s: %s", dst, dir,
+			 strerror(-rc));
+	return rc;
+}

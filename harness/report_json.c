@@ -1,0 +1,444 @@
+/*
+ * report_json — struct rb_run -> the report.json document. This file defines the
+ * document layout; harness/report-schema.md describes every field and
+ * harness/report.schema.json checks it. Layout (schema_version 1):
+ *
+ *   { "schema_version": 1, "tool": "rabench", "complete": bool,
+ *     "started": "2024-..Z", "config_source": "configs/ivf.yaml",
+ *     "environment": { env__to_json },
+ *     "config": { every rb_config_keys[] key -> typed value },
+ *     "dataset": { "dir", "index_dir", "files_bytes" },
+ *     "metrics_definitions": { metric -> one line of text },
+ *     "repeats": [ one object per repeat, in run order ],
+ *     "summary": { "gate_counter": "proc_read_bytes",
+ *                  "strategies": [ { "name", "repeats",
+ *                                    <figure>: {"median","min","max"} | null } ] } }
+ *
+ * Figures that cannot be computed (no queries, zero wall time, nothing needed)
+ * are JSON null, never NaN, so every consumer sees valid JSON.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* The byte counter CI gates use: exact run to run (see DESIGN.md, Metrics). */
+#define GATE_COUNTER "proc_read_bytes"
+
+static const struct {
+	const char *name;
+	const char *text;
+} metric_defs[] = {
+	{ "n_queries", "queries run in the repeat's query phase" },
+	{ "wall_s", "wall-clock seconds of the query phase (workload open excluded)" },
+	{ "open_s", "wall-clock seconds to open the workload (index load), not part of wall_s" },
+	{ "qps", "n_queries / wall_s" },
+	{ "recall", "mean recall@k over the queries against exact ground truth (k = workload.k)" },
+	{ "latency_us", "per-query latency in microseconds: mean and nearest-rank percentiles p50, p90, p99, p99.9 (p999), max, min; every percentile is an observed sample" },
+	{ "latency_samples_us", "every query's latency in microseconds, in query order" },
+	{ "dev_read_bytes", "sectors read on the device holding the run's files (/sys/block/<dev>/stat) during the query phase x 512; counts other activity on the machine too, so it varies run to run" },
+	{ "dev_read_ios", "read requests completed on that device during the query phase (/sys/block/<dev>/stat); also counts other activity" },
+	{ "proc_read_bytes", "/proc/self/io read_bytes delta over the query phase: bytes this process caused to be read from storage, readahead included; exact run to run; the figure CI gates use" },
+	{ "proc_rchar", "/proc/self/io rchar delta: bytes passed through read syscalls, whether or not they came from the page cache (mmap accesses are not counted)" },
+	{ "majflt", "major page faults of the process during the query phase (getrusage): faults that waited for I/O" },
+	{ "minflt", "minor page faults during the query phase (getrusage): faults served from the page cache" },
+	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read" },
+	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
+	{ "read_amplification", "proc_read_bytes / needed_bytes; null when nothing was needed" },
+	{ "resident_pages_before", "pages of the run's files resident in the page cache when the query phase began (0 for a clean cold start)" },
+	{ "summary", "per strategy, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
+};
+
+/* One repeat's figures as doubles; NAN means "not computable" (JSON null). */
+struct rep_figs {
+	double p50_us, p90_us, p99_us, p999_us, max_us, min_us, mean_us;
+	double qps, recall, wall_s;
+	double dev_read_bytes, proc_read_bytes, needed_bytes, read_amplification;
+	double majflt, minflt;
+};
+
+/* The figures summarised per strategy, in report order. */
+static const struct {
+	const char *name;
+	size_t offset;
+} summary_figs[] = {
+	{ "p50_us", offsetof(struct rep_figs, p50_us) },
+	{ "p90_us", offsetof(struct rep_figs, p90_us) },
+	{ "p99_us", offsetof(struct rep_figs, p99_us) },
+	{ "p999_us", offsetof(struct rep_figs, p999_us) },
+	{ "max_us", offsetof(struct rep_figs, max_us) },
+	{ "mean_us", offsetof(struct rep_figs, mean_us) },
+	{ "qps", offsetof(struct rep_figs, qps) },
+	{ "recall", offsetof(struct rep_figs, recall) },
+	{ "dev_read_bytes", offsetof(struct rep_figs, dev_read_bytes) },
+	{ "proc_read_bytes", offsetof(struct rep_figs, proc_read_bytes) },
+	{ "needed_bytes", offsetof(struct rep_figs, needed_bytes) },
+	{ "read_amplification", offsetof(struct rep_figs, read_amplification) },
+	{ "majflt", offsetof(struct rep_figs, majflt) },
+	{ "minflt", offsetof(struct rep_figs, minflt) },
+	{ "wall_s", offsetof(struct rep_figs, wall_s) },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static json_object *jdouble(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+static json_object *ju64(uint64_t v)
+{
+	return json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static json_object *jstr(const char *s, size_t maxlen)
+{
+	return json_object_new_string_len(s, (int)strnlen(s, maxlen));
+}
+
+/* Add v under key; *err records a failure. json-c owns v either way. */
+static void put(json_object *o, const char *key, json_object *v, int *err)
+{
+	if (json_object_object_add(o, key, v))
+		*err = -ENOMEM;
+}
+
+static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
+{
+	struct rb_latency_summary ls;
+	size_t i;
+
+	for (i = 0; i < sizeof(*f) / sizeof(double); i++)
+		((double *)f)[i] = NAN;
+	if (stats__summarize(r->latency_us, r->n_queries, &ls) == 0) {
+		f->p50_us = ls.p50;
+		f->p90_us = ls.p90;
+		f->p99_us = ls.p99;
+		f->p999_us = ls.p999;
+		f->max_us = ls.max;
+		f->min_us = ls.min;
+		f->mean_us = ls.mean;
+	}
+	f->qps = r->wall_s > 0 ? (double)r->n_queries / r->wall_s : NAN;
+	f->recall = r->recall >= 0 ? r->recall : NAN;
+	f->wall_s = r->wall_s;
+	f->dev_read_bytes = (double)r->io.dev_read_bytes;
+	f->proc_read_bytes = (double)r->io.proc_read_bytes;
+	f->needed_bytes = (double)r->needed_bytes;
+	f->read_amplification = r->needed_bytes ?
+		(double)r->io.proc_read_bytes / (double)r->needed_bytes : NAN;
+	f->majflt = (double)r->io.majflt;
+	f->minflt = (double)r->io.minflt;
+}
+
+/* STRLIST keys: the strategies list is read as the array it is. */
+static json_object *strlist_value(const struct rb_config *cfg, const struct rb_key *k)
+{
+	json_object *a;
+	char buf[RB_MAX_STRATEGIES * RB_NAME_MAX + 64];
+	int i;
+
+	if (k->offset != offsetof(struct rb_config, strategies)) {
+		/* an unknown list: its text form is still better than nothing */
+		config__format_value(cfg, k, buf, sizeof(buf));
+		return json_object_new_string(buf);
+	}
+	a = json_object_new_array();
+	for (i = 0; a && i < cfg->n_strategies && i < RB_MAX_STRATEGIES; i++)
+		json_object_array_add(a, jstr(cfg->strategies[i], RB_NAME_MAX));
+	return a;
+}
+
+/* A key's value with its JSON type, read through the table's offset. */
+static json_object *config_value(const struct rb_config *cfg, const struct rb_key *k)
+{
+	const char *p = (const char *)cfg + k->offset;
+	char buf[RB_PATH_MAX + 64];
+	int64_t i64;
+	double d;
+	bool b;
+
+	switch (k->type) {
+	case RB_KEY_STR:
+	case RB_KEY_ENUM:
+		return jstr(p, k->len);
+	case RB_KEY_INT:
+		memcpy(&i64, p, sizeof(i64));
+		return json_object_new_int64(i64);
+	case RB_KEY_DOUBLE:
+		memcpy(&d, p, sizeof(d));
+		return jdouble(d);
+	case RB_KEY_BOOL:
+		memcpy(&b, p, sizeof(b));
+		return json_object_new_boolean(b);
+	case RB_KEY_STRLIST:
+		return strlist_value(cfg, k);
+	}
+	config__format_value(cfg, k, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static json_object *config_to_json(const struct rb_config *cfg, int *err)
+{
+	json_object *o = json_object_new_object();
+	const struct rb_key *k;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (k = rb_config_keys; k->key; k++)
+		put(o, k->key, config_value(cfg, k), err);
+	return o;
+}
+
+static json_object *definitions_to_json(int *err)
+{
+	json_object *o = json_object_new_object();
+	size_t i;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(metric_defs); i++)
+		put(o, metric_defs[i].name, json_object_new_string(metric_defs[i].text), err);
+	return o;
+}
+
+static json_object *latency_to_json(const struct rep_figs *f, int *err)
+{
+	json_object *o;
+
+	if (!isfinite(f->p50_us))
+		return NULL;            /* no samples: "latency_us": null */
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	put(o, "mean", jdouble(f->mean_us), err);
+	put(o, "p50", jdouble(f->p50_us), err);
+	put(o, "p90", jdouble(f->p90_us), err);
+	put(o, "p99", jdouble(f->p99_us), err);
+	put(o, "p999", jdouble(f->p999_us), err);
+	put(o, "max", jdouble(f->max_us), err);
+	put(o, "min", jdouble(f->min_us), err);
+	return o;
+}
+
+static json_object *samples_to_json(const struct rb_repeat_result *r, int *err)
+{
+	json_object *a = json_object_new_array_ext((int)r->n_queries);
+	size_t i;
+
+	if (!a) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < r->n_queries; i++)
+		if (json_object_array_add(a, jdouble(r->latency_us[i])))
+			*err = -ENOMEM;
+	return a;
+}
+
+static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
+{
+	json_object *o = json_object_new_object();
+	struct rep_figs f;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	compute_figs(r, &f);
+	put(o, "strategy", jstr(r->strategy, RB_NAME_MAX), err);
+	put(o, "repeat", json_object_new_int(r->repeat), err);
+	put(o, "order", json_object_new_int(r->order), err);
+	put(o, "n_queries", ju64(r->n_queries), err);
+	put(o, "wall_s", jdouble(r->wall_s), err);
+	put(o, "open_s", jdouble(r->open_s), err);
+	put(o, "qps", jdouble(f.qps), err);
+	put(o, "recall", jdouble(f.recall), err);
+	put(o, "latency_us", latency_to_json(&f, err), err);
+	put(o, "latency_samples_us", samples_to_json(r, err), err);
+	put(o, "dev_read_bytes", ju64(r->io.dev_read_bytes), err);
+	put(o, "dev_read_ios", ju64(r->io.dev_read_ios), err);
+	put(o, "proc_read_bytes", ju64(r->io.proc_read_bytes), err);
+	put(o, "proc_rchar", ju64(r->io.proc_rchar), err);
+	put(o, "majflt", ju64(r->io.majflt), err);
+	put(o, "minflt", ju64(r->io.minflt), err);
+	put(o, "needed_bytes", ju64(r->needed_bytes), err);
+	put(o, "needed_bytes_sum", ju64(r->needed_bytes_sum), err);
+	put(o, "read_amplification", jdouble(f.read_amplification), err);
+	put(o, "resident_pages_before", ju64(r->resident_pages_before), err);
+	return o;
+}
+
+/* {"median","min","max"} of the finite values, or null if there are none. */
+static json_object *spread_to_json(const double *v, size_t n, int *err)
+{
+	struct rb_spread s;
+	json_object *o;
+
+	if (stats__spread(v, n, &s))
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	put(o, "median", jdouble(s.median), err);
+	put(o, "min", jdouble(s.min), err);
+	put(o, "max", jdouble(s.max), err);
+	return o;
+}
+
+/* One summary entry: figs holds the per-repeat figures of every repeat. */
+static json_object *strategy_summary(const struct rb_run *run, const struct rep_figs *figs,
+				     const char *name, double *scratch, int *err)
+{
+	json_object *o = json_object_new_object();
+	size_t i, j, n, count = 0;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (j = 0; j < run->n_repeats; j++)
+		count += strcmp(run->repeats[j].strategy, name) == 0;
+	put(o, "name", json_object_new_string(name), err);
+	put(o, "repeats", ju64(count), err);
+	for (i = 0; i < ARRAY_SIZE(summary_figs); i++) {
+		for (j = 0, n = 0; j < run->n_repeats; j++) {
+			double v = *(const double *)((const char *)&figs[j] + summary_figs[i].offset);
+
+			if (strcmp(run->repeats[j].strategy, name) == 0 && isfinite(v))
+				scratch[n++] = v;
+		}
+		put(o, summary_figs[i].name, spread_to_json(scratch, n, err), err);
+	}
+	return o;
+}
+
+/* Has name been listed already (among the first n candidates)? */
+static bool listed(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Strategy order: the config's list first; then any strategy that only the
+ * repeats name (a hand-built or edited run), in order of first appearance.
+ */
+static size_t strategy_order(const struct rb_run *run, const char **names)
+{
+	size_t n = 0, j;
+	int i;
+
+	for (i = 0; i < run->cfg.n_strategies && i < RB_MAX_STRATEGIES; i++)
+		if (!listed(names, n, run->cfg.strategies[i]))
+			names[n++] = run->cfg.strategies[i];
+	for (j = 0; j < run->n_repeats; j++)
+		if (!listed(names, n, run->repeats[j].strategy))
+			names[n++] = run->repeats[j].strategy;
+	return n;
+}
+
+static json_object *summary_to_json(const struct rb_run *run, int *err)
+{
+	size_t cap = RB_MAX_STRATEGIES + run->n_repeats + 1, n, i;
+	const char **names = calloc(cap, sizeof(*names));
+	struct rep_figs *figs = calloc(run->n_repeats + 1, sizeof(*figs));
+	double *scratch = calloc(run->n_repeats + 1, sizeof(*scratch));
+	json_object *o = json_object_new_object(), *list = json_object_new_array();
+
+	if (!names || !figs || !scratch || !o || !list) {
+		*err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < run->n_repeats; i++)
+		compute_figs(&run->repeats[i], &figs[i]);
+	n = strategy_order(run, names);
+	for (i = 0; i < n; i++)
+		if (json_object_array_add(list, strategy_summary(run, figs, names[i], scratch, err)))
+			*err = -ENOMEM;
+	put(o, "gate_counter", json_object_new_string(GATE_COUNTER), err);
+	put(o, "strategies", list, err);
+	list = NULL;
+cleanup:
+	json_object_put(list);
+	free(names);
+	free(figs);
+	free(scratch);
+	return o;
+}
+
+static json_object *dataset_to_json(const struct rb_run *run, int *err)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	put(o, "dir", jstr(run->dataset_dir, RB_PATH_MAX), err);
+	put(o, "index_dir", jstr(run->index_dir, RB_PATH_MAX), err);
+	put(o, "files_bytes", ju64(run->files_bytes), err);
+	return o;
+}
+
+static json_object *repeats_to_json(const struct rb_run *run, int *err)
+{
+	json_object *a = json_object_new_array_ext((int)run->n_repeats);
+	size_t i;
+
+	if (!a) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < run->n_repeats; i++)
+		if (json_object_array_add(a, repeat_to_json(&run->repeats[i], err)))
+			*err = -ENOMEM;
+	return a;
+}
+
+json_object *report__to_json(const struct rb_run *run)
+{
+	json_object *doc, *env;
+	int err = 0;
+
+	if (!run)
+		return NULL;
+	doc = json_object_new_object();
+	if (!doc)
+		return NULL;
+	env = env__to_json(&run->env);
+	if (!env)
+		err = -ENOMEM;
+	put(doc, "schema_version", json_object_new_int(RB_REPORT_SCHEMA_VERSION), &err);
+	put(doc, "tool", json_object_new_string("rabench"), &err);
+	put(doc, "complete", json_object_new_boolean(run->complete), &err);
+	put(doc, "started", jstr(run->started, sizeof(run->started)), &err);
+	put(doc, "config_source", jstr(run->cfg.source, RB_PATH_MAX), &err);
+	put(doc, "environment", env, &err);
+	put(doc, "config", config_to_json(&run->cfg, &err), &err);
+	put(doc, "dataset", dataset_to_json(run, &err), &err);
+	put(doc, "metrics_definitions", definitions_to_json(&err), &err);
+	put(doc, "repeats", repeats_to_json(run, &err), &err);
+	put(doc, "summary", summary_to_json(run, &err), &err);
+	if (err) {
+		json_object_put(doc);
+		return NULL;
+	}
+	return doc;
+}

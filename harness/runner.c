@@ -1,0 +1,260 @@
+/*
+ * runner — one repeat at a time, everything a strategy changed undone before the
+ * next (see runner.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "metrics.h"
+#include "runner.h"
+#include "strategy.h"
+#include "../workloads/workload.h"
+
+#define RB_PAGE 4096ULL
+
+/* Pages of each file the queries touched: "bytes needed" without double counting. */
+struct page_sets {
+	unsigned char *bits[RB_MAX_FILES];
+	uint64_t pages[RB_MAX_FILES];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int page_sets__init(struct page_sets *ps, const struct rb_workload *w)
+{
+	int i;
+
+	memset(ps, 0, sizeof(*ps));
+	for (i = 0; i < w->n_files; i++) {
+		ps->pages[i] = (w->files[i].size + RB_PAGE - 1) / RB_PAGE;
+		ps->bits[i] = calloc(ps->pages[i] / 8 + 1, 1);
+		if (!ps->bits[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void page_sets__add(struct page_sets *ps, const struct rb_extent *e)
+{
+	uint64_t p, first = e->offset / RB_PAGE, last = (e->offset + e->len - 1) / RB_PAGE;
+
+	if (e->len == 0 || e->file < 0 || e->file >= RB_MAX_FILES || !ps->bits[e->file])
+		return;
+	for (p = first; p <= last && p < ps->pages[e->file]; p++)
+		ps->bits[e->file][p / 8] |= 1 << (p % 8);
+}
+
+static uint64_t page_sets__bytes(const struct page_sets *ps)
+{
+	uint64_t n = 0, i, b;
+	int f;
+
+	for (f = 0; f < RB_MAX_FILES; f++)
+		for (i = 0; ps->bits[f] && i < ps->pages[f] / 8 + 1; i++)
+			for (b = ps->bits[f][i]; b; b &= b - 1)
+				n++;
+	return n * RB_PAGE;
+}
+
+static void page_sets__free(struct page_sets *ps)
+{
+	int i;
+
+	for (i = 0; i < RB_MAX_FILES; i++)
+		free(ps->bits[i]);
+}
+
+static int prepare_cache(const struct rb_config *cfg, char paths[][512], int n, char *err,
+			 size_t errlen)
+{
+	int i, rc;
+
+	if (cfg->run_drop_caches) {
+		rc = cache__drop_all(err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(cfg->run_cache, "cold") == 0)
+			rc = cache__evict(paths[i], err, errlen);
+		else
+			rc = cache__warm(paths[i], err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static uint64_t resident_pages(char paths[][512], int n)
+{
+	uint64_t res, total, sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cache__resident_pages(paths[i], &res, &total) == 0)
+			sum += res;
+	return sum;
+}
+
+/* The timed part: every query, its latency, its recall, its extents. */
+static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
+		       struct rb_workload *w, const struct rb_runner_opts *opts,
+		       struct rb_repeat_result *rr, struct page_sets *ps)
+{
+	struct rb_query_result res;
+	double t0, recall_sum = 0;
+	int64_t qi;
+	size_t e;
+	int rc;
+
+	for (qi = 0; qi < cfg->workload_queries; qi++) {
+		if (opts->stop && *opts->stop)
+			return -EINTR;
+		memset(&res, 0, sizeof(res));
+		t0 = now_s();
+		rc = w->ops->run_query(w, qi, &res);
+		rr->latency_us[qi] = (now_s() - t0) * 1e6;
+		if (rc)
+			return rc;
+		recall_sum += dataset__recall_at_k(res.ids, ds->gt + qi * ds->gt_k, cfg->workload_k);
+		rc = w->ops->extents(w, qi, &res);
+		if (rc)
+			return rc;
+		for (e = 0; e < res.n_extents; e++) {
+			page_sets__add(ps, &res.extents[e]);
+			rr->needed_bytes_sum += res.extents[e].len;
+		}
+		rr->n_queries = qi + 1;
+	}
+	rr->recall = recall_sum / rr->n_queries;
+	return 0;
+}
+
+/* Open, apply, measure, reset, close: one repeat of one strategy. */
+static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
+		    const struct ra_strategy_ops *strategy, const struct rb_blockdev *dev,
+		    const struct rb_runner_opts *opts, struct rb_repeat_result *rr,
+		    char *err, size_t errlen)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	struct rb_workload w = { .ops = ops };
+	struct rb_counters before, after;
+	struct page_sets ps = { 0 };
+	char paths[RB_MAX_FILES][512];
+	int n_paths, rc, applied = 0;
+	double t0;
+
+	if (!ops) {
+		snprintf(err, errlen, "workload.type: unknown workload '%s'", cfg->workload_type);
+		return -EINVAL;
+	}
+	n_paths = ops->list_files(cfg, ds, paths, RB_MAX_FILES);
+	if (n_paths < 0)
+		return n_paths;
+	rc = prepare_cache(cfg, paths, n_paths, err, errlen);
+	if (rc)
+		return rc;
+	t0 = now_s();
+	rc = ops->open(&w, cfg, ds, err, errlen);
+	if (rc)
+		return rc;
+	rr->open_s = now_s() - t0;
+	rc = page_sets__init(&ps, &w);
+	if (rc)
+		goto cleanup;
+	if (strategy->apply) {
+		applied = 1;
+		rc = strategy->apply(&w, err, errlen);
+		if (rc)
+			goto cleanup;
+	}
+	rr->resident_pages_before = resident_pages(paths, n_paths);
+	rc = metrics__snapshot(dev, &before);
+	if (rc)
+		goto cleanup;
+	t0 = now_s();
+	rc = run_queries(cfg, ds, &w, opts, rr, &ps);
+	rr->wall_s = now_s() - t0;
+	if (metrics__snapshot(dev, &after) == 0)
+		metrics__delta(&before, &after, &rr->io);
+	rr->needed_bytes = page_sets__bytes(&ps);
+	if (rc && rc != -EINTR)
+		snprintf(err, errlen, "%s: query failed: %s", cfg->workload_type, strerror(-rc));
+cleanup:
+	/* undo the strategy while its mappings still exist, also after a failure */
+	if (applied && strategy->reset(&w) && !rc) {
+		snprintf(err, errlen, "strategy %s: could not restore the settings it changed",
+			 strategy->name);
+		rc = -EIO;
+	}
+	ops->close(&w);
+	page_sets__free(&ps);
+	return rc;
+}
+
+static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
+		     const struct rb_repeat_result *rr, const struct rb_config *cfg)
+{
+	if (opts->quiet)
+		return;
+	fprintf(stderr,
+		"rabench: [%zu/%zu] %-18s repeat %d/%lld: %zu queries in %.2f s, recall@%lld %.3f, "
+		"read %.1f MiB, %llu major faults\n",
+		i + 1, n, rr->strategy, rr->repeat + 1, (long long)cfg->run_repeats, rr->n_queries,
+		rr->wall_s, (long long)cfg->workload_k, rr->recall,
+		rr->io.proc_read_bytes / 1048576.0, (unsigned long long)rr->io.majflt);
+}
+
+int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
+		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
+		    struct rb_run *run, char *err, size_t errlen)
+{
+	const struct ra_strategy_ops *strategy;
+	struct rb_repeat_result *rr;
+	struct rb_blockdev dev, *devp = &dev;
+	size_t i;
+	int rc = 0;
+
+	if (metrics__blockdev_for(ds->ivfdata_path, &dev))
+		devp = NULL;   /* tmpfs & co: no device counters, the report shows 0 */
+	run->repeats = calloc(plan->n_steps, sizeof(*run->repeats));
+	if (!run->repeats)
+		return -ENOMEM;
+	for (i = 0; i < plan->n_steps; i++) {
+		rr = &run->repeats[i];
+		strategy = strategy__find(cfg->strategies[plan->steps[i].strategy]);
+		if (!strategy) {
+			snprintf(err, errlen, "run.strategies: unknown strategy '%s'",
+				 cfg->strategies[plan->steps[i].strategy]);
+			return -EINVAL;
+		}
+		snprintf(rr->strategy, sizeof(rr->strategy), "%s", strategy->name);
+		rr->repeat = plan->steps[i].repeat;
+		rr->order = (int)i;
+		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
+		if (!rr->latency_us)
+			return -ENOMEM;
+		rc = run_step(cfg, ds, strategy, devp, opts, rr, err, errlen);
+		if (rc) {
+			/* a repeat cut short has no honest figures: drop it */
+			free(rr->latency_us);
+			memset(rr, 0, sizeof(*rr));
+			break;
+		}
+		run->n_repeats = i + 1;
+		progress(opts, i, plan->n_steps, rr, cfg);
+	}
+	run->complete = rc == 0;
+	return rc;
+}

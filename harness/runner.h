@@ -1,0 +1,29 @@
+/*
+ * runner — execute a plan: for each (strategy, repeat) put the run's files in the
+ * configured cache state, open the workload, apply the strategy, run and time
+ * every query while reading the witnesses around the query phase, then undo the
+ * strategy and close. Results go into run->repeats in schedule order.
+ */
+#ifndef RB_RUNNER_H
+#define RB_RUNNER_H
+
+#include <signal.h>
+#include "config.h"
+#include "plan.h"
+#include "report.h"
+#include "../datasets/dataset.h"
+
+struct rb_runner_opts {
+	volatile sig_atomic_t *stop;  /* set by SIGINT/SIGTERM: finish cleanly, mark incomplete */
+	int quiet;                    /* no progress lines on stderr */
+};
+
+/*
+ * Run every step of plan. run->repeats is allocated here. Returns 0, -EINTR when
+ * stopped (completed repeats kept, run->complete false) or -errno with err set.
+ */
+int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
+		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
+		    struct rb_run *run, char *err, size_t errlen);
+
+#endif

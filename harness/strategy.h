@@ -1,0 +1,39 @@
+/*
+ * strategy — a readahead strategy: what it changes in the kernel for the files and
+ * mappings of a workload, and how it puts everything back. One ops table per
+ * strategy (fio's ioengine_ops pattern), one file per strategy, one line in
+ * harness/strategies.c to register it.
+ *
+ * The runner calls apply() after the workload is open and reset() before it is
+ * closed, also on error and on SIGINT, so nothing a strategy changed outlives the
+ * repeat.
+ */
+#ifndef RB_STRATEGY_H
+#define RB_STRATEGY_H
+
+#include "../workloads/workload.h"
+
+#define RB_STRATEGY_VERSION 1
+
+enum rb_strategy_flags {
+	RB_STRATEGY_NEEDS_ROOT = 1 << 0,   /* changes system-wide settings */
+	RB_STRATEGY_NEEDS_BPF = 1 << 1,    /* loads BPF programs */
+};
+
+struct ra_strategy_ops {
+	const char *name;
+	int version;          /* RB_STRATEGY_VERSION */
+	unsigned flags;
+	const char *help;     /* one line: the mechanism, exactly */
+
+	/* Change the kernel's behaviour for w's files. 0 or -errno (message in err). */
+	int (*apply)(struct rb_workload *w, char *err, size_t errlen);
+	/* Undo everything apply() did; must be safe after a partial apply. */
+	int (*reset)(struct rb_workload *w);
+};
+
+const struct ra_strategy_ops *strategy__find(const char *name);
+const struct ra_strategy_ops *const *strategy__all(void);   /* NULL-terminated */
+int strategy__check_ops(const struct ra_strategy_ops *ops);
+
+#endif

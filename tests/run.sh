@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# run.sh — run every test of a build: the cmocka unit tests (tests/test_*.c, built
+# into BUILD/tests/) and the end-to-end scripts (tests/e2e_*.sh, which drive
+# BUILD/rabench). Counts individual cmocka cases and e2e checks and ends with
+# "N passed, N failed". Exit status 0 only when nothing failed.
+#
+# usage: tests/run.sh BUILD_DIR        (make test uses build/asan)
+set -u
+build=${1:-build/asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_violation=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export RABENCH="$root/$build/rabench"
+
+passed=0 failed=0
+failures=()
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] && [ "${t%.o}" = "$t" ] || continue
+	name=$(basename "$t")
+	echo "== $name"
+	"$t" >"$log/$name" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1   # crashed or a sanitizer fired outside a test case
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		failures+=("$name")
+		cat "$log/$name"
+	else
+		grep -E '^\[  (SKIPPED|PASSED) \]|^\[  SKIPPED|SKIP' "$log/$name" | sed 's/^/   /'
+	fi
+done
+
+for t in tests/e2e_*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t")
+	echo "== $name"
+	bash "$t" "$build" >"$log/$name" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log/$name")
+	f=$(grep -c '^not ok ' "$log/$name")
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		failures+=("$name")
+		cat "$log/$name"
+	else
+		grep -E '^(ok|# )' "$log/$name" | sed 's/^/   /'
+	fi
+done
+
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,40 @@
+/*
+ * registry — every workload rabench knows, in a fixed order. Adding one: write
+ * workloads/<name>.c filling a struct workload_ops, declare it here, add it to the
+ * table, and allow its name in workload.type (harness/config.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "workload.h"
+
+extern const struct workload_ops ivf_search_ops;
+
+static const struct workload_ops *const workloads[] = {
+	&ivf_search_ops,
+	NULL,
+};
+
+const struct workload_ops *const *workload__all(void)
+{
+	return workloads;
+}
+
+int workload__check_ops(const struct workload_ops *ops)
+{
+	if (!ops || !ops->name || !ops->help || ops->version != RB_WORKLOAD_VERSION)
+		return -EINVAL;
+	if (!ops->list_files || !ops->open || !ops->run_query || !ops->extents || !ops->close)
+		return -EINVAL;
+	return 0;
+}
+
+const struct workload_ops *workload__find(const char *name)
+{
+	const struct workload_ops *const *w;
+
+	for (w = workloads; *w; w++)
+		if (strcmp((*w)->name, name) == 0)
+			return workload__check_ops(*w) == 0 ? *w : NULL;
+	return NULL;
+}

@@ -1,0 +1,75 @@
+/*
+ * workload — the ops table every workload fills (fio's ioengine_ops pattern).
+ *
+ * A workload opens the on-disk artifacts of a prepared dataset, runs one query at a
+ * time (the runner times each call), says which byte extents of which files a query
+ * touched (so "bytes needed" is known exactly) and closes everything again. Adding a
+ * workload is one new file in workloads/ and one line in workloads/registry.c.
+ */
+#ifndef RB_WORKLOAD_H
+#define RB_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RB_WORKLOAD_VERSION 1
+#define RB_MAX_FILES 8
+
+struct rb_config;
+struct rb_dataset;
+
+/* One file the workload reads during queries: what strategies and cache control act on. */
+struct rb_file {
+	char path[512];
+	int fd;              /* an fd the workload reads with read/pread, or -1 */
+	void *map;           /* a mapping the workload faults on, or NULL */
+	size_t map_len;
+	uint64_t size;       /* file size in bytes */
+};
+
+/* A byte range of one file (index into rb_workload.files). */
+struct rb_extent {
+	int file;
+	uint64_t offset, len;
+};
+
+/* What one query returned and touched. */
+struct rb_query_result {
+	int64_t *ids;        /* k result ids, owned by the workload */
+	struct rb_extent *extents;   /* owned by the workload, valid until the next query */
+	size_t n_extents;
+};
+
+/* An open workload instance. */
+struct rb_workload {
+	const struct workload_ops *ops;
+	void *priv;
+	struct rb_file files[RB_MAX_FILES];
+	int n_files;
+};
+
+struct workload_ops {
+	const char *name;
+	int version;                 /* RB_WORKLOAD_VERSION */
+	const char *help;
+
+	/* The files the workload will read (for cache control before open): up to max paths. */
+	int (*list_files)(const struct rb_config *cfg, const struct rb_dataset *ds,
+			  char paths[][512], int max);
+	/* Open the dataset's artifacts; fill w->files. Returns 0 or -errno. */
+	int (*open)(struct rb_workload *w, const struct rb_config *cfg,
+		    const struct rb_dataset *ds, char *err, size_t errlen);
+	/* Run query number qi (0-based, < cfg->workload_queries). The timed call. */
+	int (*run_query)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
+	/* Fill res->extents with what query qi touched. Untimed; called after run_query. */
+	int (*extents)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
+	void (*close)(struct rb_workload *w);
+};
+
+/* Registry (workloads/registry.c) */
+const struct workload_ops *workload__find(const char *name);
+const struct workload_ops *const *workload__all(void);  /* NULL-terminated */
+/* Checks an ops table is complete and of this version; 0 or -EINVAL. */
+int workload__check_ops(const struct workload_ops *ops);
+
+#endif
