@@ -38,7 +38,7 @@ FAISS_C_LIB :=
 FAISS_C_LINK := -lfaiss_c
 endif
 
-LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lyaml -ljson-c -lxxhash -lm -lpthread
+LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lbpf -lelf -lz -lyaml -ljson-c -lxxhash -lm -lpthread
 LDFLAGS += $(SANFLAGS) -fopenmp
 
 ifeq ($(V),1)
@@ -47,7 +47,8 @@ else
 Q := @
 endif
 
-SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c))
+SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c)) \
+	   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 SRC_CXX := $(wildcard datasets/*.cpp)
 OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)
 TESTS   := $(patsubst tests/%.c,$(OUT)/tests/%,$(wildcard tests/test_*.c))
@@ -65,7 +66,31 @@ $(OUT)/rabench: $(OUT)/harness/main.o $(OBJS) $(FAISS_C_LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CXX) $(LDFLAGS) -o $@ $(OUT)/harness/main.o $(OBJS) $(LDLIBS)
 
-$(OUT)/%.o: %.c $(FAISS_C_LIB)
+# BPF: vmlinux.h generated from this kernel's BTF (never committed), each
+# bpf/<name>.bpf.c compiled for the BPF target, stripped, and turned into a
+# skeleton that bpf/<name>.c includes.
+BPF_SRC  := $(wildcard bpf/*.bpf.c)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=build/bpf/%.skel.h)
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CFLAGS   += -Ibuild/bpf
+
+build/bpf/vmlinux.h:
+	@mkdir -p $(@D)
+	@echo "  BTF     $@"
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+build/bpf/%.bpf.o: bpf/%.bpf.c build/bpf/vmlinux.h $(wildcard bpf/*.h)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild/bpf -I. -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+build/bpf/%.skel.h: build/bpf/%.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/%.o: %.c $(FAISS_C_LIB) $(BPF_SKEL)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -99,6 +124,6 @@ bench: rabench
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf build/release build/asan rabench
+	rm -rf build/release build/asan build/bpf rabench
 
 -include $(shell find build -name '*.d' 2>/dev/null)

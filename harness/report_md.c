@@ -5,7 +5,7 @@
  *
  * Units for people: latencies in ms (3 decimals below 10 ms, 2 below 100, then
  * 1), bytes in MiB with 1 decimal. Summary cells are "median (min..max)" across
- * repeats; a single repeat shows its value alone.
+ * repeats; a single repeat, or a range that rounds away, shows the value alone.
  */
 #include <errno.h>
 #include <math.h>
@@ -179,7 +179,10 @@ static void value_cell(json_object *o, const struct column *c, char *buf, size_t
 		snprintf(buf, len, "-");
 }
 
-/* A summary cell: "median (min..max)", the median alone, or "-". */
+/*
+ * A summary cell: "median (min..max)"; the median alone for one repeat or when
+ * the range vanishes at the shown precision; "-" for null.
+ */
 static void spread_cell(json_object *fig, fmt_fn fmt, bool with_range, char *buf, size_t len)
 {
 	char med[32], lo[32], hi[32];
@@ -196,6 +199,10 @@ static void spread_cell(json_object *fig, fmt_fn fmt, bool with_range, char *buf
 	}
 	fmt(a, lo, sizeof(lo));
 	fmt(b, hi, sizeof(hi));
+	if (strcmp(lo, hi) == 0) {
+		snprintf(buf, len, "%s", med);     /* no spread at this precision */
+		return;
+	}
 	if (snprintf(buf, len, "%s (%s..%s)", med, lo, hi) >= (int)len)
 		snprintf(buf, len, "%s", med);     /* no room for the range */
 }
@@ -205,7 +212,11 @@ static const char *header(json_object *report, const char *h, char *buf, size_t 
 {
 	double k;
 
-	if (strcmp(h, "recall@k") || !number(lookup(report, "config.workload.k"), &k))
+	json_object *cfg = lookup(report, "config"), *kv = NULL;
+
+	/* config keys contain dots themselves, so no dotted lookup() here */
+	if (strcmp(h, "recall@k") || !cfg || !json_object_is_type(cfg, json_type_object) ||
+	    !json_object_object_get_ex(cfg, "workload.k", &kv) || !number(kv, &k))
 		return h;
 	snprintf(buf, len, "recall@%.0f", k);
 	return buf;
@@ -274,7 +285,7 @@ static void md_summary(json_object *report, json_object *strategies, FILE *out)
 	size_t i, j;
 
 	fprintf(out, "## Summary\n\nEach cell is the median across repeats, with the range "
-		"(min..max) when there was more than one.\n\n| strategy | repeats |");
+		"(min..max) when the repeats differ at the precision shown.\n\n| strategy | repeats |");
 	for (j = 0; j < ARRAY_SIZE(summary_cols); j++)
 		fprintf(out, " %s |", header(report, summary_cols[j].md_header, hbuf, sizeof(hbuf)));
 	fprintf(out, "\n| --- | ---: |");
