@@ -115,7 +115,7 @@ faiss-c: $(FAISS_C_LIB)
 # The test build is a separate tree with sanitizers; tests/run.sh runs everything
 # and ends with "N passed, N failed".
 test:
-	$(Q)$(MAKE) --no-print-directory MODE=asan $(abspath build/asan/rabench) unit-bins
+	$(Q)$(MAKE) --no-print-directory MODE=asan build/asan/rabench unit-bins
 	$(Q)tests/run.sh build/asan
 
 unit-bins: $(TESTS)

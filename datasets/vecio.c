@@ -261,7 +261,8 @@ static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t er
 	r->rec_bytes = 4 + (size_t)d * r->fmt->elem_size;
 	if ((uint64_t)size % r->rec_bytes) {
 		snprintf(err, errlen,
-			 "%s: truncated or corrupt: size %lld is not a multiple of the record size %zu (4 + %zu * d, d=%d)",
+			 "%s: truncated or corrupt: size %lld is not a multiple of the record size %zu "
+			 "(4 + %zu * d, d=%d)",
 			 r->path, (long long)size, r->rec_bytes, r->fmt->elem_size, (int)d);
 		return -EINVAL;
 	}

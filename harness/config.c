@@ -81,7 +81,7 @@ const struct rb_key rb_config_keys[] = {
 	{ "run.repeats", RB_KEY_INT, OFF(run_repeats), 0, "3", 1, 1000, NULL,
 	  "Repeats per strategy; reports give the median and spread across them" },
 	{ "run.cache", RB_KEY_ENUM, OFF(run_cache), SZ(run_cache), "cold", 0, 0, "cold|warm",
-	  "Page cache before each repeat: cold = the run's files are evicted, warm = left as they are" },
+	  "Page cache before each repeat: cold = the run's files are evicted, warm = the run's files are read in fully" },
 	{ "run.drop_caches", RB_KEY_BOOL, OFF(run_drop_caches), 0, "false", 0, 0, NULL,
 	  "With run.cache cold, also write 1 to /proc/sys/vm/drop_caches (root; affects the whole machine)" },
 	{ "run.results_dir", RB_KEY_STR, OFF(results_dir), SZ(results_dir), "results", 0, 0, NULL,
