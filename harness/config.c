@@ -76,7 +76,7 @@ const struct rb_key rb_config_keys[] = {
 	  "Queries run per repeat, the first ones of the dataset's queries" },
 
 	{ "run.strategies", RB_KEY_STRLIST, OFF(strategies), SZ(strategies[0]),
-	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential",
+	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed",
 	  "Readahead strategies to compare, each run run.repeats times, in this order" },
 	{ "run.repeats", RB_KEY_INT, OFF(run_repeats), 0, "3", 1, 1000, NULL,
 	  "Repeats per strategy; reports give the median and spread across them" },

@@ -109,7 +109,8 @@ static uint64_t resident_pages(char paths[][512], int n)
 
 /* The timed part: every query, its latency, its recall, its extents. */
 static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
-		       struct rb_workload *w, const struct rb_runner_opts *opts,
+		       const struct ra_strategy_ops *strategy, struct rb_workload *w,
+		       const struct rb_runner_opts *opts,
 		       struct rb_repeat_result *rr, struct page_sets *ps)
 {
 	struct rb_query_result res;
@@ -123,7 +124,9 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 			return -EINTR;
 		memset(&res, 0, sizeof(res));
 		t0 = now_s();
-		rc = w->ops->run_query(w, qi, &res);
+		rc = strategy->before_query ? strategy->before_query(w, qi) : 0;
+		if (rc == 0)
+			rc = w->ops->run_query(w, qi, &res);
 		rr->latency_us[qi] = (now_s() - t0) * 1e6;
 		if (rc)
 			return rc;
@@ -184,7 +187,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (rc)
 		goto cleanup;
 	t0 = now_s();
-	rc = run_queries(cfg, ds, &w, opts, rr, &ps);
+	rc = run_queries(cfg, ds, strategy, &w, opts, rr, &ps);
 	rr->wall_s = now_s() - t0;
 	if (metrics__snapshot(dev, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);

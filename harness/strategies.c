@@ -11,11 +11,15 @@
 extern const struct ra_strategy_ops strategy_default_ops;
 extern const struct ra_strategy_ops strategy_fadvise_random_ops;
 extern const struct ra_strategy_ops strategy_fadvise_sequential_ops;
+extern const struct ra_strategy_ops strategy_faiss_prefetch_ops;
+extern const struct ra_strategy_ops strategy_willneed_ops;
 
 static const struct ra_strategy_ops *const strategies[] = {
 	&strategy_default_ops,
 	&strategy_fadvise_random_ops,
 	&strategy_fadvise_sequential_ops,
+	&strategy_faiss_prefetch_ops,
+	&strategy_willneed_ops,
 	NULL,
 };
 

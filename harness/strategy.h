@@ -30,7 +30,16 @@ struct ra_strategy_ops {
 	int (*apply)(struct rb_workload *w, char *err, size_t errlen);
 	/* Undo everything apply() did; must be safe after a partial apply. */
 	int (*reset)(struct rb_workload *w);
+	/*
+	 * Optional: called right before query qi, inside the timed section (what
+	 * an application-level hint costs is part of the latency it buys).
+	 */
+	int (*before_query)(struct rb_workload *w, int64_t qi);
 };
+
+/* Shared by strategies that switch speculative readahead off (strategy_fadvise.c). */
+int strategy__advise_random(struct rb_workload *w, char *err, size_t errlen);
+int strategy__advise_normal(struct rb_workload *w);
 
 const struct ra_strategy_ops *strategy__find(const char *name);
 const struct ra_strategy_ops *const *strategy__all(void);   /* NULL-terminated */

@@ -40,7 +40,7 @@ static int fadvise_apply(struct rb_workload *w, int fadv, int madv, const char *
 	return 0;
 }
 
-static int fadvise_reset(struct rb_workload *w)
+int strategy__advise_normal(struct rb_workload *w)
 {
 	struct rb_file *f;
 	int i, rc = 0;
@@ -55,7 +55,7 @@ static int fadvise_reset(struct rb_workload *w)
 	return rc;
 }
 
-static int fadvise_random_apply(struct rb_workload *w, char *err, size_t errlen)
+int strategy__advise_random(struct rb_workload *w, char *err, size_t errlen)
 {
 	return fadvise_apply(w, POSIX_FADV_RANDOM, MADV_RANDOM, "RANDOM", err, errlen);
 }
@@ -69,8 +69,8 @@ const struct ra_strategy_ops strategy_fadvise_random_ops = {
 	.name = "fadvise-random",
 	.version = RB_STRATEGY_VERSION,
 	.help = "POSIX_FADV_RANDOM on every fd the workload reads, MADV_RANDOM on every mapping",
-	.apply = fadvise_random_apply,
-	.reset = fadvise_reset,
+	.apply = strategy__advise_random,
+	.reset = strategy__advise_normal,
 };
 
 const struct ra_strategy_ops strategy_fadvise_sequential_ops = {
@@ -78,5 +78,5 @@ const struct ra_strategy_ops strategy_fadvise_sequential_ops = {
 	.version = RB_STRATEGY_VERSION,
 	.help = "POSIX_FADV_SEQUENTIAL on every fd, MADV_SEQUENTIAL on every mapping (the opposite bet)",
 	.apply = fadvise_sequential_apply,
-	.reset = fadvise_reset,
+	.reset = strategy__advise_normal,
 };

@@ -263,7 +263,7 @@ static void test_print_keys(void **state)
 		assert_contains(text, needle);
 	}
 	assert_contains(text, "| `dataset.n` | int | `1000000` | 1000..200000000 | ");
-	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential | ");
+	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential \\| faiss-prefetch \\| willneed | ");
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';

@@ -23,6 +23,7 @@ struct ivf_search {
 	FaissIndex *index;
 	const struct rb_dataset *ds;
 	int64_t k, nprobe;
+	int configured_prefetch_threads;   /* index.prefetch_threads */
 	float *distances;
 	int64_t *ids;
 	int64_t *lists;                 /* nprobe list numbers of the last extents() call */
@@ -91,6 +92,7 @@ static int ivf_search_open(struct rb_workload *w, const struct rb_config *cfg,
 	s->ds = ds;
 	s->k = cfg->workload_k;
 	s->nprobe = cfg->workload_nprobe;
+	s->configured_prefetch_threads = (int)cfg->index_prefetch_threads;
 	/* READ_ONLY: FAISS maps the lists PROT_READ, as a serving process would */
 	if (faiss_read_index_fname(ds->index_path, RBF_IO_FLAG_READ_ONLY, &s->index)) {
 		snprintf(err, errlen, "%s: FAISS cannot read the index: %s", ds->index_path,
@@ -154,6 +156,15 @@ static int ivf_search_extents(struct rb_workload *w, int64_t qi, struct rb_query
 	return 0;
 }
 
+static int ivf_search_set_library_prefetch(struct rb_workload *w, int nthreads)
+{
+	struct ivf_search *s = w->priv;
+
+	if (nthreads < 0)
+		nthreads = s->configured_prefetch_threads;
+	return rbf_ivf_set_prefetch_threads(s->index, nthreads) ? -EINVAL : 0;
+}
+
 const struct workload_ops ivf_search_ops = {
 	.name = "ivf-search",
 	.version = RB_WORKLOAD_VERSION,
@@ -163,4 +174,5 @@ const struct workload_ops ivf_search_ops = {
 	.run_query = ivf_search_run_query,
 	.extents = ivf_search_extents,
 	.close = ivf_search_close,
+	.set_library_prefetch = ivf_search_set_library_prefetch,
 };

@@ -46,6 +46,7 @@ struct rb_workload {
 	void *priv;
 	struct rb_file files[RB_MAX_FILES];
 	int n_files;
+	void *strategy_priv;   /* state of the strategy applied to this instance */
 };
 
 struct workload_ops {
@@ -61,9 +62,20 @@ struct workload_ops {
 		    const struct rb_dataset *ds, char *err, size_t errlen);
 	/* Run query number qi (0-based, < cfg->workload_queries). The timed call. */
 	int (*run_query)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
-	/* Fill res->extents with what query qi touched. Untimed; called after run_query. */
+	/*
+	 * Fill res->extents with what query qi touches. The runner calls it after
+	 * run_query (untimed) to count bytes needed; the willneed strategy calls it
+	 * before run_query (timed) to prefetch, as an application that knows its
+	 * extents would. It must not touch the files.
+	 */
 	int (*extents)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
 	void (*close)(struct rb_workload *w);
+
+	/*
+	 * Optional: the index library's own prefetcher (FAISS OnDiskInvertedLists'
+	 * prefetch_nthread). nthreads < 0 restores the configured value.
+	 */
+	int (*set_library_prefetch)(struct rb_workload *w, int nthreads);
 };
 
 /* Registry (workloads/registry.c) */
