@@ -77,17 +77,20 @@ struct rb_pc_file {
 	__u64 faults;		/* page faults on the file's mappings */
 	__u64 major_faults;	/* faults that had to add the page */
 	__u64 map_calls;	/* fault-around (filemap_map_pages) calls */
+	__u64 block_reads;	/* read requests completed whose first page is the file's */
+	__u64 block_read_bytes;	/* their bytes */
 	__u64 readds;		/* added while already marked present (lost delete) */
 	__u64 untracked;	/* pages added with the chunk map full */
 	__u32 generation;	/* inode i_generation: resolves the path later */
 	__u32 pad;
 };
 
-/* Block layer, for the device holding the run's files. */
+/* Block layer, for the disk holding the run's files; counted at completion. */
 struct rb_pc_block {
 	__u64 reads;
 	__u64 read_bytes;
-	__u64 timed;		/* completions matched to their issue */
+	__u64 timed;		/* completions matched to an issue in the window */
+	__u64 reissued;		/* issues of a request already issued (requeued) */
 	__u64 size_hist[RB_PC_SIZE_SLOTS];
 	__u64 lat_hist[RB_PC_LAT_SLOTS];
 };

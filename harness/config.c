@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "memcg.h"
 
 #define OFF(f) offsetof(struct rb_config, f)
 #define SZ(f) sizeof(((struct rb_config *)0)->f)
@@ -66,8 +67,8 @@ const struct rb_key rb_config_keys[] = {
 	  "Threads of FAISS's own OnDiskInvertedLists prefetcher; 0 = off, so strategies are compared alone" },
 
 	{ "workload.type", RB_KEY_ENUM, OFF(workload_type), SZ(workload_type), "ivf-search",
-	  0, 0, "ivf-search",
-	  "What each query does: ivf-search = FAISS search of the on-disk IVF index" },
+	  0, 0, "ivf-search|flat-scan",
+	  "What each query does: ivf-search = FAISS search of the on-disk IVF index; flat-scan = exact search by reading the base vectors sequentially (index.* and workload.nprobe unused)" },
 	{ "workload.k", RB_KEY_INT, OFF(workload_k), 0, "10", 1, 100, NULL,
 	  "Neighbours returned per query; recall@k is measured at this k" },
 	{ "workload.nprobe", RB_KEY_INT, OFF(workload_nprobe), 0, "16", 1, 65536, NULL,
@@ -76,7 +77,7 @@ const struct rb_key rb_config_keys[] = {
 	  "Queries run per repeat, the first ones of the dataset's queries" },
 
 	{ "run.strategies", RB_KEY_STRLIST, OFF(strategies), SZ(strategies[0]),
-	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed",
+	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed|bpf-prefetch",
 	  "Readahead strategies to compare, each run run.repeats times, in this order" },
 	{ "run.repeats", RB_KEY_INT, OFF(run_repeats), 0, "3", 1, 1000, NULL,
 	  "Repeats per strategy; reports give the median and spread across them" },
@@ -84,6 +85,10 @@ const struct rb_key rb_config_keys[] = {
 	  "Page cache before each repeat: cold = the run's files are evicted, warm = the run's files are read in fully" },
 	{ "run.drop_caches", RB_KEY_BOOL, OFF(run_drop_caches), 0, "false", 0, 0, NULL,
 	  "With run.cache cold, also write 1 to /proc/sys/vm/drop_caches (root; affects the whole machine)" },
+	{ "run.memory_limit", RB_KEY_SIZE, OFF(run_memory_limit), 0, "0", 0, 1099511627776.0, NULL,
+	  "Run each repeat in its own memory cgroup (v2 or v1, root) with this limit on page cache and new allocations; 0 = no limit, else at least 32M (K/M/G = KiB/MiB/GiB)" },
+	{ "run.probes", RB_KEY_BOOL, OFF(run_probes), 0, "true", 0, 0, NULL,
+	  "Attach the BPF page-cache probes around each repeat's queries (root and BTF; without them the run goes on and the report says why)" },
 	{ "run.results_dir", RB_KEY_STR, OFF(results_dir), SZ(results_dir), "results", 0, 0, NULL,
 	  "Folder that receives NAME/TIMESTAMP/ for every run" },
 	{ "run.cache_dir", RB_KEY_STR, OFF(cache_dir), SZ(cache_dir), "datasets/cache", 0, 0, NULL,
@@ -181,10 +186,26 @@ static void list_allowed(const char *allowed, const char *sep, char *buf, size_t
 	buf[o] = '\0';
 }
 
+/* Bytes as the shortest exact text parse_size reads back: 268435456 -> "256M". */
+static void format_size(int64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMG";
+	int u = -1;
+
+	while (u < 2 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		snprintf(buf, len, "%" PRId64 "%c", v, units[u]);
+}
+
 /* What a key accepts, in words: the "expected ..." part of messages. */
 static void describe(const struct rb_key *k, char *buf, size_t len)
 {
-	char vals[256];
+	char vals[256], lo[32], hi[32];
 
 	switch (k->type) {
 	case RB_KEY_INT:
@@ -193,6 +214,11 @@ static void describe(const struct rb_key *k, char *buf, size_t len)
 		break;
 	case RB_KEY_DOUBLE:
 		snprintf(buf, len, "a number in %g..%g", k->min, k->max);
+		break;
+	case RB_KEY_SIZE:
+		format_size((int64_t)k->min, lo, sizeof(lo));
+		format_size((int64_t)k->max, hi, sizeof(hi));
+		snprintf(buf, len, "a size in bytes in %s..%s, suffix K/M/G = KiB/MiB/GiB", lo, hi);
 		break;
 	case RB_KEY_BOOL:
 		snprintf(buf, len, "true or false");
@@ -264,6 +290,59 @@ static int set_int(struct rb_config *cfg, const struct rb_key *k, const char *te
 		return bad_value(w, k, overflow ? "too large for a 64-bit integer" : "not an integer",
 				 text, err, errlen);
 	/* compare as integers: a double cannot hold every int64 near the top of the range */
+	if (v < (int64_t)k->min || v > (int64_t)k->max)
+		return bad_value(w, k, "out of range", text, err, errlen);
+	*(int64_t *)((char *)cfg + k->offset) = v;
+	return 0;
+}
+
+/*
+ * Bytes with an optional K/M/G suffix meaning KiB/MiB/GiB: memory is sized in
+ * powers of two ("256M" is what a user means by a 256 MiB cgroup). "k" is taken
+ * as K, since counts elsewhere in the config are written with a lower-case k.
+ */
+static int parse_size(const char *s, int64_t *out, bool *overflow)
+{
+	int64_t mult = 1;
+	long long v;
+	char *end;
+
+	*overflow = false;
+	if (!(*s >= '0' && *s <= '9'))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE) {
+		*overflow = true;
+		return -ERANGE;
+	}
+	if (*end == 'K' || *end == 'k')
+		mult = 1LL << 10;
+	else if (*end == 'M')
+		mult = 1LL << 20;
+	else if (*end == 'G')
+		mult = 1LL << 30;
+	if (mult != 1)
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v > INT64_MAX / mult) {
+		*overflow = true;
+		return -ERANGE;
+	}
+	*out = (int64_t)v * mult;
+	return 0;
+}
+
+static int set_size(struct rb_config *cfg, const struct rb_key *k, const char *text,
+		    const struct where *w, char *err, size_t errlen)
+{
+	int64_t v;
+	bool overflow;
+
+	if (parse_size(text, &v, &overflow))
+		return bad_value(w, k, overflow ? "too large for a 64-bit integer" : "not a size",
+				 text, err, errlen);
 	if (v < (int64_t)k->min || v > (int64_t)k->max)
 		return bad_value(w, k, "out of range", text, err, errlen);
 	*(int64_t *)((char *)cfg + k->offset) = v;
@@ -421,6 +500,8 @@ static int set_text(struct rb_config *cfg, const struct rb_key *k, const char *t
 	switch (k->type) {
 	case RB_KEY_INT:
 		return set_int(cfg, k, text, w, err, errlen);
+	case RB_KEY_SIZE:
+		return set_size(cfg, k, text, w, err, errlen);
 	case RB_KEY_DOUBLE:
 		return set_double(cfg, k, text, w, err, errlen);
 	case RB_KEY_BOOL:
@@ -926,6 +1007,26 @@ static int check_le(const struct where *w, const char *ka, int64_t a, const char
 		    "larger than %s (got %" PRId64 "; expected at most %" PRId64 ")", kb, a, b);
 }
 
+/* Does the workload read the IVF index (so index.* and workload.nprobe matter)? */
+static bool uses_index(const struct rb_config *cfg)
+{
+	return strcmp(cfg->workload_type, "flat-scan") != 0;
+}
+
+/* 0 is "no limit"; anything else must leave room to run (memcg.h). */
+static int check_memory_limit(const struct rb_config *cfg, const struct where *w, char *err,
+			      size_t errlen)
+{
+	char got[32], min[32];
+
+	if (!cfg->run_memory_limit || cfg->run_memory_limit >= (int64_t)RB_MEMCG_MIN_LIMIT)
+		return 0;
+	format_size(cfg->run_memory_limit, got, sizeof(got));
+	format_size((int64_t)RB_MEMCG_MIN_LIMIT, min, sizeof(min));
+	return errf(-EINVAL, err, errlen, w, "run.memory_limit",
+		    "too small to run (got %s; expected 0 = no limit, or at least %s)", got, min);
+}
+
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 {
 	struct where w = { cfg->source[0] ? cfg->source : "config", 0, 0 };
@@ -947,14 +1048,16 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 	if (!ret)
 		ret = check_le(&w, "workload.queries", cfg->workload_queries, "dataset.queries",
 			       cfg->dataset_queries, err, errlen);
-	if (!ret)
+	if (!ret && uses_index(cfg))
 		ret = check_le(&w, "index.train_size", cfg->index_train_size, "dataset.n",
 			       cfg->dataset_n, err, errlen);
 	if (!ret)
 		ret = check_le(&w, "dataset.clusters", cfg->dataset_clusters, "dataset.n",
 			       cfg->dataset_n, err, errlen);
-	if (!ret)
+	if (!ret && uses_index(cfg))
 		ret = check_index(cfg, &w, err, errlen);
+	if (!ret)
+		ret = check_memory_limit(cfg, &w, err, errlen);
 	return ret;
 }
 
@@ -997,6 +1100,9 @@ void config__format_value(const struct rb_config *cfg, const struct rb_key *k, c
 	case RB_KEY_INT:
 		snprintf(buf, len, "%" PRId64, *(const int64_t *)p);
 		break;
+	case RB_KEY_SIZE:
+		format_size(*(const int64_t *)p, buf, len);
+		break;
 	case RB_KEY_DOUBLE:
 		format_double(*(const double *)p, buf, len);
 		break;
@@ -1019,6 +1125,8 @@ static const char *type_name(enum rb_key_type t)
 	switch (t) {
 	case RB_KEY_INT:
 		return "int";
+	case RB_KEY_SIZE:
+		return "size";
 	case RB_KEY_DOUBLE:
 		return "number";
 	case RB_KEY_BOOL:
@@ -1036,9 +1144,16 @@ static const char *type_name(enum rb_key_type t)
 /* The "range/allowed" cell; '|' is escaped because it ends a markdown cell. */
 static void range_cell(const struct rb_key *k, char *buf, size_t len)
 {
+	char lo[32], hi[32];
+
 	switch (k->type) {
 	case RB_KEY_INT:
 		snprintf(buf, len, "%" PRId64 "..%" PRId64, (int64_t)k->min, (int64_t)k->max);
+		break;
+	case RB_KEY_SIZE:
+		format_size((int64_t)k->min, lo, sizeof(lo));
+		format_size((int64_t)k->max, hi, sizeof(hi));
+		snprintf(buf, len, "%s..%s", lo, hi);
 		break;
 	case RB_KEY_DOUBLE:
 		snprintf(buf, len, "%g..%g", k->min, k->max);

@@ -53,6 +53,8 @@ struct rb_config {
 	bool run_drop_caches;                 /* run.drop_caches: also echo 1 > drop_caches */
 	char results_dir[RB_PATH_MAX];        /* run.results_dir */
 	char cache_dir[RB_PATH_MAX];          /* run.cache_dir: generated datasets/indexes */
+	int64_t run_memory_limit;             /* run.memory_limit: bytes of a memory cgroup, 0 = none */
+	bool run_probes;                      /* run.probes: BPF page-cache probes around queries */
 };
 
 enum rb_key_type {
@@ -62,6 +64,7 @@ enum rb_key_type {
 	RB_KEY_BOOL,     /* true/false/yes/no/on/off */
 	RB_KEY_ENUM,     /* char[len], value must be one of allowed[] */
 	RB_KEY_STRLIST,  /* the strategies list: each item one of allowed[] */
+	RB_KEY_SIZE,     /* int64_t bytes in [min, max]; K/M/G suffixes are KiB/MiB/GiB */
 };
 
 struct rb_key {

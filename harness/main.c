@@ -15,7 +15,9 @@ struct cmd_struct {
 };
 
 static const struct cmd_struct commands[] = {
+	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
 	{ "list", cmd_list, "list workloads, strategies or config keys" },
+	{ "probe", cmd_probe, "run a command with the page-cache probes, print what readahead did" },
 	{ "report", cmd_report, "re-render a saved report.json (markdown, table or json)" },
 	{ "run", cmd_run, "prepare data, run the workload under each strategy, write reports" },
 };

@@ -14,8 +14,11 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "env.h"
+#include "memcg.h"
 #include "metrics.h"
 #include "stats.h"
+#include "strategy.h"
+#include "../bpf/probes.h"
 
 #define RB_REPORT_SCHEMA_VERSION 1
 
@@ -33,6 +36,11 @@ struct rb_repeat_result {
 	uint64_t needed_bytes;     /* distinct pages of the extents the queries touched * page size */
 	uint64_t needed_bytes_sum; /* extents summed over queries (a re-read counts again) */
 	uint64_t resident_pages_before; /* pages of the run's files resident when queries began */
+	bool has_memcg;            /* ran in its own memory cgroup (run.memory_limit) */
+	struct rb_memcg_stats memcg; /* that cgroup's figures at the end of the repeat */
+	struct rb_strategy_stats strategy_stats; /* the strategy's own counters (n = 0: none) */
+	bool has_probes;           /* the BPF probes ran around this repeat's queries */
+	struct rb_probe_result probes; /* their figures for the run's files (owned) */
 };
 
 struct rb_run {
@@ -45,6 +53,8 @@ struct rb_run {
 	struct rb_repeat_result *repeats;
 	size_t n_repeats;
 	bool complete;             /* false when interrupted or failed mid-run */
+	bool probes_available;     /* run.probes on and the BPF probes loaded */
+	char probes_reason[RB_ERR_MAX]; /* why not, when not ("" when available) */
 };
 
 void run__free(struct rb_run *run);

@@ -35,8 +35,10 @@ void run__free(struct rb_run *run)
 
 	if (!run)
 		return;
-	for (i = 0; run->repeats && i < run->n_repeats; i++)
+	for (i = 0; run->repeats && i < run->n_repeats; i++) {
 		free(run->repeats[i].latency_us);
+		probe_result__free(&run->repeats[i].probes);
+	}
 	free(run->repeats);
 	run->repeats = NULL;
 	run->n_repeats = 0;

@@ -50,6 +50,16 @@ static const struct {
 	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
 	{ "read_amplification", "proc_read_bytes / needed_bytes; null when nothing was needed" },
 	{ "resident_pages_before", "pages of the run's files resident in the page cache when the query phase began (0 for a clean cold start)" },
+	{ "strategy_stats", "optional: counters the strategy itself kept during the repeat (bpf-prefetch: its agent's hints, prefetches, misses, skips, drops), name -> integer; absent for strategies without counters" },
+	{ "memcg", "with run.memory_limit, the repeat's own memory cgroup (created after the cache eviction, before the workload opens) at the end of the repeat: version, limit_bytes, peak_bytes and usage_bytes, file_bytes (page cache) and anon_bytes charged, reclaim counters pgscan/pgsteal (v2) or pgpgout (v1), refault_file, pgmajfault, limit_hits (v1 failcnt, v2 events max), oom_kills; a counter the cgroup version lacks is null; null without a limit" },
+	{ "probes", "the BPF page-cache probes over the query phase (bpf/pcache.bpf.c, tracepoints only): per file of the run and in total, readahead calls and windows, pages added by cause, accessed, wasted, evicted, faults; the block layer of the files' disk; overflow counters; null when the probes did not run (see probes_unavailable_reason); each field is defined under probes.<field>" },
+	{ "probes_available", "whether the probes ran (run.probes true, root, BTF, the BPF programs loaded)" },
+	{ "probes_unavailable_reason", "why the probes did not run; \"\" when they did" },
+	{ "probe_waste_ratio", "summary: probes.total.waste_ratio, speculative readahead pages never used / speculative pages added" },
+	{ "probe_pages_added_demand", "summary: probes.total.pages_added_demand" },
+	{ "probe_pages_added_speculative", "summary: probes.total.pages_added_speculative" },
+	{ "probe_pages_added_prefetch", "summary: probes.total.pages_added_prefetch" },
+	{ "probe_block_read_bytes", "summary: probes.block.read_bytes, bytes read on the files' disk during the query phase (other activity included)" },
 	{ "summary", "per strategy, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
 };
 
@@ -59,6 +69,8 @@ struct rep_figs {
 	double qps, recall, wall_s;
 	double dev_read_bytes, proc_read_bytes, needed_bytes, read_amplification;
 	double majflt, minflt;
+	double probe_waste_ratio, probe_added_demand, probe_added_spec, probe_added_prefetch;
+	double probe_block_read_bytes;
 };
 
 /* The figures summarised per strategy, in report order. */
@@ -81,6 +93,11 @@ static const struct {
 	{ "majflt", offsetof(struct rep_figs, majflt) },
 	{ "minflt", offsetof(struct rep_figs, minflt) },
 	{ "wall_s", offsetof(struct rep_figs, wall_s) },
+	{ "probe_waste_ratio", offsetof(struct rep_figs, probe_waste_ratio) },
+	{ "probe_pages_added_demand", offsetof(struct rep_figs, probe_added_demand) },
+	{ "probe_pages_added_speculative", offsetof(struct rep_figs, probe_added_spec) },
+	{ "probe_pages_added_prefetch", offsetof(struct rep_figs, probe_added_prefetch) },
+	{ "probe_block_read_bytes", offsetof(struct rep_figs, probe_block_read_bytes) },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -152,6 +169,13 @@ static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 		(double)r->io.proc_read_bytes / (double)r->needed_bytes : NAN;
 	f->majflt = (double)r->io.majflt;
 	f->minflt = (double)r->io.minflt;
+	if (r->has_probes) {
+		f->probe_waste_ratio = probe_counts__waste_ratio(&r->probes.total);
+		f->probe_added_demand = (double)r->probes.total.added_demand;
+		f->probe_added_spec = (double)r->probes.total.added_spec;
+		f->probe_added_prefetch = (double)r->probes.total.added_prefetch;
+		f->probe_block_read_bytes = (double)r->probes.block.read_bytes;
+	}
 }
 
 /* STRLIST keys: the strategies list is read as the array it is. */
@@ -186,6 +210,7 @@ static json_object *config_value(const struct rb_config *cfg, const struct rb_ke
 	case RB_KEY_ENUM:
 		return jstr(p, k->len);
 	case RB_KEY_INT:
+	case RB_KEY_SIZE:
 		memcpy(&i64, p, sizeof(i64));
 		return json_object_new_int64(i64);
 	case RB_KEY_DOUBLE:
@@ -215,6 +240,23 @@ static json_object *config_to_json(const struct rb_config *cfg, int *err)
 	return o;
 }
 
+/* The probes' own definitions, as "probes.<field>". */
+static void put_probe_definitions(json_object *o, int *err)
+{
+	json_object *defs = probes__definitions_to_json();
+	char key[96];
+
+	if (!defs) {
+		*err = -ENOMEM;
+		return;
+	}
+	json_object_object_foreach(defs, name, text) {
+		snprintf(key, sizeof(key), "probes.%s", name);
+		put(o, key, json_object_get(text), err);
+	}
+	json_object_put(defs);
+}
+
 static json_object *definitions_to_json(int *err)
 {
 	json_object *o = json_object_new_object();
@@ -226,6 +268,7 @@ static json_object *definitions_to_json(int *err)
 	}
 	for (i = 0; i < ARRAY_SIZE(metric_defs); i++)
 		put(o, metric_defs[i].name, json_object_new_string(metric_defs[i].text), err);
+	put_probe_definitions(o, err);
 	return o;
 }
 
@@ -265,6 +308,59 @@ static json_object *samples_to_json(const struct rb_repeat_result *r, int *err)
 	return a;
 }
 
+/* A cgroup counter: null when this cgroup version does not have it. */
+static json_object *jcounter(uint64_t v)
+{
+	return v == RB_MEMCG_UNKNOWN ? NULL : ju64(v);
+}
+
+/* The repeat's memory cgroup, or null when it ran without one. */
+static json_object *memcg_to_json(const struct rb_repeat_result *r, int *err)
+{
+	const struct rb_memcg_stats *m = &r->memcg;
+	json_object *o;
+
+	if (!r->has_memcg)
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	put(o, "version", json_object_new_int(m->version), err);
+	put(o, "limit_bytes", jcounter(m->limit_bytes), err);
+	put(o, "peak_bytes", jcounter(m->peak_bytes), err);
+	put(o, "usage_bytes", jcounter(m->usage_bytes), err);
+	put(o, "file_bytes", jcounter(m->file_bytes), err);
+	put(o, "anon_bytes", jcounter(m->anon_bytes), err);
+	put(o, "pgscan", jcounter(m->pgscan), err);
+	put(o, "pgsteal", jcounter(m->pgsteal), err);
+	put(o, "pgpgout", jcounter(m->pgpgout), err);
+	put(o, "refault_file", jcounter(m->refault_file), err);
+	put(o, "pgmajfault", jcounter(m->pgmajfault), err);
+	put(o, "limit_hits", jcounter(m->limit_hits), err);
+	put(o, "oom_kills", jcounter(m->oom_kills), err);
+	return o;
+}
+
+/* The strategy's own counters (bpf-prefetch's agent), absent when it has none. */
+static void put_strategy_stats(json_object *o, const struct rb_strategy_stats *s, int *err)
+{
+	json_object *st;
+	int i;
+
+	if (s->n <= 0)
+		return;
+	st = json_object_new_object();
+	if (!st) {
+		*err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < s->n && i < RB_STRATEGY_MAX_STATS; i++)
+		put(st, s->v[i].name, ju64(s->v[i].value), err);
+	put(o, "strategy_stats", st, err);
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
 	json_object *o = json_object_new_object();
@@ -295,6 +391,9 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "needed_bytes_sum", ju64(r->needed_bytes_sum), err);
 	put(o, "read_amplification", jdouble(f.read_amplification), err);
 	put(o, "resident_pages_before", ju64(r->resident_pages_before), err);
+	put(o, "memcg", memcg_to_json(r, err), err);
+	put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);
+	put_strategy_stats(o, &r->strategy_stats, err);
 	return o;
 }
 
@@ -452,6 +551,9 @@ json_object *report__to_json(const struct rb_run *run)
 	put(doc, "environment", env, &err);
 	put(doc, "config", config_to_json(&run->cfg, &err), &err);
 	put(doc, "dataset", dataset_to_json(run, &err), &err);
+	put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
+	put(doc, "probes_unavailable_reason", jstr(run->probes_reason, sizeof(run->probes_reason)),
+	    &err);
 	put(doc, "metrics_definitions", definitions_to_json(&err), &err);
 	put(doc, "repeats", repeats_to_json(run, &err), &err);
 	put(doc, "summary", summary_to_json(run, &err), &err);

@@ -113,6 +113,63 @@ static const struct column repeat_cols[] = {
 	{ "resident pages before", NULL, "resident_pages_before", fmt_count },
 };
 
+static void fmt_version(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "v%.0f", v);
+}
+
+/* The memory cgroup of each repeat (run.memory_limit); "-" for what the version lacks. */
+static const struct column memcg_cols[] = {
+	{ "order", NULL, "order", fmt_count },
+	{ "strategy", NULL, "strategy", NULL },
+	{ "repeat", NULL, "repeat", fmt_count },
+	{ "cgroup", NULL, "memcg.version", fmt_version },
+	{ "limit MiB", NULL, "memcg.limit_bytes", fmt_mib },
+	{ "peak MiB", NULL, "memcg.peak_bytes", fmt_mib },
+	{ "page cache MiB", NULL, "memcg.file_bytes", fmt_mib },
+	{ "anon MiB", NULL, "memcg.anon_bytes", fmt_mib },
+	{ "limit hits", NULL, "memcg.limit_hits", fmt_count },
+	{ "pages scanned", NULL, "memcg.pgscan", fmt_count },
+	{ "pages reclaimed", NULL, "memcg.pgsteal", fmt_count },
+	{ "pages out", NULL, "memcg.pgpgout", fmt_count },
+	{ "refaults", NULL, "memcg.refault_file", fmt_count },
+	{ "major faults", NULL, "memcg.pgmajfault", fmt_count },
+	{ "OOM kills", NULL, "memcg.oom_kills", fmt_count },
+};
+
+/* The page-cache probes per strategy (medians of summary figures) ... */
+static const struct column probe_summary_cols[] = {
+	{ "demand pages", NULL, "probe_pages_added_demand", fmt_count },
+	{ "speculative pages", NULL, "probe_pages_added_speculative", fmt_count },
+	{ "prefetched pages", NULL, "probe_pages_added_prefetch", fmt_count },
+	{ "waste ratio", NULL, "probe_waste_ratio", fmt_ratio },
+	{ "block MiB read", NULL, "probe_block_read_bytes", fmt_mib },
+};
+
+/* ... and per repeat, summed over the run's files (report.json has them per file). */
+static const struct column probe_repeat_cols[] = {
+	{ "order", NULL, "order", fmt_count },
+	{ "strategy", NULL, "strategy", NULL },
+	{ "repeat", NULL, "repeat", fmt_count },
+	{ "ra sync", NULL, "probes.total.ra_sync", fmt_count },
+	{ "ra async", NULL, "probes.total.ra_async", fmt_count },
+	{ "mmap read-around", NULL, "probes.total.ra_mmap_readaround", fmt_count },
+	{ "demand", NULL, "probes.total.pages_added_demand", fmt_count },
+	{ "speculative", NULL, "probes.total.pages_added_speculative", fmt_count },
+	{ "prefetch", NULL, "probes.total.pages_added_prefetch", fmt_count },
+	{ "accessed", NULL, "probes.total.pages_accessed", fmt_count },
+	{ "mapped, maybe used", NULL, "probes.total.pages_mapped_maybe_used", fmt_count },
+	{ "waste", NULL, "probes.total.waste_pages", fmt_count },
+	{ "waste ratio", NULL, "probes.total.waste_ratio", fmt_ratio },
+	{ "read hit ratio", NULL, "probes.total.read_hit_ratio", fmt_ratio },
+	{ "evicted", NULL, "probes.total.pages_evicted", fmt_count },
+	{ "major faults", NULL, "probes.total.major_faults", fmt_count },
+	{ "minor faults", NULL, "probes.total.minor_faults", fmt_count },
+	{ "block reads", NULL, "probes.block.read_requests", fmt_count },
+	{ "block MiB", NULL, "probes.block.read_bytes", fmt_mib },
+	{ "dropped pages", NULL, "probes.overflow.page_state_full", fmt_count },
+};
+
 /* o["a"]["b"] for path "a.b"; NULL when any step is missing or not an object. */
 static json_object *lookup(json_object *o, const char *path)
 {
@@ -337,25 +394,25 @@ static void md_definitions(json_object *report, FILE *out)
 	fputc('\n', out);
 }
 
-static void md_repeats(json_object *repeats, FILE *out)
+/* One row per repeat, one column per cols[] entry. */
+static void md_table(json_object *repeats, const struct column *cols, size_t n, FILE *out)
 {
 	char cell[CELL_MAX];
 	size_t i, j;
 
-	fprintf(out, "## Repeats (raw)\n\nIn run order; latency_samples_us in report.json "
-		"has every query's latency.\n\n|");
-	for (j = 0; j < ARRAY_SIZE(repeat_cols); j++)
-		fprintf(out, " %s |", repeat_cols[j].md_header);
+	fputc('|', out);
+	for (j = 0; j < n; j++)
+		fprintf(out, " %s |", cols[j].md_header);
 	fprintf(out, "\n|");
-	for (j = 0; j < ARRAY_SIZE(repeat_cols); j++)
-		fprintf(out, repeat_cols[j].fmt ? " ---: |" : " --- |");
+	for (j = 0; j < n; j++)
+		fprintf(out, cols[j].fmt ? " ---: |" : " --- |");
 	fputc('\n', out);
 	for (i = 0; i < json_object_array_length(repeats); i++) {
 		json_object *r = json_object_array_get_idx(repeats, i);
 
 		fputc('|', out);
-		for (j = 0; j < ARRAY_SIZE(repeat_cols); j++) {
-			value_cell(r, &repeat_cols[j], cell, sizeof(cell));
+		for (j = 0; j < n; j++) {
+			value_cell(r, &cols[j], cell, sizeof(cell));
 			fputc(' ', out);
 			md_escape(out, cell);
 			fprintf(out, " |");
@@ -363,6 +420,86 @@ static void md_repeats(json_object *repeats, FILE *out)
 		fputc('\n', out);
 	}
 	fputc('\n', out);
+}
+
+static void md_repeats(json_object *repeats, FILE *out)
+{
+	fprintf(out, "## Repeats (raw)\n\nIn run order; latency_samples_us in report.json "
+		"has every query's latency.\n\n");
+	md_table(repeats, repeat_cols, ARRAY_SIZE(repeat_cols), out);
+}
+
+/* The first repeat's memory cgroup object, or NULL when the run had no limit. */
+static json_object *first_memcg(json_object *repeats)
+{
+	json_object *m = lookup(json_object_array_get_idx(repeats, 0), "memcg");
+
+	return m && json_object_is_type(m, json_type_object) ? m : NULL;
+}
+
+static void md_memcg(json_object *repeats, FILE *out)
+{
+	if (!json_object_array_length(repeats) || !first_memcg(repeats))
+		return;
+	fprintf(out, "## Memory cgroup\n\nEach repeat ran in its own memory cgroup "
+		"(run.memory_limit), created after the cache eviction and removed after the "
+		"repeat; counters cover the whole repeat, \"-\" where the cgroup version has "
+		"no such counter.\n\n");
+	md_table(repeats, memcg_cols, ARRAY_SIZE(memcg_cols), out);
+}
+
+/* One row per strategy: the median (and range) of each of cols' summary figures. */
+static void md_spread_table(json_object *strategies, const struct column *cols, size_t n,
+			    FILE *out)
+{
+	char cell[CELL_MAX];
+	size_t i, j;
+
+	fprintf(out, "| strategy |");
+	for (j = 0; j < n; j++)
+		fprintf(out, " %s |", cols[j].md_header);
+	fprintf(out, "\n| --- |");
+	for (j = 0; j < n; j++)
+		fprintf(out, " ---: |");
+	fputc('\n', out);
+	for (i = 0; i < json_object_array_length(strategies); i++) {
+		json_object *s = json_object_array_get_idx(strategies, i);
+		double reps = 0;
+
+		number(lookup(s, "repeats"), &reps);
+		fprintf(out, "| ");
+		md_escape(out, text(s, "name"));
+		fprintf(out, " |");
+		for (j = 0; j < n; j++) {
+			spread_cell(lookup(s, cols[j].path), cols[j].fmt, reps > 1, cell, sizeof(cell));
+			fprintf(out, " %s |", cell);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+/* What readahead did, from the BPF probes; or why there are no probe figures. */
+static void md_probes(json_object *report, json_object *strategies, json_object *repeats,
+		      FILE *out)
+{
+	json_object *avail = lookup(report, "probes_available");
+
+	if (!avail)
+		return;		/* a report from before the probes */
+	fprintf(out, "## Page-cache probes\n\n");
+	if (!json_object_get_boolean(avail)) {
+		fprintf(out, "No probe figures in this run: ");
+		md_escape(out, text(report, "probes_unavailable_reason"));
+		fprintf(out, ".\n\n");
+		return;
+	}
+	fprintf(out, "What readahead did to the run's files in each query phase, from BPF "
+		"tracepoints (pages of 4 KiB). Waste: speculative pages never read, faulted on "
+		"or mapped; pages mapped by fault-around are \"mapped, maybe used\" (the kernel "
+		"has no per-page event for them). Definitions: `probes.*` below.\n\n");
+	md_spread_table(strategies, probe_summary_cols, ARRAY_SIZE(probe_summary_cols), out);
+	md_table(repeats, probe_repeat_cols, ARRAY_SIZE(probe_repeat_cols), out);
 }
 
 int report__render_md(json_object *report, FILE *out)
@@ -380,10 +517,28 @@ int report__render_md(json_object *report, FILE *out)
 	md_members(lookup(report, "dataset"), out);
 	md_summary(report, strategies, out);
 	md_counter_note(report, out);
+	md_probes(report, strategies, repeats, out);
 	md_definitions(report, out);
 	md_repeats(repeats, out);
+	md_memcg(repeats, out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
+}
+
+/* One line saying the repeats ran under a memory limit, when they did. */
+static void tty_memcg_note(json_object *report, FILE *out)
+{
+	json_object *repeats = array_at(report, "repeats");
+	json_object *m = repeats && json_object_array_length(repeats) ? first_memcg(repeats) : NULL;
+	char limit[32] = "?";
+	double v;
+
+	if (!m)
+		return;
+	if (number(lookup(m, "limit_bytes"), &v))
+		fmt_mib(v, limit, sizeof(limit));
+	fprintf(out, "(every repeat ran in its own memory cgroup limited to %s MiB; report.md "
+		"has its counters)\n", limit);
 }
 
 int report__print_table(json_object *report, FILE *out)
@@ -413,6 +568,7 @@ int report__print_table(json_object *report, FILE *out)
 	}
 	fprintf(out, "(medians across repeats; proc MiB is exact run to run and is what gates "
 		"use, dev MiB also counts other I/O on the device)\n");
+	tty_memcg_note(report, out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "memcg.h"
 #include "metrics.h"
 #include "runner.h"
 #include "strategy.h"
+#include "../bpf/probes.h"
 #include "../workloads/workload.h"
 
 #define RB_PAGE 4096ULL
@@ -144,18 +146,112 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 	return 0;
 }
 
+/*
+ * With run.memory_limit, the repeat's own memory cgroup, entered after the
+ * eviction so that what the workload brings in is charged to it and limited
+ * (*cg stays NULL without a limit).
+ */
+static int memcg_begin(const struct rb_config *cfg, struct rb_memcg **cg, char *err,
+		       size_t errlen)
+{
+	char why[RB_ERR_MAX];
+	int rc;
+
+	*cg = NULL;
+	if (cfg->run_memory_limit <= 0)
+		return 0;
+	rc = memcg__create((uint64_t)cfg->run_memory_limit, cg, why, sizeof(why));
+	if (!rc)
+		rc = memcg__enter(*cg, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errlen, "run.memory_limit: %s", why);
+		memcg__destroy(*cg, NULL, 0);
+		*cg = NULL;
+	}
+	return rc;
+}
+
+/* Record the cgroup's figures (complete repeats only) and remove it, always. */
+static int memcg_end(struct rb_memcg *cg, struct rb_repeat_result *rr, int rc, char *err,
+		     size_t errlen)
+{
+	char why[RB_ERR_MAX];
+	int drc;
+
+	if (!cg)
+		return rc;
+	if (!rc && memcg__read(cg, &rr->memcg) == 0)
+		rr->has_memcg = true;
+	drc = memcg__destroy(cg, why, sizeof(why));
+	if (drc && !rc) {
+		snprintf(err, errlen, "run.memory_limit: %s", why);
+		return drc;
+	}
+	return rc;
+}
+
+/*
+ * The probes of a run: opened once for the workload's files; when they cannot
+ * be, the run goes on and the report carries the reason.
+ */
+static struct rb_probes *probes_open(const struct rb_config *cfg, const struct rb_dataset *ds,
+				     struct rb_run *run)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	char paths[RB_MAX_FILES][512], *why = run->probes_reason;
+	const char *names[RB_MAX_FILES];
+	struct rb_probes *p = NULL;
+	int i, n;
+
+	run->probes_available = false;
+	if (!cfg->run_probes) {
+		snprintf(why, sizeof(run->probes_reason), "run.probes is false");
+		return NULL;
+	}
+	if (probes__open(&p, why, sizeof(run->probes_reason)))
+		return NULL;
+	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : 0;
+	for (i = 0; i < n; i++)
+		names[i] = paths[i];
+	if (n <= 0 || probes__set_targets(p, names, n)) {
+		snprintf(why, sizeof(run->probes_reason), "%s",
+			 n <= 0 ? "the workload names no files" : probes__last_error(p));
+		probes__destroy(p);
+		return NULL;
+	}
+	run->probes_available = true;
+	why[0] = '\0';
+	return p;
+}
+
+/* The probe window is the query phase: opened right before, closed right after. */
+static bool probes_begin(struct rb_probes *p)
+{
+	return p && probes__start(p) == 0;
+}
+
+static void probes_end(struct rb_probes *p, bool started, struct rb_repeat_result *rr)
+{
+	if (!started)
+		return;
+	probes__stop(p);
+	rr->has_probes = probes__collect(p, &rr->probes) == 0;
+}
+
 /* Open, apply, measure, reset, close: one repeat of one strategy. */
 static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 		    const struct ra_strategy_ops *strategy, const struct rb_blockdev *dev,
-		    const struct rb_runner_opts *opts, struct rb_repeat_result *rr,
-		    char *err, size_t errlen)
+		    const struct rb_runner_opts *opts, struct rb_probes *probes,
+		    struct rb_repeat_result *rr, char *err, size_t errlen)
 {
 	const struct workload_ops *ops = workload__find(cfg->workload_type);
 	struct rb_workload w = { .ops = ops };
 	struct rb_counters before, after;
 	struct page_sets ps = { 0 };
+	struct rb_memcg *cg;
 	char paths[RB_MAX_FILES][512];
 	int n_paths, rc, applied = 0;
+	bool probing;
 	double t0;
 
 	if (!ops) {
@@ -168,10 +264,13 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	rc = prepare_cache(cfg, paths, n_paths, err, errlen);
 	if (rc)
 		return rc;
+	rc = memcg_begin(cfg, &cg, err, errlen);
+	if (rc)
+		return rc;
 	t0 = now_s();
 	rc = ops->open(&w, cfg, ds, err, errlen);
 	if (rc)
-		return rc;
+		return memcg_end(cg, rr, rc, err, errlen);
 	rr->open_s = now_s() - t0;
 	rc = page_sets__init(&ps, &w);
 	if (rc)
@@ -186,11 +285,15 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	rc = metrics__snapshot(dev, &before);
 	if (rc)
 		goto cleanup;
+	probing = probes_begin(probes);
 	t0 = now_s();
 	rc = run_queries(cfg, ds, strategy, &w, opts, rr, &ps);
 	rr->wall_s = now_s() - t0;
+	probes_end(probes, probing, rr);
 	if (metrics__snapshot(dev, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);
+	if (strategy->collect)
+		strategy->collect(&w, &rr->strategy_stats);
 	rr->needed_bytes = page_sets__bytes(&ps);
 	if (rc && rc != -EINTR)
 		snprintf(err, errlen, "%s: query failed: %s", cfg->workload_type, strerror(-rc));
@@ -203,7 +306,7 @@ cleanup:
 	}
 	ops->close(&w);
 	page_sets__free(&ps);
-	return rc;
+	return memcg_end(cg, rr, rc, err, errlen);
 }
 
 static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
@@ -219,9 +322,9 @@ static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		rr->io.proc_read_bytes / 1048576.0, (unsigned long long)rr->io.majflt);
 }
 
-int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
-		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
-		    struct rb_run *run, char *err, size_t errlen)
+static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
+		     const struct rb_plan *plan, const struct rb_runner_opts *opts,
+		     struct rb_probes *probes, struct rb_run *run, char *err, size_t errlen)
 {
 	const struct ra_strategy_ops *strategy;
 	struct rb_repeat_result *rr;
@@ -248,10 +351,11 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
 		if (!rr->latency_us)
 			return -ENOMEM;
-		rc = run_step(cfg, ds, strategy, devp, opts, rr, err, errlen);
+		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);
 		if (rc) {
 			/* a repeat cut short has no honest figures: drop it */
 			free(rr->latency_us);
+			probe_result__free(&rr->probes);
 			memset(rr, 0, sizeof(*rr));
 			break;
 		}
@@ -259,5 +363,19 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		progress(opts, i, plan->n_steps, rr, cfg);
 	}
 	run->complete = rc == 0;
+	return rc;
+}
+
+int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
+		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
+		    struct rb_run *run, char *err, size_t errlen)
+{
+	struct rb_probes *probes = probes_open(cfg, ds, run);
+	int rc;
+
+	if (!run->probes_available && cfg->run_probes && !opts->quiet)
+		fprintf(stderr, "rabench: no page-cache probes: %s\n", run->probes_reason);
+	rc = run_steps(cfg, ds, plan, opts, probes, run, err, errlen);
+	probes__destroy(probes);
 	return rc;
 }

@@ -20,6 +20,16 @@ enum rb_strategy_flags {
 	RB_STRATEGY_NEEDS_BPF = 1 << 1,    /* loads BPF programs */
 };
 
+/* Named counters a strategy reports per repeat (report.json "strategy_stats"). */
+#define RB_STRATEGY_MAX_STATS 48
+struct rb_strategy_stats {
+	int n;
+	struct {
+		const char *name;   /* static text */
+		uint64_t value;
+	} v[RB_STRATEGY_MAX_STATS];
+};
+
 struct ra_strategy_ops {
 	const char *name;
 	int version;          /* RB_STRATEGY_VERSION */
@@ -35,6 +45,8 @@ struct ra_strategy_ops {
 	 * an application-level hint costs is part of the latency it buys).
 	 */
 	int (*before_query)(struct rb_workload *w, int64_t qi);
+	/* Optional: counters of what it did, read after the queries, before reset(). */
+	int (*collect)(struct rb_workload *w, struct rb_strategy_stats *out);
 };
 
 /* Shared by strategies that switch speculative readahead off (strategy_fadvise.c). */

@@ -206,7 +206,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 22);
+	assert_int_equal(n, 24);
 }
 
 static void test_find_key(void **state)
@@ -263,11 +263,11 @@ static void test_print_keys(void **state)
 		assert_contains(text, needle);
 	}
 	assert_contains(text, "| `dataset.n` | int | `1000000` | 1000..200000000 | ");
-	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential \\| faiss-prefetch \\| willneed | ");
+	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential \\| faiss-prefetch \\| willneed \\| bpf-prefetch | ");
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 22 + 2);
+	assert_int_equal(lines, 24 + 2);
 	free(text);
 }
 
@@ -427,6 +427,64 @@ static void test_int_suffixes(void **state)
 	expect_set_error("dataset.n=0x1000", "dataset.n", "not an integer");
 	expect_set_error("dataset.n=201M", "dataset.n", "out of range");
 	expect_set_error("dataset.seed=-1k", "dataset.seed", "out of range");
+}
+
+/* Sizes are memory: K/M/G are powers of 1024, and they render back the same way. */
+static void test_size_suffixes(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	assert_int_equal(cfg.run_memory_limit, 0);
+	load_ok(&cfg, "size.yaml", "run:\n  memory_limit: 256M\n");
+	assert_int_equal(cfg.run_memory_limit, 256LL << 20);
+	assert_value(&cfg, "run.memory_limit", "256M");
+	set_ok(&cfg, "run.memory_limit=2G");
+	assert_int_equal(cfg.run_memory_limit, 2LL << 30);
+	assert_value(&cfg, "run.memory_limit", "2G");
+	set_ok(&cfg, "run.memory_limit=40000k");
+	assert_int_equal(cfg.run_memory_limit, 40000LL << 10);
+	set_ok(&cfg, "run.memory_limit=100000000");
+	assert_value(&cfg, "run.memory_limit", "100000000");
+	expect_set_error("run.memory_limit=1.5G", "run.memory_limit", "not a size");
+	expect_set_error("run.memory_limit=-1M", "run.memory_limit", "not a size");
+	expect_set_error("run.memory_limit=1T", "run.memory_limit", "not a size");
+	expect_set_error("run.memory_limit=2000G", "run.memory_limit", "out of range");
+	expect_set_error("run.memory_limit=99999999999999999999", "run.memory_limit",
+			 "too large for a 64-bit integer");
+}
+
+/* A limit below what any workload needs is refused before anything runs; 0 is none. */
+static void test_validate_memory_limit(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "run.memory_limit=16M");
+	expect_invalid(&cfg, "run.memory_limit",
+		       "too small to run (got 16M; expected 0 = no limit, or at least 32M)");
+	set_ok(&cfg, "run.memory_limit=32M");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "run.memory_limit=0");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+}
+
+/* flat-scan reads no index: index.* and workload.nprobe are not checked for it. */
+static void test_validate_flat_scan(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "index.factory=Flat");
+	set_ok(&cfg, "workload.nprobe=5000");
+	expect_invalid(&cfg, "index.factory", "needs an IVF index");
+	set_ok(&cfg, "workload.type=flat-scan");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "workload.queries=2000");
+	expect_invalid(&cfg, "workload.queries", "larger than dataset.queries");
 }
 
 /* ---- files that must not load ---- */
@@ -814,6 +872,9 @@ int main(void)
 		cmocka_unit_test(test_load_over_existing),
 		cmocka_unit_test(test_bool_spellings),
 		cmocka_unit_test(test_int_suffixes),
+		cmocka_unit_test(test_size_suffixes),
+		cmocka_unit_test(test_validate_memory_limit),
+		cmocka_unit_test(test_validate_flat_scan),
 		cmocka_unit_test(test_malformed_yaml),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_unknown_keys),

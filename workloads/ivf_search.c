@@ -165,6 +165,24 @@ static int ivf_search_set_library_prefetch(struct rb_workload *w, int nthreads)
 	return rbf_ivf_set_prefetch_threads(s->index, nthreads) ? -EINVAL : 0;
 }
 
+static int ivf_search_extent_map(struct rb_workload *w, int64_t key, struct rb_extent *out,
+				 size_t max)
+{
+	struct ivf_search *s = w->priv;
+	uint64_t co, cl, io, il;
+	size_t n = 0;
+
+	if (key < 0 || key >= rbf_ivf_nlist(s->index))
+		return -ENOENT;
+	if (rbf_ivf_list_extents(s->index, key, &co, &cl, &io, &il))
+		return -EIO;
+	if (cl && n < max)
+		out[n++] = (struct rb_extent){ .file = 0, .offset = co, .len = cl };
+	if (il && n < max)
+		out[n++] = (struct rb_extent){ .file = 0, .offset = io, .len = il };
+	return (int)n;
+}
+
 const struct workload_ops ivf_search_ops = {
 	.name = "ivf-search",
 	.version = RB_WORKLOAD_VERSION,
@@ -175,4 +193,5 @@ const struct workload_ops ivf_search_ops = {
 	.extents = ivf_search_extents,
 	.close = ivf_search_close,
 	.set_library_prefetch = ivf_search_set_library_prefetch,
+	.extent_map = ivf_search_extent_map,
 };

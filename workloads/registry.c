@@ -9,9 +9,11 @@
 #include "workload.h"
 
 extern const struct workload_ops ivf_search_ops;
+extern const struct workload_ops flat_scan_ops;
 
 static const struct workload_ops *const workloads[] = {
 	&ivf_search_ops,
+	&flat_scan_ops,
 	NULL,
 };
 

@@ -76,6 +76,15 @@ struct workload_ops {
 	 * prefetch_nthread). nthreads < 0 restores the configured value.
 	 */
 	int (*set_library_prefetch)(struct rb_workload *w, int nthreads);
+
+	/*
+	 * Optional: the extents of unit key (for IVF, list key: its codes and its
+	 * ids), up to max into out. Returns how many (0: an empty unit) or -ENOENT
+	 * past the last key. What a transparent prefetcher (bpf-prefetch) needs to
+	 * turn a list number or a page miss into whole extents; static for the life
+	 * of the instance, and it must not touch the files.
+	 */
+	int (*extent_map)(struct rb_workload *w, int64_t key, struct rb_extent *out, size_t max);
 };
 
 /* Registry (workloads/registry.c) */

@@ -1,0 +1,382 @@
+/*
+ * pcache — the loader of bpf/pcache.bpf.c behind the probes__* API (probes.h):
+ * the bcc lifecycle (open, check, load, attach, read maps, destroy) run inside
+ * a library, so nothing here prints or exits; failures leave a one-line reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "pcache.h"
+#include "pcache.skel.h"
+#include "probes.h"
+#include "pcache_int.h"
+
+#define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define DRAIN_BATCH	4096
+#define RESOLVE_MAX	256	/* all-files mode: paths looked up for the top files */
+
+/* Tracepoints without which the probes mean nothing. */
+static const char *const essential_tp[] = {
+	"mm_filemap_add_to_page_cache", "mm_filemap_delete_from_page_cache", NULL,
+};
+
+struct target {
+	struct rb_pc_file_key key;
+	char path[RB_PROBE_PATH_MAX];
+};
+
+struct rb_probes {
+	struct pcache_bpf *skel;
+	bool all_files;
+	int n_targets;
+	struct target targets[PCACHE_MAX_TARGETS];
+	__u32 block_dev;		/* kernel dev_t of the disk, 0 = all */
+	char block_name[32];
+	double t_start, t_stop;
+	char missing[256];		/* tracepoints this kernel lacks */
+	char err[256];
+};
+
+/*
+ * libbpf reports through one process-wide print callback with no user data:
+ * keep its first failure line so probes__open can say why a load failed.
+ */
+static char libbpf_why[200];
+
+static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	char line[sizeof(libbpf_why)];
+
+	if (level == LIBBPF_DEBUG || libbpf_why[0])
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, args);
+	line[strcspn(line, "\n")] = '\0';
+	if (strstr(line, "failed") || strstr(line, "error"))
+		snprintf(libbpf_why, sizeof(libbpf_why), "%s", line);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int fail(struct rb_probes *p, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+__u32 pcache__kdev(dev_t dev)
+{
+	return (major(dev) << 20) | minor(dev);
+}
+
+/* Note each program whose tracepoint this kernel lacks and do not load it. */
+static int skip_missing(struct rb_probes *p)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
+	const char *tp;
+	char type[128];
+	int i;
+
+	if (!btf)
+		return fail(p, -ENOTSUP, "cannot read %s", VMLINUX_BTF);
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		tp = strchr(bpf_program__section_name(prog), '/') + 1;
+		snprintf(type, sizeof(type), "btf_trace_%s", tp);
+		if (btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) >= 0)
+			continue;
+		for (i = 0; essential_tp[i]; i++)
+			if (!strcmp(essential_tp[i], tp)) {
+				btf__free(btf);
+				return fail(p, -ENOTSUP, "this kernel has no tracepoint %s", tp);
+			}
+		bpf_program__set_autoload(prog, false);
+		snprintf(p->missing + strlen(p->missing), sizeof(p->missing) - strlen(p->missing),
+			 "%s%s", p->missing[0] ? "," : "", tp);
+	}
+	btf__free(btf);
+	return 0;
+}
+
+static int load(struct rb_probes *p)
+{
+	int rc;
+
+	libbpf_why[0] = '\0';
+	libbpf_set_print(libbpf_capture);
+	p->skel = pcache_bpf__open();
+	if (!p->skel)
+		return fail(p, -errno ? -errno : -EINVAL, "BPF open failed: %s",
+			    libbpf_why[0] ? libbpf_why : strerror(errno));
+	rc = skip_missing(p);
+	if (rc)
+		return rc;
+	rc = pcache_bpf__load(p->skel);
+	if (rc)
+		return fail(p, rc, "BPF load failed: %s",
+			    libbpf_why[0] ? libbpf_why : strerror(-rc));
+	return 0;
+}
+
+int probes__open(struct rb_probes **out, char *why, size_t whylen)
+{
+	struct rb_probes *p;
+	int rc = 0;
+
+	*out = NULL;
+	if (geteuid() != 0) {
+		snprintf(why, whylen, "not root");
+		return -EPERM;
+	}
+	if (access(VMLINUX_BTF, R_OK)) {
+		snprintf(why, whylen, "no BTF at %s", VMLINUX_BTF);
+		return -ENOTSUP;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = load(p);
+	if (rc) {
+		snprintf(why, whylen, "%s", p->err);
+		probes__destroy(p);
+		return rc;
+	}
+	p->all_files = true;
+	*out = p;
+	return 0;
+}
+
+/* The whole disk holding dev (a partition's parent), as the block layer names it. */
+static __u32 disk_of(dev_t dev, char *name, size_t len)
+{
+	unsigned int ma = major(dev), mi = minor(dev);
+	char path[128], buf[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", ma, mi);
+	if (access(path, F_OK) == 0) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", ma, mi);
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				sscanf(buf, "%u:%u", &ma, &mi);
+			fclose(f);
+		}
+	}
+	snprintf(name, len, "%u:%u", ma, mi);
+	return (ma << 20) | mi;
+}
+
+int probes__set_targets(struct rb_probes *p, const char *const *paths, int n)
+{
+	struct stat st;
+	int i;
+
+	if (n < 0 || n > PCACHE_MAX_TARGETS)
+		return fail(p, -E2BIG, "at most %d target files", PCACHE_MAX_TARGETS);
+	p->all_files = n == 0;
+	p->n_targets = 0;
+	p->block_dev = 0;
+	snprintf(p->block_name, sizeof(p->block_name), "all");
+	for (i = 0; i < n; i++) {
+		if (stat(paths[i], &st))
+			return fail(p, -errno, "%s: %s", paths[i], strerror(errno));
+		p->targets[i].key = (struct rb_pc_file_key){
+			.ino = st.st_ino, .dev = pcache__kdev(st.st_dev) };
+		snprintf(p->targets[i].path, sizeof(p->targets[i].path), "%s", paths[i]);
+		if (i == 0)
+			p->block_dev = disk_of(st.st_dev, p->block_name, sizeof(p->block_name));
+		p->n_targets = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Read and delete every entry of a hash map in batches (one pass, unlike
+ * get_next_key + delete, which rescans from the first bucket each time).
+ */
+int pcache__drain(int fd, size_t ksz, size_t vsz, pcache_drain_fn fn, void *ctx)
+{
+	char *keys = malloc(ksz * DRAIN_BATCH), *vals = malloc(vsz * DRAIN_BATCH);
+	__u64 in[4], out[4];
+	bool first = true;
+	__u32 i, count;
+	int rc = 0;
+
+	if (!keys || !vals) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		count = DRAIN_BATCH;
+		rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : in, out, keys, vals,
+						     &count, NULL);
+		if (rc && rc != -ENOENT)
+			break;
+		for (i = 0; fn && i < count; i++)
+			fn(ctx, keys + (size_t)i * ksz, vals + (size_t)i * vsz);
+		if (rc == -ENOENT) {
+			rc = 0;
+			break;
+		}
+		memcpy(in, out, sizeof(in));
+		first = false;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+static int clear_maps(struct rb_probes *p)
+{
+	struct pcache_bpf *s = p->skel;
+	int rc;
+
+	rc = pcache__drain(bpf_map__fd(s->maps.chunks), sizeof(struct rb_pc_chunk_key),
+			   sizeof(struct rb_pc_chunk), NULL, NULL);
+	rc = rc ? rc : pcache__drain(bpf_map__fd(s->maps.files), sizeof(struct rb_pc_file_key),
+				     sizeof(struct rb_pc_file), NULL, NULL);
+	rc = rc ? rc : pcache__drain(bpf_map__fd(s->maps.tasks), sizeof(__u32),
+				     bpf_map__value_size(s->maps.tasks), NULL, NULL);
+	rc = rc ? rc : pcache__drain(bpf_map__fd(s->maps.inflight), sizeof(__u64),
+				     sizeof(__u64), NULL, NULL);
+	return rc;
+}
+
+/* Target files get their (zeroed) entries up front: the programs count only those. */
+static int add_targets(struct rb_probes *p)
+{
+	struct rb_pc_file zero = { 0 };
+	int i, rc;
+
+	for (i = 0; i < p->n_targets; i++) {
+		rc = bpf_map_update_elem(bpf_map__fd(p->skel->maps.files), &p->targets[i].key,
+					 &zero, BPF_ANY);
+		if (rc)
+			return fail(p, rc, "adding %s to the BPF map: %s", p->targets[i].path,
+				    strerror(-rc));
+	}
+	return 0;
+}
+
+/*
+ * Attaching and detaching a dozen tracepoints takes milliseconds (RCU, text
+ * patching); the window opens and closes on the .bss flag instead, so its
+ * edges are as sharp as the caller's own timestamps.
+ */
+int probes__start(struct rb_probes *p)
+{
+	int rc;
+
+	if (!p || !p->skel)
+		return -EINVAL;
+	__atomic_store_n(&p->skel->bss->enabled, 0, __ATOMIC_SEQ_CST);
+	rc = pcache_bpf__attach(p->skel);
+	if (rc)
+		return fail(p, rc, "BPF attach failed: %s", strerror(-rc));
+	rc = clear_maps(p);
+	if (rc) {
+		pcache_bpf__detach(p->skel);
+		return fail(p, rc, "clearing the BPF maps: %s", strerror(-rc));
+	}
+	memset(&p->skel->bss->counters, 0, sizeof(p->skel->bss->counters));
+	p->skel->bss->all_files = p->all_files;
+	p->skel->bss->block_dev = p->block_dev;
+	rc = add_targets(p);
+	if (rc) {
+		pcache_bpf__detach(p->skel);
+		return rc;
+	}
+	p->t_stop = 0;
+	p->t_start = now_s();
+	__atomic_store_n(&p->skel->bss->enabled, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int probes__stop(struct rb_probes *p)
+{
+	if (!p || !p->skel)
+		return -EINVAL;
+	__atomic_store_n(&p->skel->bss->enabled, 0, __ATOMIC_SEQ_CST);
+	p->t_stop = now_s();
+	pcache_bpf__detach(p->skel);
+	return 0;
+}
+
+int probes__collect(struct rb_probes *p, struct rb_probe_result *out)
+{
+	struct pcache_maps m;
+	int i, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!p || !p->skel)
+		return -EINVAL;
+	m = (struct pcache_maps){
+		.files_fd = bpf_map__fd(p->skel->maps.files),
+		.chunks_fd = bpf_map__fd(p->skel->maps.chunks),
+		.counters = &p->skel->bss->counters,
+		.all_files = p->all_files,
+	};
+	for (i = 0; !p->all_files && i < p->n_targets; i++)
+		m.want[m.n_want++] = p->targets[i].key;
+	rc = pcache__collect_maps(&m, out);
+	if (rc)
+		return fail(p, rc, "reading the BPF maps: %s", strerror(-rc));
+	for (i = 0; !p->all_files && i < p->n_targets; i++)
+		snprintf(out->files[i].path, sizeof(out->files[i].path), "%s", p->targets[i].path);
+	if (p->all_files)
+		pcache__resolve_paths(out, RESOLVE_MAX);
+	out->window_s = (p->t_stop ? p->t_stop : now_s()) - p->t_start;
+	snprintf(out->block.device, sizeof(out->block.device), "%s", p->block_name);
+	snprintf(out->missing, sizeof(out->missing), "%s", p->missing);
+	return 0;
+}
+
+const char *probes__last_error(const struct rb_probes *p)
+{
+	return p ? p->err : "";
+}
+
+void probes__destroy(struct rb_probes *p)
+{
+	if (!p)
+		return;
+	pcache_bpf__destroy(p->skel);
+	free(p);
+}
+
+void probe_result__free(struct rb_probe_result *r)
+{
+	if (!r)
+		return;
+	free(r->files);
+	r->files = NULL;
+	r->n_files = 0;
+}

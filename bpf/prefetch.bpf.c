@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prefetch.bpf.c — what the prefetch agent (bpf/prefetch.c) learns from the
+ * kernel: the list numbers FAISS is about to scan (a uprobe on
+ * OnDiskInvertedLists::prefetch_lists, attached to this process only), and for
+ * the run's files (filtered by device and inode) the pages the workload had to
+ * add to the page cache (misses) and the pages it faulted on or read (the access
+ * stream). Pages added by the agent's own thread are its prefetches: counted,
+ * not sent back. Tracepoints and a uprobe only: no kprobe, no fentry.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "prefetch.h"
+
+const volatile __u32 targ_tgid = 0;
+
+/* Written by the agent thread once it runs (.bss is mmapped by the skeleton). */
+__u32 agent_tid = 0;
+struct rb_pf_kcounters counters = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_PF_MAX_FILES);
+	__type(key, struct rb_pf_file_key);
+	__type(value, __u32);
+} files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RB_PF_RINGBUF_BYTES);
+} events SEC(".maps");
+
+static __always_inline void count(__u64 *c, __u64 n)
+{
+	__sync_fetch_and_add(c, n);
+}
+
+/* The run's file number of mapping's inode, or NULL when it is not ours. */
+static __always_inline __u32 *file_of(struct address_space *mapping)
+{
+	struct rb_pf_file_key key = {};
+	struct inode *host;
+
+	if (!mapping)
+		return NULL;
+	host = BPF_CORE_READ(mapping, host);
+	if (!host)
+		return NULL;
+	key.ino = BPF_CORE_READ(host, i_ino);
+	key.dev = BPF_CORE_READ(host, i_sb, s_dev);
+	return bpf_map_lookup_elem(&files, &key);
+}
+
+static __always_inline int ours(__u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	*tid = (__u32)id;
+	return (id >> 32) == targ_tgid;
+}
+
+/*
+ * An access only updates the agent's bookkeeping: it is sent without a wakeup
+ * (the agent reads it with the next record that wakes it, or at its poll
+ * timeout), so the workload's faults do not each pay for waking the agent.
+ */
+static __always_inline void send_pages(__u32 type, __u32 tid, __u32 file, __u64 index, __u64 nr)
+{
+	struct rb_pf_page_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(&counters.ringbuf_drops, 1);
+		return;
+	}
+	e->type = type;
+	e->tid = tid;
+	e->file = file;
+	e->nr = nr;
+	e->index = index;
+	count(&counters.records, 1);
+	bpf_ringbuf_submit(e, type == RB_PF_ACCESS ? BPF_RB_NO_WAKEUP : 0);
+}
+
+static __always_inline __u64 folio_pages(struct folio *folio)
+{
+	unsigned long flags = BPF_CORE_READ(folio, flags.f);
+	int head = bpf_core_enum_value(enum pageflags, PG_head);
+
+	if (!(flags & (1UL << head)))
+		return 1;
+	return BPF_CORE_READ(folio, _nr_pages);
+}
+
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(pf_add, struct folio *folio)
+{
+	__u32 tid, *file;
+	__u64 nr;
+
+	if (!ours(&tid))
+		return 0;
+	file = file_of(BPF_CORE_READ(folio, mapping));
+	if (!file)
+		return 0;
+	nr = folio_pages(folio);
+	if (tid == agent_tid) {
+		count(&counters.agent_pages, nr);
+		return 0;
+	}
+	count(&counters.miss_events, 1);
+	count(&counters.miss_pages, nr);
+	send_pages(RB_PF_MISS, tid, *file, BPF_CORE_READ(folio, index), nr);
+	return 0;
+}
+
+static __always_inline void access(struct address_space *mapping, __u64 index, __u64 nr)
+{
+	__u32 tid, *file;
+
+	if (!ours(&tid) || tid == agent_tid)
+		return;
+	file = file_of(mapping);
+	if (!file)
+		return;
+	count(&counters.access_events, 1);
+	send_pages(RB_PF_ACCESS, tid, *file, index, nr);
+}
+
+SEC("tp_btf/mm_filemap_fault")
+int BPF_PROG(pf_fault, struct address_space *mapping, unsigned long index)
+{
+	access(mapping, index, 1);
+	return 0;
+}
+
+SEC("tp_btf/mm_filemap_get_pages")
+int BPF_PROG(pf_get_pages, struct address_space *mapping, unsigned long index,
+	     unsigned long last_index)
+{
+	access(mapping, index, last_index >= index ? last_index - index + 1 : 1);
+	return 0;
+}
+
+/* fault-around: pages mapped without a fault of their own, so also accesses */
+SEC("tp_btf/mm_filemap_map_pages")
+int BPF_PROG(pf_map_pages, struct address_space *mapping, unsigned long start,
+	     unsigned long last)
+{
+	access(mapping, start, last >= start ? last - start + 1 : 1);
+	return 0;
+}
+
+/* One hint record: list numbers [first, first + n) of the call's total. */
+static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 total, __u32 tid)
+{
+	struct rb_pf_hint_event *e;
+	__u32 n = total - first;
+	__u64 size;
+
+	if (n > RB_PF_MAX_LISTS)
+		n = RB_PF_MAX_LISTS;
+	size = n * sizeof(__s64);
+	/* the bound must be checked on the register passed as size: keep clang from reordering */
+	asm volatile("" : "+r"(size));
+	if (size > sizeof(e->lists))
+		return -1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(&counters.ringbuf_drops, 1);
+		return -1;
+	}
+	e->type = RB_PF_HINT;
+	e->tid = tid;
+	e->first = first;
+	e->total = total;
+	e->n = n;
+	e->ts = bpf_ktime_get_ns();
+	if (bpf_probe_read_user(e->lists, size, list_nos + first)) {
+		count(&counters.hint_read_errors, 1);
+		bpf_ringbuf_discard(e, 0);
+		return -1;
+	}
+	count(&counters.hint_lists, n);
+	count(&counters.records, 1);
+	/* wake the agent now: the scan starts as soon as this returns */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* faiss::OnDiskInvertedLists::prefetch_lists(const idx_t *list_nos, int n) const */
+SEC("uprobe")
+int BPF_KPROBE(pf_prefetch_lists, void *self, const __s64 *list_nos, int n)
+{
+	__u32 tid, first, total;
+	int i;
+
+	if (!ours(&tid) || n <= 0)
+		return 0;
+	count(&counters.hint_calls, 1);
+	total = n;
+	for (i = 0; i < RB_PF_MAX_CHUNKS; i++) {
+		first = i * RB_PF_MAX_LISTS;
+		if (first >= total || send_hint(list_nos, first, total, tid))
+			return 0;
+	}
+	if (total > RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS)
+		count(&counters.hint_truncated, total - RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

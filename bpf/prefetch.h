@@ -1,0 +1,66 @@
+/*
+ * prefetch.h — the contract between bpf/prefetch.bpf.c (kernel side) and
+ * bpf/prefetch.c (the loader and prefetch agent): limits, the file filter key,
+ * the ring-buffer records and the counters in .bss. Nothing else.
+ *
+ * Three kinds of record reach the agent: the list numbers FAISS is about to scan
+ * (a uprobe on OnDiskInvertedLists::prefetch_lists), page-cache misses of the
+ * run's files (pages the workload's own threads had to add) and the access
+ * stream of those files (faults and read() lookups).
+ */
+#ifndef RB_PREFETCH_H
+#define RB_PREFETCH_H
+
+#define RB_PF_MAX_LISTS		256	/* list numbers per hint record */
+#define RB_PF_MAX_CHUNKS	16	/* hint records per call: 4096 lists */
+#define RB_PF_MAX_FILES		64	/* files filtered at once */
+#define RB_PF_RINGBUF_BYTES	(4 << 20)
+
+enum rb_pf_type {
+	RB_PF_HINT = 1,		/* list numbers from prefetch_lists */
+	RB_PF_MISS,		/* the workload added pages: they were not cached */
+	RB_PF_ACCESS,		/* the workload faulted on or read pages */
+};
+
+struct rb_pf_file_key {
+	__u64 ino;
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 pad;
+};
+
+/* Misses and accesses: pages [index, index + nr) of file number file. */
+struct rb_pf_page_event {
+	__u32 type;
+	__u32 tid;
+	__u32 file;		/* the value of the file filter map */
+	__u32 nr;
+	__u64 index;
+};
+
+/* n list numbers (of total in the call), starting at position first of it. */
+struct rb_pf_hint_event {
+	__u32 type;
+	__u32 tid;
+	__u32 n;
+	__u32 first;
+	__u32 total;
+	__u32 pad;
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__s64 lists[RB_PF_MAX_LISTS];
+};
+
+/* Kernel-side counters (.bss), read by the agent. */
+struct rb_pf_kcounters {
+	__u64 hint_calls;	/* prefetch_lists calls seen */
+	__u64 hint_lists;	/* list numbers sent */
+	__u64 hint_truncated;	/* list numbers beyond RB_PF_MAX_CHUNKS records */
+	__u64 hint_read_errors;	/* list arrays that could not be read */
+	__u64 miss_events;	/* add-to-page-cache by the workload's threads */
+	__u64 miss_pages;
+	__u64 agent_pages;	/* pages added by the agent's own prefetches */
+	__u64 access_events;	/* faults and read() lookups */
+	__u64 ringbuf_drops;	/* records lost: the ring buffer was full */
+	__u64 records;		/* records submitted */
+};
+
+#endif

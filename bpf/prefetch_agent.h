@@ -1,0 +1,99 @@
+/*
+ * prefetch_agent.h — the eBPF-guided prefetch agent, for the bpf-prefetch
+ * strategy (harness/strategy_bpf_prefetch.c) and the tests.
+ *
+ * The agent loads bpf/prefetch.bpf.c, attaches a uprobe on FAISS's
+ * OnDiskInvertedLists::prefetch_lists in this process's executable and
+ * tracepoints on the page cache filtered to the files it was given, and runs one
+ * thread that turns what the kernel reports into prefetches through its own
+ * descriptors (POSIX_FADV_WILLNEED):
+ *   - list numbers (hints) -> every extent of those keys in the extent map;
+ *   - a page-cache miss in a file with an extent map -> the whole enclosing extent;
+ *   - a sequential access stream in a file without one -> a window kept ahead.
+ * Files with an extent map, and files whose accesses it classifies as random,
+ * get speculative readahead switched off: MADV_RANDOM on their mappings found in
+ * /proc/self/maps and POSIX_FADV_RANDOM on their descriptors in /proc/self/fd.
+ * The only thing the workload supplies is the extent map; its code path is not
+ * changed. prefetch__stop() puts every setting back.
+ *
+ * Lifecycle: open -> add_file... -> add_extent... -> start -> collect... ->
+ * stop -> destroy. Functions return 0 (or an index) or -errno with a one-line
+ * reason in err where they take one.
+ */
+#ifndef RB_PREFETCH_AGENT_H
+#define RB_PREFETCH_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PREFETCH_MAX_FILES 8
+#define PREFETCH_FAISS_SYMBOL "_ZNK5faiss19OnDiskInvertedLists14prefetch_listsEPKli"
+
+struct prefetch;
+
+struct prefetch_opts {
+	uint64_t budget_bytes;   /* outstanding prefetch at most; 0: 64 MiB (less under a memory.max) */
+	uint64_t window_bytes;   /* kept ahead of a sequential stream; 0: 4 MiB */
+	const char *binary;      /* uprobe target; NULL: this executable */
+	const char *symbol;      /* NULL: PREFETCH_FAISS_SYMBOL; "" : no uprobe */
+};
+
+/* Everything the agent counts; k: counted in the kernel. */
+struct prefetch_stats {
+	uint64_t hint_calls;          /* k: prefetch_lists calls */
+	uint64_t hint_lists;          /* k: list numbers received */
+	uint64_t hint_truncated;      /* k: list numbers beyond what one call may send */
+	uint64_t hint_read_errors;    /* k: list arrays the uprobe could not read */
+	uint64_t hint_events;         /* hint records handled */
+	uint64_t hint_delay_us_sum;   /* uprobe -> agent handling the record, summed */
+	uint64_t hint_delay_us_max;
+	uint64_t hint_unknown;        /* list numbers with no extent in the map */
+	uint64_t lists_prefetched;    /* list numbers that led to a prefetch */
+	uint64_t extents_prefetched;  /* extents passed to WILLNEED */
+	uint64_t bytes_advised;       /* bytes passed to WILLNEED (cached pages included) */
+	uint64_t willneed_calls;      /* posix_fadvise(WILLNEED) calls */
+	uint64_t willneed_us_sum;     /* time the agent spent in them (allocating, submitting) */
+	uint64_t pages_prefetched;    /* k: pages the agent's WILLNEED actually added */
+	uint64_t miss_pages;          /* k: pages the workload itself had to add */
+	uint64_t miss_events;         /* miss records handled */
+	uint64_t miss_expanded;       /* misses expanded to their enclosing extent */
+	uint64_t miss_outside;        /* misses in a file with a map but outside every extent */
+	uint64_t access_events;       /* access records handled */
+	uint64_t streams_detected;    /* sequential streams found */
+	uint64_t stream_bytes_advised;/* of bytes_advised, ahead of streams */
+	uint64_t files_random;        /* files with speculative readahead switched off */
+	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
+	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
+	uint64_t repeats_skipped;     /* prefetches skipped: the extent was just fetched */
+	uint64_t budget_skips;        /* prefetches skipped: over the outstanding budget */
+	uint64_t consumed;            /* outstanding extents the workload then touched */
+	uint64_t expired;             /* outstanding extents never touched within 1 s */
+	uint64_t budget_bytes;        /* the budget in force */
+	uint64_t ringbuf_drops;       /* k: records lost, ring buffer full */
+	uint64_t errors;              /* failed fadvise/madvise/poll calls */
+};
+
+/* The counters by name, in struct order; NULL-terminated. */
+struct prefetch_stat_name {
+	const char *name;
+	size_t offset;
+};
+const struct prefetch_stat_name *prefetch__stat_names(void);
+
+/* Load the BPF programs for this process (not attached yet). */
+int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char *err,
+		   size_t errlen);
+/* Watch path; returns its file number (0, 1, ... in call order) or -errno. */
+int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t errlen);
+/* Extent [off, off + len) of file belongs to key (key < 0: no key, misses only). */
+int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
+/* Switch readahead off where it wastes, attach, start the agent thread. */
+int prefetch__start(struct prefetch *p, char *err, size_t errlen);
+/* A snapshot of the counters; safe while the agent runs. */
+void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
+/* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */
+int prefetch__stop(struct prefetch *p);
+/* stop() and free; accepts NULL. */
+int prefetch__destroy(struct prefetch *p);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * cmd_compare — `rabench compare BASE.json NEW.json`: the performance gate.
+ * Exit 0 no regression, 1 regression, 2 cannot compare (unreadable file, other
+ * schema or workload config), with the reason on stderr.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "compare.h"
+#include "report.h"
+
+static struct compare_env {
+	const char *files[2];
+	int n_files;
+	struct rb_compare_opts opts;
+} env;
+
+static const char doc[] =
+	"Compare two runs and fail on a regression.\v"
+	"Deterministic counters (process bytes read, read amplification, major faults)\n"
+	"regress beyond 2 % (and a small absolute slack); recall beyond -0.005; times\n"
+	"(p50_us, p99_us, qps) only when worse than 10 % AND outside the base run's range\n"
+	"across repeats. Device bytes and minor faults are shown, never gated.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    rabench compare results/baselines/ci.json results/ci/*/report.json\n"
+	"    rabench compare --threshold p99_us=25 base.json new.json\n"
+	"\n"
+	"Exit status: 0 no regression, 1 regression, 2 cannot compare.";
+
+static const struct argp_option opts[] = {
+	{ "threshold", 't', "METRIC=PCT", 0, "Tolerance of one metric in percent (repeatable)", 0 },
+	{ "counters-only", 'c', NULL, 0, "Gate on the deterministic counters only; show times as info", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char err[256];
+
+	switch (key) {
+	case 't':
+		if (compare__parse_threshold(&env.opts, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 'c':
+		env.opts.counters_only = 1;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.n_files == 2)
+			argp_error(state, "two reports: BASE.json NEW.json");
+		env.files[env.n_files++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env.n_files != 2)
+			argp_error(state, "two reports: BASE.json NEW.json");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "BASE.json NEW.json", doc, NULL, NULL, NULL };
+	json_object *docs[2] = { NULL, NULL };
+	struct rb_compare c = { 0 };
+	char err[512];
+	int i, rc = 2;
+
+	memset(&env, 0, sizeof(env));
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	for (i = 0; i < 2; i++)
+		if (report__load(env.files[i], &docs[i], err, sizeof(err))) {
+			fprintf(stderr, "rabench compare: cannot compare: %s\n", err);
+			goto cleanup;
+		}
+	if (compare__run(docs[0], docs[1], &env.opts, &c, err, sizeof(err))) {
+		fprintf(stderr, "rabench compare: cannot compare: %s\n", err);
+		goto cleanup;
+	}
+	fputs(c.warnings, stderr);
+	compare__print(&c, stdout);
+	rc = c.regressions ? 1 : 0;
+cleanup:
+	compare__free(&c);
+	for (i = 0; i < 2; i++)
+		json_object_put(docs[i]);
+	return rc;
+}

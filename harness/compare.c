@@ -1,0 +1,342 @@
+/*
+ * compare — base vs new, metric by metric (see compare.h for the rules).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+enum cmp_kind {
+	CMP_COUNTER,   /* deterministic: tolerance max(rel * base, abs) */
+	CMP_TIME,      /* noisy: threshold and non-overlapping ranges */
+	CMP_ABS,       /* absolute tolerance only (recall) */
+	CMP_INFO,      /* shown, never gated */
+};
+
+struct cmp_metric {
+	const char *name;       /* summary field */
+	const char *label;
+	enum cmp_kind kind;
+	int higher_is_better;
+	double rel_tol;
+	double abs_tol;
+};
+
+/* The gate's rules. A new metric in the summary is one line here. */
+static const struct cmp_metric cmp_metrics[] = {
+	{ "proc_read_bytes", "process bytes read", CMP_COUNTER, 0, 0.02, 65536 },
+	{ "read_amplification", "read amplification", CMP_COUNTER, 0, 0.02, 0.01 },
+	{ "majflt", "major faults", CMP_COUNTER, 0, 0.02, 8 },
+	{ "recall", "recall@k", CMP_ABS, 1, 0, 0.005 },
+	{ "p50_us", "p50 latency (us)", CMP_TIME, 0, 0.10, 0 },
+	{ "p99_us", "p99 latency (us)", CMP_TIME, 0, 0.10, 0 },
+	{ "qps", "queries/s", CMP_TIME, 1, 0.10, 0 },
+	{ "dev_read_bytes", "device bytes read", CMP_INFO, 0, 0, 0 },
+	{ "minflt", "minor faults", CMP_INFO, 0, 0, 0 },
+	{ NULL },
+};
+
+/* Config keys that shape what is measured: if they differ, the runs are not comparable. */
+static const char *const shaping_prefixes[] = { "dataset.", "index.", "workload.", "run.cache",
+						"run.memory_limit", NULL };
+
+static const struct cmp_metric *find_metric(const char *name)
+{
+	const struct cmp_metric *m;
+
+	for (m = cmp_metrics; m->name; m++)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+int compare__parse_threshold(struct rb_compare_opts *opts, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char *end;
+	double pct;
+	size_t len;
+
+	if (!eq || eq == arg) {
+		snprintf(err, errlen, "--threshold: '%s' is not METRIC=PERCENT", arg);
+		return -EINVAL;
+	}
+	len = (size_t)(eq - arg);
+	pct = strtod(eq + 1, &end);
+	if (*end || end == eq + 1 || !(pct >= 0) || pct > 1000) {
+		snprintf(err, errlen, "--threshold: '%s' is not a percentage (0..1000)", eq + 1);
+		return -EINVAL;
+	}
+	if (len >= sizeof(opts->overrides[0].metric) || opts->n_overrides == RB_COMPARE_MAX_OVERRIDES) {
+		snprintf(err, errlen, "--threshold: too many or too long: '%s'", arg);
+		return -EINVAL;
+	}
+	memcpy(opts->overrides[opts->n_overrides].metric, arg, len);
+	opts->overrides[opts->n_overrides].metric[len] = '\0';
+	if (!find_metric(opts->overrides[opts->n_overrides].metric)) {
+		snprintf(err, errlen, "--threshold: unknown metric '%s' (see rabench compare --help)",
+			 opts->overrides[opts->n_overrides].metric);
+		return -EINVAL;
+	}
+	opts->overrides[opts->n_overrides++].rel_tol = pct / 100.0;
+	return 0;
+}
+
+static double rel_tol_of(const struct cmp_metric *m, const struct rb_compare_opts *opts)
+{
+	int i;
+
+	for (i = 0; opts && i < opts->n_overrides; i++)
+		if (strcmp(opts->overrides[i].metric, m->name) == 0)
+			return opts->overrides[i].rel_tol;
+	return m->rel_tol;
+}
+
+static int config_shapes(const char *key)
+{
+	const char *const *p;
+
+	for (p = shaping_prefixes; *p; p++)
+		if (strncmp(key, *p, strlen(*p)) == 0)
+			return 1;
+	return 0;
+}
+
+static int check_comparable(json_object *base, json_object *new_, char *err, size_t errlen)
+{
+	json_object *bc, *nc, *nv;
+	const char *bs, *ns;
+
+	if (!json_object_object_get_ex(base, "config", &bc) ||
+	    !json_object_object_get_ex(new_, "config", &nc)) {
+		snprintf(err, errlen, "a report has no config");
+		return -EINVAL;
+	}
+	json_object_object_foreach(bc, key, bv) {
+		if (!config_shapes(key))
+			continue;
+		bs = json_object_to_json_string(bv);
+		ns = json_object_object_get_ex(nc, key, &nv) ? json_object_to_json_string(nv) : "(absent)";
+		if (strcmp(bs, ns)) {
+			snprintf(err, errlen, "config differs: %s is %s in base, %s in new", key, bs, ns);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void warn_env(json_object *base, json_object *new_, struct rb_compare *out)
+{
+	static const char *const keys[] = { "kernel", "device", "read_ahead_kb", "ncpu", "cpu_model",
+					    "mem_total_bytes", NULL };
+	json_object *be, *ne, *bv, *nv;
+	const char *const *k;
+	size_t used;
+
+	if (!json_object_object_get_ex(base, "environment", &be) ||
+	    !json_object_object_get_ex(new_, "environment", &ne))
+		return;
+	for (k = keys; *k; k++) {
+		json_object_object_get_ex(be, *k, &bv);
+		json_object_object_get_ex(ne, *k, &nv);
+		if (!bv || !nv || strcmp(json_object_to_json_string(bv), json_object_to_json_string(nv)) == 0)
+			continue;
+		used = strlen(out->warnings);
+		snprintf(out->warnings + used, sizeof(out->warnings) - used,
+			 "environments differ: %s is %s in base, %s in new\n", *k,
+			 json_object_to_json_string(bv), json_object_to_json_string(nv));
+	}
+}
+
+static json_object *strategy_summary(json_object *doc, const char *name)
+{
+	json_object *sum, *list, *s, *n;
+	size_t i;
+
+	if (!json_object_object_get_ex(doc, "summary", &sum) ||
+	    !json_object_object_get_ex(sum, "strategies", &list))
+		return NULL;
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(s, "name", &n) && !strcmp(json_object_get_string(n), name))
+			return s;
+	}
+	return NULL;
+}
+
+/* median, min, max of one figure; 0 when absent or null */
+static int figure(json_object *s, const char *metric, double *med, double *min, double *max)
+{
+	json_object *f, *v;
+
+	if (!s || !json_object_object_get_ex(s, metric, &f) || !json_object_is_type(f, json_type_object))
+		return -ENOENT;
+	if (!json_object_object_get_ex(f, "median", &v) || json_object_is_type(v, json_type_null))
+		return -ENOENT;
+	*med = json_object_get_double(v);
+	*min = json_object_object_get_ex(f, "min", &v) ? json_object_get_double(v) : *med;
+	*max = json_object_object_get_ex(f, "max", &v) ? json_object_get_double(v) : *med;
+	return 0;
+}
+
+static enum rb_verdict judge(const struct cmp_metric *m, double tol, const double b[3], const double n[3])
+{
+	/* worse > 0 when the new run is worse, in the metric's own units */
+	double worse = m->higher_is_better ? b[0] - n[0] : n[0] - b[0];
+	double slack;
+	int disjoint;
+
+	switch (m->kind) {
+	case CMP_INFO:
+		return RB_INFO;
+	case CMP_ABS:
+		slack = m->abs_tol;
+		break;
+	case CMP_COUNTER:
+		slack = fmax(tol * fabs(b[0]), m->abs_tol);
+		break;
+	case CMP_TIME:
+	default:
+		slack = tol * fabs(b[0]);
+		/* ranges across repeats: [min, max] */
+		disjoint = m->higher_is_better ? (n[2] < b[1] || n[1] > b[2]) : (n[1] > b[2] || n[2] < b[1]);
+		if (!disjoint)
+			return RB_SAME;
+		break;
+	}
+	if (worse > slack)
+		return RB_REGRESSION;
+	if (-worse > slack)
+		return RB_BETTER;
+	return RB_SAME;
+}
+
+static int add_row(struct rb_compare *out, const char *strategy, const struct cmp_metric *m,
+		   json_object *bs, json_object *ns, const struct rb_compare_opts *opts)
+{
+	struct rb_compare_row *r, *rows;
+	double b[3], n[3];
+	int hb, hn;
+
+	hb = figure(bs, m->name, &b[0], &b[1], &b[2]) == 0;
+	hn = figure(ns, m->name, &n[0], &n[1], &n[2]) == 0;
+	if (!hb && !hn)
+		return 0;   /* neither run has it (e.g. probes off in both) */
+	rows = realloc(out->rows, (out->n_rows + 1) * sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	out->rows = rows;
+	r = &rows[out->n_rows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->strategy, sizeof(r->strategy), "%s", strategy);
+	r->metric = m->name;
+	r->label = m->label;
+	r->base = hb ? b[0] : NAN;
+	r->new_ = hn ? n[0] : NAN;
+	if (!hb || !hn) {
+		r->verdict = RB_MISSING;
+		return 0;
+	}
+	r->change = b[0] != 0 ? (n[0] - b[0]) / fabs(b[0]) : 0;
+	r->verdict = judge(m, rel_tol_of(m, opts), b, n);
+	if (opts && opts->counters_only && m->kind == CMP_TIME)
+		r->verdict = RB_INFO;
+	out->regressions += r->verdict == RB_REGRESSION;
+	return 0;
+}
+
+static int schema_of(json_object *doc)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(doc, "schema_version", &v) ? json_object_get_int(v) : -1;
+}
+
+int compare__run(json_object *base, json_object *new_, const struct rb_compare_opts *opts,
+		 struct rb_compare *out, char *err, size_t errlen)
+{
+	json_object *sum, *list, *bs, *ns, *name;
+	const struct cmp_metric *m;
+	size_t i, common = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (schema_of(base) != schema_of(new_)) {
+		snprintf(err, errlen, "schema versions differ: %d in base, %d in new", schema_of(base),
+			 schema_of(new_));
+		return -EINVAL;
+	}
+	rc = check_comparable(base, new_, err, errlen);
+	if (rc)
+		return rc;
+	warn_env(base, new_, out);
+	if (!json_object_object_get_ex(base, "summary", &sum) ||
+	    !json_object_object_get_ex(sum, "strategies", &list)) {
+		snprintf(err, errlen, "base report has no summary");
+		return -EINVAL;
+	}
+	for (i = 0; i < json_object_array_length(list); i++) {
+		bs = json_object_array_get_idx(list, i);
+		json_object_object_get_ex(bs, "name", &name);
+		ns = strategy_summary(new_, json_object_get_string(name));
+		common += ns != NULL;
+		for (m = cmp_metrics; m->name; m++) {
+			rc = add_row(out, json_object_get_string(name), m, bs, ns, opts);
+			if (rc)
+				return rc;
+		}
+	}
+	if (!common) {
+		snprintf(err, errlen, "the two runs have no strategy in common");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *verdict_name(enum rb_verdict v)
+{
+	static const char *const names[] = { "same", "better", "**REGRESSION**", "info", "missing" };
+
+	return names[v];
+}
+
+static void print_value(FILE *out, double v)
+{
+	if (isnan(v))
+		fprintf(out, " — |");
+	else if (fabs(v) >= 100 || v == floor(v))
+		fprintf(out, " %.0f |", v);
+	else
+		fprintf(out, " %.3f |", v);
+}
+
+void compare__print(const struct rb_compare *c, FILE *out)
+{
+	const struct rb_compare_row *r;
+	size_t i;
+
+	fprintf(out, "| strategy | metric | base | new | change | verdict |\n");
+	fprintf(out, "| --- | --- | ---: | ---: | ---: | --- |\n");
+	for (i = 0; i < c->n_rows; i++) {
+		r = &c->rows[i];
+		fprintf(out, "| %s | %s |", r->strategy, r->label);
+		print_value(out, r->base);
+		print_value(out, r->new_);
+		if (r->verdict == RB_MISSING)
+			fprintf(out, " — |");
+		else
+			fprintf(out, " %+.1f%% |", r->change * 100);
+		fprintf(out, " %s |\n", verdict_name(r->verdict));
+	}
+	fprintf(out, "\n%d regression(s). Counters gate with tight tolerances; times only when worse "
+		"than the threshold and outside the base run's range across repeats.\n", c->regressions);
+}
+
+void compare__free(struct rb_compare *c)
+{
+	free(c->rows);
+	c->rows = NULL;
+	c->n_rows = 0;
+}

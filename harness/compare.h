@@ -1,0 +1,66 @@
+/*
+ * compare — the CI performance gate: compare two report.json documents strategy by
+ * strategy and say, per metric, whether the new run regressed.
+ *
+ * Deterministic counters (bytes read, faults, amplification) are compared with tight
+ * tolerances; times are noisy, so a time regresses only when it is worse than the
+ * threshold AND the two runs' ranges across repeats do not overlap (a change inside
+ * the noise is not a regression). The rules are a table (compare.c); thresholds can
+ * be overridden per metric.
+ */
+#ifndef RB_COMPARE_H
+#define RB_COMPARE_H
+
+#include <stdio.h>
+#include <json-c/json.h>
+
+enum rb_verdict {
+	RB_SAME,         /* within tolerance */
+	RB_BETTER,
+	RB_REGRESSION,
+	RB_INFO,         /* reported, never gated (noisy witnesses) */
+	RB_MISSING,      /* not in one of the two runs */
+};
+
+struct rb_compare_row {
+	char strategy[64];
+	const char *metric;    /* key in summary.strategies[].<metric> */
+	const char *label;
+	double base, new_;     /* medians */
+	double change;         /* (new - base) / base, 0 when base is 0 */
+	enum rb_verdict verdict;
+};
+
+struct rb_compare {
+	struct rb_compare_row *rows;
+	size_t n_rows;
+	int regressions;
+	char warnings[2048];   /* environment differences, one per line */
+};
+
+#define RB_COMPARE_MAX_OVERRIDES 16
+struct rb_compare_opts {
+	struct {
+		char metric[32];
+		double rel_tol;   /* fraction: 0.05 = 5 % */
+	} overrides[RB_COMPARE_MAX_OVERRIDES];
+	int n_overrides;
+	int counters_only;    /* times are shown but not gated (CI on shared machines) */
+};
+
+/* "p99_us=15" -> an override of 15 %. -EINVAL for an unknown metric or a bad number. */
+int compare__parse_threshold(struct rb_compare_opts *opts, const char *arg, char *err, size_t errlen);
+
+/*
+ * Compare; returns 0 (see out->regressions), or -EINVAL when the two runs cannot be
+ * compared (schema or workload config differ, nothing in common) with the reason.
+ */
+int compare__run(json_object *base, json_object *new_, const struct rb_compare_opts *opts,
+		 struct rb_compare *out, char *err, size_t errlen);
+
+/* The per-metric markdown table. */
+void compare__print(const struct rb_compare *c, FILE *out);
+
+void compare__free(struct rb_compare *c);
+
+#endif

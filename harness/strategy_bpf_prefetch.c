@@ -1,0 +1,116 @@
+/*
+ * strategy bpf-prefetch — transparent, eBPF-guided prefetch. The workload's
+ * code path is exactly the one it runs under default (no before_query hook):
+ * the prefetch agent (bpf/prefetch_agent.h) learns the probed IVF lists from a
+ * uprobe on FAISS's own prefetch_lists() call and the workload's page-cache
+ * misses and access stream from tracepoints, and fetches whole extents through
+ * its own descriptors from its own thread.
+ *
+ * The one thing the workload supplies is its extent map (workload_ops
+ * .extent_map: the byte extents of each list, read once at apply); the agent
+ * finds the workload's mappings and descriptors itself, in /proc/self, to
+ * switch speculative readahead off where it only wastes. Needs root and BTF;
+ * without them apply fails with the reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strategy.h"
+#include "../bpf/prefetch_agent.h"
+
+#define MAX_KEYS (1 << 24)   /* a bound on a broken extent map, not on real ones */
+#define MAX_KEY_EXTENTS 8
+
+/* Hand the workload's extent map to the agent, key by key until -ENOENT. */
+static int load_extent_map(struct rb_workload *w, struct prefetch *p, char *err, size_t errlen)
+{
+	struct rb_extent ext[MAX_KEY_EXTENTS];
+	int64_t key;
+	int i, n, rc;
+
+	for (key = 0; key < MAX_KEYS; key++) {
+		n = w->ops->extent_map(w, key, ext, MAX_KEY_EXTENTS);
+		if (n == -ENOENT)
+			return 0;
+		if (n < 0) {
+			snprintf(err, errlen, "bpf-prefetch: extent map of key %lld: %s",
+				 (long long)key, strerror(-n));
+			return n;
+		}
+		for (i = 0; i < n; i++) {
+			rc = prefetch__add_extent(p, ext[i].file, key, ext[i].offset, ext[i].len);
+			if (rc) {
+				snprintf(err, errlen, "bpf-prefetch: bad extent of key %lld: %s",
+					 (long long)key, strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	snprintf(err, errlen, "bpf-prefetch: extent map has more than %d keys", MAX_KEYS);
+	return -E2BIG;
+}
+
+static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
+{
+	struct prefetch *p;
+	int i, rc;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "bpf-prefetch: needs root to load BPF programs (uid %d)",
+			 (int)geteuid());
+		return -EPERM;
+	}
+	rc = prefetch__open(&p, NULL, err, errlen);
+	if (rc)
+		return rc;
+	w->strategy_priv = p;
+	for (i = 0; i < w->n_files; i++) {
+		rc = prefetch__add_file(p, w->files[i].path, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	if (w->ops->extent_map) {
+		rc = load_extent_map(w, p, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return prefetch__start(p, err, errlen);
+}
+
+static int bpf_prefetch_reset(struct rb_workload *w)
+{
+	int rc = prefetch__destroy(w->strategy_priv);
+
+	w->strategy_priv = NULL;
+	return rc;
+}
+
+static int bpf_prefetch_collect(struct rb_workload *w, struct rb_strategy_stats *out)
+{
+	const struct prefetch_stat_name *n = prefetch__stat_names();
+	struct prefetch_stats st;
+
+	out->n = 0;
+	if (!w->strategy_priv)
+		return -EINVAL;
+	prefetch__collect(w->strategy_priv, &st);
+	for (; n->name && out->n < RB_STRATEGY_MAX_STATS; n++, out->n++) {
+		out->v[out->n].name = n->name;
+		memcpy(&out->v[out->n].value, (const char *)&st + n->offset, sizeof(uint64_t));
+	}
+	return 0;
+}
+
+const struct ra_strategy_ops strategy_bpf_prefetch_ops = {
+	.name = "bpf-prefetch",
+	.version = RB_STRATEGY_VERSION,
+	.flags = RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF,
+	.help = "eBPF agent: a uprobe on FAISS prefetch_lists and page-cache tracepoints drive "
+		"POSIX_FADV_WILLNEED of whole extents from its own thread; MADV_RANDOM/FADV_RANDOM "
+		"where readahead wastes",
+	.apply = bpf_prefetch_apply,
+	.reset = bpf_prefetch_reset,
+	.collect = bpf_prefetch_collect,
+};

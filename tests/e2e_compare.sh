@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# e2e_compare.sh — `rabench compare` exit codes on real and doctored reports of a
+# configs/ci.yaml run, and the gate script against the committed baseline.
+# usage: tests/e2e_compare.sh BUILD_DIR
+set -u
+build=${1:-build/asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+rb="$root/$build/rabench"
+py=/usr/bin/python3
+work="$root/build/e2e-compare.$$"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+n=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$work/check.out" 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		sed 's/^/#   /' "$work/check.out"
+	fi
+}
+doctor() {  # doctor IN OUT PYTHON-STATEMENTS-ON-d
+	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2],'w'))" "$1" "$2"
+}
+compare_rc() {  # compare_rc EXPECTED ARGS...
+	local want=$1
+	shift
+	"$rb" compare "$@"
+	test $? -eq "$want"
+}
+
+"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
+	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"
+base=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
+check "a ci run to compare" test -s "$base"
+
+check "equal runs: exit 0" compare_rc 0 "$base" "$base"
+doctor "$base" "$work/bytes.json" \
+	"[s['proc_read_bytes'].update(median=s['proc_read_bytes']['median']*1.2) for s in d['summary']['strategies']]"
+check "regressed byte counter (+20 %): exit 1" compare_rc 1 "$base" "$work/bytes.json"
+check "the table names the regression" bash -c "'$rb' compare '$base' '$work/bytes.json' | grep -q 'process bytes read.*REGRESSION'"
+doctor "$base" "$work/slow.json" \
+	"[s['p99_us'].update(median=s['p99_us']['max']*3, min=s['p99_us']['max']*2.5, max=s['p99_us']['max']*3.5) for s in d['summary']['strategies']]"
+check "p99 3x slower, outside the noise: exit 1" compare_rc 1 "$base" "$work/slow.json"
+check "--counters-only does not gate on times: exit 0" compare_rc 0 --counters-only "$base" "$work/slow.json"
+doctor "$base" "$work/noise.json" \
+	"[s['p99_us'].update(median=s['p99_us']['median']*1.3, min=s['p99_us']['min'], max=s['p99_us']['max']*1.5) for s in d['summary']['strategies']]"
+check "p99 +30 % but inside the base range: exit 0" compare_rc 0 "$base" "$work/noise.json"
+doctor "$base" "$work/other.json" "d['config']['dataset.n'] = 12345"
+check "different dataset: exit 2 with the reason" bash -c \
+	"'$rb' compare '$base' '$work/other.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'dataset.n' '$work/err'"
+echo 'not json' > "$work/garbage.json"
+check "unreadable report: exit 2 naming it" bash -c \
+	"'$rb' compare '$base' '$work/garbage.json' 2>'$work/err'; test \$? -eq 2 && grep -q garbage.json '$work/err'"
+check "gate script passes against the committed baseline" bash -c "RABENCH_BIN='$rb' scripts/ci-gate.sh"
