@@ -4,8 +4,9 @@
  * (tp_btf: kprobes may be compiled out and fentry refused on the kernels rabench
  * targets, which is why libbpf-tools' readahead and cachestat fail there).
  *
- * Every page added to the page cache is classified by the context of the thread
- * that added it:
+ * Every page added to the page cache is classified by what the thread adding it
+ * was doing (its syscall, read from its saved user registers, and its last
+ * page-cache events):
  *   - inside fadvise(WILLNEED), readahead(2) or madvise(WILLNEED)   -> prefetch;
  *   - after mm_filemap_fault(index): the folio page at index -> demand (and the
  *     fault is major), the rest of the read-around window         -> speculative;
@@ -31,19 +32,27 @@
 #define POSIX_FADV_WILLNEED	3
 #define MADV_WILLNEED		3
 
-/* The syscalls that prefetch on purpose; arch numbers, the raw tracepoint has no names. */
+/*
+ * The syscalls that prefetch on purpose, and where the saved user registers
+ * keep the syscall number. Outside a syscall x86 keeps the page-fault error
+ * code there (never one of these numbers: 187 and 221 have bit 7, undefined
+ * for faults; 28 needs RSVD, which never reaches the page cache), arm64 -1.
+ */
 #if defined(__TARGET_ARCH_x86)
 #define NR_MADVISE	28
 #define NR_READAHEAD	187
 #define NR_FADVISE64	221
+#define REGS_NR(r)	((r)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_MADVISE	233
 #define NR_READAHEAD	213
 #define NR_FADVISE64	223
+#define REGS_NR(r)	((r)->syscallno)
 #else
 #define NR_MADVISE	-1
 #define NR_READAHEAD	-1
 #define NR_FADVISE64	-1
+#define REGS_NR(r)	(-1L)
 #endif
 
 #define ADD(p, v)	__sync_fetch_and_add((p), (v))
@@ -64,21 +73,24 @@ struct rb_pc_counters counters;
 /*
  * Per-thread context. Each slot says which file and pages the thread's last
  * event of that kind was about, so an add can tell demand from speculation.
- * Only the owning thread touches its entry; sys_enter drops it, so a syscall
- * boundary never carries a stale slot.
+ * Only the owning thread touches its entry. A slot holds only within the
+ * syscall (or fault) that made it: its number is kept and must match. Not a
+ * sys_enter program to drop slots: that would tax every syscall on the machine.
  */
 struct task_ctx {
 	struct rb_pc_file_key read_f;	/* READ: the last sync/async readahead */
 	__u64 read_lo, read_hi;		/* its demand range [lo, hi) */
+	long read_nr;			/* the syscall (or fault) it was made in */
 	struct rb_pc_file_key fault_f;	/* FAULT: the last mm_filemap_fault */
 	__u64 fault_idx;
+	long fault_nr;
 	struct rb_pc_file_key map_f;	/* the last fault-around, until a fault uses it */
 	__u64 map_lo, map_hi;		/* [lo, hi] */
 	struct rb_pc_file_key gp_f;	/* the last read() request (get_pages) */
 	__u64 gp_idx, gp_last;
+	long gp_nr;
 	struct rb_pc_file_key order_f;	/* ra_order ran: a ra_unbounded now is its fallback */
 	__u8 read_ok, fault_ok, map_ok, gp_ok, order_ok;
-	__u8 explicit_ra;		/* inside a WILLNEED / readahead(2) syscall */
 	__u8 fault_major;		/* the FAULT slot's fault was counted major */
 	__u8 ra_seen;			/* sync/async readahead ran inside this fault */
 };
@@ -101,8 +113,9 @@ struct {
 	__type(value, struct rb_pc_file);
 } files SEC(".maps");
 
+/* LRU: threads that exited (or went quiet) make room for new ones. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, RB_PC_MAX_TASKS);
 	__type(key, __u32);
 	__type(value, struct task_ctx);
@@ -197,9 +210,35 @@ static __always_inline void loop_chunks(__u64 n, __u64 max, void *cb, void *ctx)
 
 static __always_inline void inode_key(struct inode *inode, struct rb_pc_file_key *k)
 {
-	k->ino = BPF_CORE_READ(inode, i_ino);
-	k->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k->ino = inode->i_ino;
+	k->dev = inode->i_sb->s_dev;
 	k->pad = 0;
+}
+
+/* The registers the current thread entered the kernel with (syscall or fault). */
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* The current syscall number (a fault's error code outside syscalls, x86). */
+static __always_inline long current_nr(void)
+{
+	return REGS_NR(user_regs());
+}
+
+/* Inside fadvise(WILLNEED), readahead(2) or madvise(WILLNEED)? */
+static __always_inline bool explicit_prefetch(struct pt_regs *regs)
+{
+	long nr = REGS_NR(regs);
+
+	if (nr == NR_READAHEAD)
+		return true;
+	if (nr == NR_FADVISE64)
+		return PT_REGS_PARM4_CORE_SYSCALL(regs) == POSIX_FADV_WILLNEED;
+	if (nr == NR_MADVISE)
+		return PT_REGS_PARM3_CORE_SYSCALL(regs) == MADV_WILLNEED;
+	return false;
 }
 
 /* The file's counters: targets are created by the loader, others on first sight. */
@@ -218,7 +257,7 @@ static __always_inline struct rb_pc_file *file_get(const struct rb_pc_file_key *
 		return NULL;
 	}
 	if (!err)
-		f->generation = BPF_CORE_READ(inode, i_generation);
+		f->generation = inode->i_generation;
 	return f;
 }
 
@@ -250,17 +289,17 @@ static __always_inline struct rb_pc_chunk *chunk_get(const struct rb_pc_file_key
 
 static __always_inline __u64 folio_pages(struct folio *folio)
 {
-	unsigned long flags = BPF_CORE_READ(folio, flags.f);
+	unsigned long flags = folio->flags.f;
 
 	if (!(flags & (1UL << PG_head)))
 		return 1;
 	/* folio_large_order(): the order sits in the low byte of _flags_1 */
-	return 1ULL << (BPF_CORE_READ(folio, _flags_1) & 0x1f);
+	return 1ULL << (folio->_flags_1 & 0x1f);
 }
 
 static __always_inline struct inode *folio_inode(struct folio *folio)
 {
-	return BPF_CORE_READ(folio, mapping, host);
+	return folio->mapping->host;
 }
 
 /* ---- adds -------------------------------------------------------------- */
@@ -310,10 +349,13 @@ static long add_chunk(__u32 i, void *data)
 /* Which of the folio's pages the adding thread asked for (see the header). */
 static __always_inline void classify(struct add_ctx *a, struct task_ctx *t, bool *major)
 {
+	struct pt_regs *regs = user_regs();
+	long nr = REGS_NR(regs);
+
 	a->rest_kind = RB_PC_SPEC;
-	if (t && t->explicit_ra) {
+	if (explicit_prefetch(regs)) {
 		a->rest_kind = RB_PC_PREFETCH;
-	} else if (t && t->fault_ok && same_file(&t->fault_f, &a->fk)) {
+	} else if (t && t->fault_ok && t->fault_nr == nr && same_file(&t->fault_f, &a->fk)) {
 		if (t->fault_idx >= a->lo && t->fault_idx < a->hi) {
 			a->dem_lo = t->fault_idx;
 			a->dem_hi = t->fault_idx + 1;
@@ -321,7 +363,7 @@ static __always_inline void classify(struct add_ctx *a, struct task_ctx *t, bool
 			*major = !t->fault_major;
 			t->fault_major = 1;
 		}
-	} else if (t && t->read_ok && same_file(&t->read_f, &a->fk)) {
+	} else if (t && t->read_ok && t->read_nr == nr && same_file(&t->read_f, &a->fk)) {
 		a->dem_lo = t->read_lo;
 		a->dem_hi = t->read_hi;
 		a->access = 1;
@@ -344,7 +386,7 @@ static __always_inline int on_add(struct folio *folio)
 	f = file_get(&a.fk, inode);
 	if (!f)
 		return 0;
-	a.lo = BPF_CORE_READ(folio, index);
+	a.lo = folio->index;
 	a.hi = a.lo + folio_pages(folio);
 	t = task_get(false);
 	classify(&a, t, &major);
@@ -409,7 +451,7 @@ static __always_inline int on_delete(struct folio *folio)
 	f = bpf_map_lookup_elem(&files, &d.fk);
 	if (!f)
 		return 0;
-	d.lo = BPF_CORE_READ(folio, index);
+	d.lo = folio->index;
 	d.hi = d.lo + folio_pages(folio);
 	loop_chunks(chunks_in(d.lo, d.hi), RB_PC_MAX_FOLIO_CHUNKS, del_chunk, &d);
 	ADD(&f->evicted, d.hi - d.lo);
@@ -466,18 +508,20 @@ static __always_inline __u64 walk(const struct rb_pc_file_key *fk, __u64 lo, __u
  */
 static __always_inline int on_get_pages(struct address_space *mapping, __u64 index, __u64 last)
 {
-	struct inode *inode = BPF_CORE_READ(mapping, host);
+	struct inode *inode = mapping->host;
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
 	loff_t isize;
+	long nr;
 
 	inode_key(inode, &k);
 	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	t = task_get(true);
-	if (t && t->gp_ok && same_file(&t->gp_f, &k) && last == t->gp_last &&
+	nr = current_nr();
+	if (t && t->gp_ok && t->gp_nr == nr && same_file(&t->gp_f, &k) && last == t->gp_last &&
 	    index > t->gp_idx && index <= last) {
 		t->gp_idx = index;
 		return 0;
@@ -486,9 +530,10 @@ static __always_inline int on_get_pages(struct address_space *mapping, __u64 ind
 		t->gp_f = k;
 		t->gp_idx = index;
 		t->gp_last = last;
+		t->gp_nr = nr;
 		t->gp_ok = 1;
 	}
-	isize = BPF_CORE_READ(inode, i_size);
+	isize = inode->i_size;
 	if (isize <= 0)
 		return 0;
 	if (last > (__u64)(isize - 1) >> PAGE_SHIFT)
@@ -507,7 +552,7 @@ static __always_inline int on_get_pages(struct address_space *mapping, __u64 ind
  */
 static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 {
-	struct inode *inode = BPF_CORE_READ(mapping, host);
+	struct inode *inode = mapping->host;
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
@@ -528,9 +573,9 @@ static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 	if (t) {
 		t->fault_f = k;
 		t->fault_idx = index;
+		t->fault_nr = current_nr();
 		t->fault_ok = 1;
 		t->ra_seen = 0;
-		t->explicit_ra = 0;
 	}
 	ADD(&f->accessed, walk(&k, index, index + 1, 0));
 	return 0;
@@ -538,7 +583,7 @@ static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 
 static __always_inline int on_map_pages(struct address_space *mapping, __u64 start, __u64 end)
 {
-	struct inode *inode = BPF_CORE_READ(mapping, host);
+	struct inode *inode = mapping->host;
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
@@ -583,10 +628,10 @@ static __always_inline int on_ra(struct inode *inode, __u64 index, __u64 req, in
 	t->read_f = k;
 	t->read_lo = index;
 	t->read_hi = index + req;
+	t->read_nr = current_nr();
 	t->read_ok = 1;
 	t->order_ok = 0;
 	t->ra_seen = 1;
-	t->explicit_ra = 0;
 	return 0;
 }
 
@@ -602,7 +647,7 @@ static __always_inline int on_ra_order(struct inode *inode, struct file_ra_state
 		return 0;
 	ADD(&f->ra_calls[RB_PC_RA_ORDER], 1);
 	/* callers set the start to ra->start: the window is ra->size pages */
-	hist_add(f->ra_window, RB_PC_WIN_SLOTS, BPF_CORE_READ(ra, size));
+	hist_add(f->ra_window, RB_PC_WIN_SLOTS, ra->size);
 	t = task_get(true);
 	if (!t)
 		return 0;
@@ -625,7 +670,7 @@ static __always_inline int on_ra_unbounded(struct inode *inode, __u64 nr)
 		return 0;
 	ADD(&f->ra_calls[RB_PC_RA_UNBOUNDED], 1);
 	t = task_get(false);
-	if (t && t->explicit_ra) {
+	if (explicit_prefetch(user_regs())) {
 		ADD(&f->ra_explicit, 1);
 	} else if (t && t->order_ok && same_file(&t->order_f, &k)) {
 		t->order_ok = 0;	/* ra_order's fallback: its window is counted */
@@ -635,67 +680,21 @@ static __always_inline int on_ra_unbounded(struct inode *inode, __u64 nr)
 	return 0;
 }
 
-/* ---- syscalls: explicit prefetch in, stale context out ------------------- */
-
-static __always_inline bool is_willneed(struct pt_regs *regs, long id)
-{
-	if (id == NR_READAHEAD)
-		return true;
-	if (id == NR_FADVISE64)
-		return PT_REGS_PARM4_CORE_SYSCALL(regs) == POSIX_FADV_WILLNEED;
-	if (id == NR_MADVISE)
-		return PT_REGS_PARM3_CORE_SYSCALL(regs) == MADV_WILLNEED;
-	return false;
-}
-
-static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_ctx *t;
-
-	if (!is_willneed(regs, id)) {
-		if (bpf_map_lookup_elem(&tasks, &tid))
-			bpf_map_delete_elem(&tasks, &tid);
-		return 0;
-	}
-	t = task_get(true);
-	if (!t)
-		return 0;
-	*t = zero_task;
-	t->explicit_ra = 1;
-	return 0;
-}
-
 /* ---- block layer --------------------------------------------------------- */
 
 static __always_inline __u32 rq_disk(struct request *rq)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = rq->q->disk;
 
-	return ((__u32)BPF_CORE_READ(disk, major) << MINORBITS) |
-	       (__u32)BPF_CORE_READ(disk, first_minor);
+	return ((__u32)disk->major << MINORBITS) | (__u32)disk->first_minor;
 }
 
 /* A read on the disk of the run's files (every disk when block_dev is 0). */
 static __always_inline bool counted_read(struct request *rq)
 {
-	if ((BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK) != REQ_OP_READ)
+	if ((rq->cmd_flags & REQ_OP_MASK) != REQ_OP_READ)
 		return false;
 	return !block_dev || rq_disk(rq) == block_dev;
-}
-
-/* Issue only starts the clock; a requeued request is issued again and restarts it. */
-static __always_inline int on_rq_issue(struct request *rq)
-{
-	__u64 key = (__u64)rq, ts = bpf_ktime_get_ns();
-
-	if (!counted_read(rq))
-		return 0;
-	if (bpf_map_lookup_elem(&inflight, &key))
-		ADD(&counters.block.reissued, 1);
-	if (bpf_map_update_elem(&inflight, &key, &ts, BPF_ANY))
-		ADD(&counters.overflow.inflight_full, 1);
-	return 0;
 }
 
 /*
@@ -707,6 +706,7 @@ static __always_inline struct rb_pc_file *rq_file(struct request *rq)
 	struct bio *bio = BPF_CORE_READ(rq, bio);
 	struct rb_pc_file_key k;
 	struct address_space *mapping;
+	struct inode *host;
 	struct page *page;
 	unsigned long head;
 
@@ -719,26 +719,50 @@ static __always_inline struct rb_pc_file *rq_file(struct request *rq)
 	mapping = BPF_CORE_READ(page, mapping);
 	if (!mapping || ((unsigned long)mapping & 3))	/* none, anon or movable */
 		return NULL;
-	inode_key(BPF_CORE_READ(mapping, host), &k);
+	/* pointers made from compound_head are plain numbers: read through helpers */
+	host = BPF_CORE_READ(mapping, host);
+	k.ino = BPF_CORE_READ(host, i_ino);
+	k.dev = BPF_CORE_READ(host, i_sb, s_dev);
+	k.pad = 0;
 	return bpf_map_lookup_elem(&files, &k);
+}
+
+/*
+ * Issue starts the clock and charges the request to its file: what the window
+ * caused to be read, even if it completes after stop. A requeued request is
+ * issued again: that restarts the clock but is not charged twice.
+ */
+static __always_inline int on_rq_issue(struct request *rq)
+{
+	__u64 key = (__u64)rq, ts = bpf_ktime_get_ns();
+	struct rb_pc_file *f;
+
+	if (!counted_read(rq))
+		return 0;
+	if (bpf_map_lookup_elem(&inflight, &key)) {
+		ADD(&counters.block.reissued, 1);
+	} else {
+		f = rq_file(rq);
+		if (f) {
+			ADD(&f->block_reads, 1);
+			ADD(&f->block_read_bytes, rq->__data_len);
+		}
+	}
+	if (bpf_map_update_elem(&inflight, &key, &ts, BPF_ANY))
+		ADD(&counters.overflow.inflight_full, 1);
+	return 0;
 }
 
 /* Requests and bytes count at completion, as /sys/block/<dev>/stat does. */
 static __always_inline int on_rq_complete(struct request *rq, __u32 nr_bytes)
 {
 	__u64 key = (__u64)rq, *tsp, delta;
-	struct rb_pc_file *f;
 
 	if (!counted_read(rq))
 		return 0;
 	ADD(&counters.block.reads, 1);
 	ADD(&counters.block.read_bytes, nr_bytes);
 	hist_add(counters.block.size_hist, RB_PC_SIZE_SLOTS, nr_bytes);
-	f = rq_file(rq);
-	if (f) {
-		ADD(&f->block_reads, 1);
-		ADD(&f->block_read_bytes, nr_bytes);
-	}
 	tsp = bpf_map_lookup_elem(&inflight, &key);
 	if (!tsp)
 		return 0;	/* issued before the window */
@@ -808,12 +832,6 @@ int BPF_PROG(pc_ra_unbounded, struct inode *inode, unsigned long index,
 	     unsigned long nr_to_read, unsigned long lookahead_size)
 {
 	return enabled ? on_ra_unbounded(inode, nr_to_read) : 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(pc_sys_enter, struct pt_regs *regs, long id)
-{
-	return enabled ? on_sys_enter(regs, id) : 0;
 }
 
 SEC("tp_btf/block_rq_issue")

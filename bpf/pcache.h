@@ -12,7 +12,7 @@
 #define RB_PC_CHUNK_SHIFT	6			/* 64 pages per chunk */
 #define RB_PC_MAX_CHUNKS	(1 << 17)		/* 8M pages: 32 GiB of file range */
 #define RB_PC_MAX_FILES		4096			/* files counted per window */
-#define RB_PC_MAX_TASKS		16384			/* threads with a live context */
+#define RB_PC_MAX_TASKS		16384			/* thread contexts (LRU) */
 #define RB_PC_MAX_INFLIGHT	8192			/* block requests being timed */
 #define RB_PC_MAX_WALK		(1 << 16)		/* chunks per range walk: 4 GiB */
 #define RB_PC_MAX_FOLIO_CHUNKS	16			/* folios up to order 10 */
@@ -77,7 +77,7 @@ struct rb_pc_file {
 	__u64 faults;		/* page faults on the file's mappings */
 	__u64 major_faults;	/* faults that had to add the page */
 	__u64 map_calls;	/* fault-around (filemap_map_pages) calls */
-	__u64 block_reads;	/* read requests completed whose first page is the file's */
+	__u64 block_reads;	/* read requests issued whose first page is the file's */
 	__u64 block_read_bytes;	/* their bytes */
 	__u64 readds;		/* added while already marked present (lost delete) */
 	__u64 untracked;	/* pages added with the chunk map full */
@@ -99,7 +99,7 @@ struct rb_pc_block {
 struct rb_pc_overflow {
 	__u64 chunks_full;	/* pages added that the chunk map could not hold */
 	__u64 files_full;	/* events for files beyond RB_PC_MAX_FILES */
-	__u64 tasks_full;	/* events whose thread context could not be kept */
+	__u64 tasks_full;	/* events whose thread context could not be made */
 	__u64 inflight_full;	/* block requests that could not be timed */
 	__u64 walk_truncated;	/* ranges longer than RB_PC_MAX_WALK chunks */
 };

@@ -24,7 +24,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RB_PF_MAX_FILES);
 	__type(key, struct rb_pf_file_key);
-	__type(value, __u32);
+	__type(value, struct rb_pf_file_val);
 } files SEC(".maps");
 
 struct {
@@ -37,8 +37,8 @@ static __always_inline void count(__u64 *c, __u64 n)
 	__sync_fetch_and_add(c, n);
 }
 
-/* The run's file number of mapping's inode, or NULL when it is not ours. */
-static __always_inline __u32 *file_of(struct address_space *mapping)
+/* The run's file of mapping's inode, or NULL when it is not ours. */
+static __always_inline struct rb_pf_file_val *file_of(struct address_space *mapping)
 {
 	struct rb_pf_file_key key = {};
 	struct inode *host;
@@ -64,7 +64,8 @@ static __always_inline int ours(__u32 *tid)
 /*
  * An access only updates the agent's bookkeeping: it is sent without a wakeup
  * (the agent reads it with the next record that wakes it, or at its poll
- * timeout), so the workload's faults do not each pay for waking the agent.
+ * timeout), so the workload's faults do not each pay for waking the agent. A
+ * miss is what the agent acts on at once: it always wakes it.
  */
 static __always_inline void send_pages(__u32 type, __u32 tid, __u32 file, __u64 index, __u64 nr)
 {
@@ -81,7 +82,7 @@ static __always_inline void send_pages(__u32 type, __u32 tid, __u32 file, __u64 
 	e->nr = nr;
 	e->index = index;
 	count(&counters.records, 1);
-	bpf_ringbuf_submit(e, type == RB_PF_ACCESS ? BPF_RB_NO_WAKEUP : 0);
+	bpf_ringbuf_submit(e, type == RB_PF_ACCESS ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
 static __always_inline __u64 folio_pages(struct folio *folio)
@@ -97,7 +98,8 @@ static __always_inline __u64 folio_pages(struct folio *folio)
 SEC("tp_btf/mm_filemap_add_to_page_cache")
 int BPF_PROG(pf_add, struct folio *folio)
 {
-	__u32 tid, *file;
+	struct rb_pf_file_val *file;
+	__u32 tid;
 	__u64 nr;
 
 	if (!ours(&tid))
@@ -112,13 +114,16 @@ int BPF_PROG(pf_add, struct folio *folio)
 	}
 	count(&counters.miss_events, 1);
 	count(&counters.miss_pages, nr);
-	send_pages(RB_PF_MISS, tid, *file, BPF_CORE_READ(folio, index), nr);
+	/* only a file with an extent map has anything to expand a miss to */
+	if (file->flags & RB_PF_F_MISSES)
+		send_pages(RB_PF_MISS, tid, file->file, BPF_CORE_READ(folio, index), nr);
 	return 0;
 }
 
 static __always_inline void access(struct address_space *mapping, __u64 index, __u64 nr)
 {
-	__u32 tid, *file;
+	struct rb_pf_file_val *file;
+	__u32 tid;
 
 	if (!ours(&tid) || tid == agent_tid)
 		return;
@@ -126,7 +131,7 @@ static __always_inline void access(struct address_space *mapping, __u64 index, _
 	if (!file)
 		return;
 	count(&counters.access_events, 1);
-	send_pages(RB_PF_ACCESS, tid, *file, index, nr);
+	send_pages(RB_PF_ACCESS, tid, file->file, index, nr);
 }
 
 SEC("tp_btf/mm_filemap_fault")

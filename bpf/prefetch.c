@@ -116,6 +116,8 @@ struct prefetch {
 	int stop;		/* __atomic: tells the thread to leave */
 	uint64_t ext_outstanding;
 	uint64_t last_sweep_ns;
+	struct pf_file *pend_file;	/* a range queued for one WILLNEED */
+	uint64_t pend_off, pend_len;
 	struct pf_map maps[PF_MAX_ADVISED];
 	int n_maps;
 	struct pf_fd fds[PF_MAX_ADVISED];
@@ -197,7 +199,35 @@ static int willneed(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_
 	return 0;
 }
 
-/* Fetch a whole extent unless it was just fetched or the budget is spent. */
+/* Issue the pending range, if any. */
+static void flush(struct prefetch *p)
+{
+	if (p->pend_len)
+		willneed(p, p->pend_file, p->pend_off, p->pend_len);
+	p->pend_len = 0;
+}
+
+/*
+ * Queue a range; one that continues the pending one joins it. FAISS stores a
+ * list's ids right after its codes, so a list costs one WILLNEED, not two:
+ * the agent's syscalls are on the scan's critical path.
+ */
+static void pend(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_t len)
+{
+	if (p->pend_len && p->pend_file == f && p->pend_off + p->pend_len == off) {
+		p->pend_len += len;
+		return;
+	}
+	flush(p);
+	p->pend_file = f;
+	p->pend_off = off;
+	p->pend_len = len;
+}
+
+/*
+ * Fetch a whole extent (queued: the caller flushes) unless it was just fetched
+ * or the budget is spent.
+ */
 static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e,
 			   uint64_t repeat_ns)
 {
@@ -211,8 +241,7 @@ static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext 
 		STAT_ADD(p, budget_skips, 1);
 		return 0;
 	}
-	if (willneed(p, f, e->off, e->len))
-		return 0;
+	pend(p, f, e->off, e->len);
 	e->issued_ns = now;
 	if (!e->outstanding) {
 		e->outstanding = e->len;
@@ -296,6 +325,7 @@ static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 		else if (any)
 			STAT_ADD(p, lists_prefetched, 1);
 	}
+	flush(p);
 }
 
 static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
@@ -316,6 +346,7 @@ static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
 	}
 	if (prefetch_extent(p, f, x, PF_MISS_REPEAT_NS) > 0)
 		STAT_ADD(p, miss_expanded, 1);
+	flush(p);
 }
 
 /* ---- advice: switching speculative readahead off, and back ---- */
@@ -658,6 +689,9 @@ static void *agent_main(void *arg)
 	sem_post(&p->ready);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		rc = ring_buffer__poll(p->rb, PF_POLL_MS);
+		/* records sent without a wakeup are read here, at the latest after a timeout */
+		if (rc >= 0)
+			rc = ring_buffer__consume(p->rb);
 		if (rc < 0 && rc != -EINTR) {
 			STAT_ADD(p, errors, 1);
 			break;
@@ -739,12 +773,19 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 	return 0;
 }
 
+/* Put file f into the kernel's filter with val. */
+static int filter(struct prefetch *p, const struct pf_file *f, const struct rb_pf_file_val *val)
+{
+	struct rb_pf_file_key key = { .ino = f->ino, .dev = kernel_dev(f->dev) };
+
+	return bpf_map__update_elem(p->skel->maps.files, &key, sizeof(key), val, sizeof(*val), 0);
+}
+
 int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t errlen)
 {
-	struct rb_pf_file_key key = { 0 };
+	struct rb_pf_file_val val = { 0 };
 	struct pf_file *f;
 	struct stat st;
-	__u32 idx;
 	int rc;
 
 	if (p->n_files >= PREFETCH_MAX_FILES) {
@@ -765,10 +806,8 @@ int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t e
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->pages = ((uint64_t)st.st_size + PF_PAGE - 1) / PF_PAGE;
-	key.ino = st.st_ino;
-	key.dev = kernel_dev(st.st_dev);
-	idx = (__u32)p->n_files;
-	if (bpf_map__update_elem(p->skel->maps.files, &key, sizeof(key), &idx, sizeof(idx), 0)) {
+	val.file = (__u32)p->n_files;
+	if (filter(p, f, &val)) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: cannot add to the BPF file filter: %s", path, strerror(-rc));
 		close(f->fd);
@@ -910,6 +949,21 @@ static int start_thread(struct prefetch *p)
 	return 0;
 }
 
+/*
+ * A file read extent by extent gains nothing from speculative readahead, and
+ * its misses are worth waking the agent for.
+ */
+static int start_file(struct prefetch *p, int fi)
+{
+	struct rb_pf_file_val val = { .file = (__u32)fi, .flags = RB_PF_F_MISSES };
+
+	if (!p->files[fi].n_ext)
+		return 0;
+	if (filter(p, &p->files[fi], &val))
+		return -errno;
+	return advise_random(p, fi);
+}
+
 int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 {
 	int i, rc;
@@ -922,13 +976,14 @@ int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 		snprintf(err, errlen, "bpf-prefetch: cannot open the ring buffer: %s", strerror(-rc));
 		return rc;
 	}
-	/* a file read extent by extent gains nothing from speculative readahead */
-	for (i = 0; i < p->n_files; i++)
-		if (p->files[i].n_ext && (rc = advise_random(p, i))) {
+	for (i = 0; i < p->n_files; i++) {
+		rc = start_file(p, i);
+		if (rc) {
 			snprintf(err, errlen, "%s: cannot switch readahead off: %s", p->files[i].path,
 				 strerror(-rc));
 			return rc;
 		}
+	}
 	rc = attach(p, err, errlen);
 	if (rc)
 		return rc;

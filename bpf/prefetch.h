@@ -28,6 +28,14 @@ struct rb_pf_file_key {
 	__u32 pad;
 };
 
+/* The filter map's value: the run's file number, and what the agent wants of it. */
+struct rb_pf_file_val {
+	__u32 file;
+	__u32 flags;		/* RB_PF_F_* */
+};
+
+#define RB_PF_F_MISSES	1	/* has an extent map: send misses, waking the agent */
+
 /* Misses and accesses: pages [index, index + nr) of file number file. */
 struct rb_pf_page_event {
 	__u32 type;

@@ -55,7 +55,7 @@ struct prefetch_stats {
 	uint64_t willneed_us_sum;     /* time the agent spent in them (allocating, submitting) */
 	uint64_t pages_prefetched;    /* k: pages the agent's WILLNEED actually added */
 	uint64_t miss_pages;          /* k: pages the workload itself had to add */
-	uint64_t miss_events;         /* miss records handled */
+	uint64_t miss_events;         /* miss records handled (files with an extent map) */
 	uint64_t miss_expanded;       /* misses expanded to their enclosing extent */
 	uint64_t miss_outside;        /* misses in a file with a map but outside every extent */
 	uint64_t access_events;       /* access records handled */

@@ -45,7 +45,7 @@ struct rb_probe_counts {
 	uint64_t resident_tracked;	/* pages added in the window and still resident at stop */
 	uint64_t faults, major_faults;	/* faults on the file's mappings */
 	uint64_t map_calls;		/* fault-around calls */
-	uint64_t block_reads;		/* read requests that started with one of the file's pages */
+	uint64_t block_reads;		/* read requests issued starting with one of its pages */
 	uint64_t block_read_bytes;	/* their bytes */
 	uint64_t readds;		/* adds of pages already marked present: lost deletes */
 	uint64_t untracked;		/* pages added while the page-state map was full */

@@ -44,8 +44,8 @@ static const struct {
 	F("faults", faults, "page faults on the file's mappings that reached the page cache (fault-around or filemap_fault), once per fault across its retry"),
 	F("major_faults", major_faults, "faults whose mm_filemap_fault was followed, in the same thread, by an add of the faulting page: they waited for I/O"),
 	F("fault_around_calls", map_calls, "fault-around (filemap_map_pages) calls that mapped at least one page"),
-	F("block_reads", block_reads, "read requests completed on the disk whose first page is the file's (a request merged across two files counts for the first)"),
-	F("block_read_bytes", block_read_bytes, "bytes of those requests: the disk reads the file caused, without other activity on the machine"),
+	F("block_reads", block_reads, "read requests issued to the disk during the window whose first page is the file's (a request merged across two files counts for the first; a requeue is not counted again)"),
+	F("block_read_bytes", block_read_bytes, "bytes of those requests: the disk reads the window caused for the file (also those completing after stop), without other activity on the machine"),
 	F("readds", readds, "adds of pages the probes still held as present (a delete was missed); 0 when the tracking is sound"),
 	F("untracked_pages", untracked, "pages added while the page-state map was full: in pages_added_*, not in accessed or waste"),
 #undef F

@@ -22,7 +22,7 @@ static const char doc[] =
 	"    rabench report --format table results/ci/*/report.json\n";
 
 static const struct argp_option opts[] = {
-	{ "format", 'f', "FORMAT", 0, "md (default), table (terminal) or json (checked and re-printed)", 0 },
+	{ "format", 'f', "FORMAT", 0, "md (default), html, csv, table (terminal) or json (checked and re-printed)", 0 },
 	{},
 };
 
@@ -30,8 +30,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'f':
-		if (strcmp(arg, "md") && strcmp(arg, "table") && strcmp(arg, "json"))
-			argp_error(state, "--format: '%s' is not one of md, table, json", arg);
+		if (strcmp(arg, "md") && strcmp(arg, "html") && strcmp(arg, "csv") &&
+		    strcmp(arg, "table") && strcmp(arg, "json"))
+			argp_error(state, "--format: '%s' is not one of md, html, csv, table, json", arg);
 		env.format = arg;
 		break;
 	case ARGP_KEY_ARG:
@@ -66,6 +67,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (strcmp(env.format, "table") == 0)
 		rc = report__print_table(doc, stdout);
+	else if (strcmp(env.format, "html") == 0)
+		rc = report__render_html(doc, stdout);
+	else if (strcmp(env.format, "csv") == 0)
+		rc = report__render_csv(doc, stdout);
 	else if (strcmp(env.format, "json") == 0)
 		rc = puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY)) < 0;
 	else

@@ -1,7 +1,8 @@
 /*
  * cmd_run — `rabench run CONFIG`: load and check the config, prepare (or reuse)
  * the dataset and index, run the interleaved plan, write report.json and
- * report.md into results/<name>/<timestamp>/ and print the comparison table.
+ * report.md, report.html and report.csv into results/<name>/<timestamp>/ and
+ * print the comparison table.
  * SIGINT/SIGTERM stop the run between queries; the strategy in force is undone and
  * what was measured is written, marked "complete": false.
  */
@@ -42,7 +43,7 @@ static const char doc[] =
 	"Prepares the dataset and the on-disk FAISS index on first use (reused\n"
 	"afterwards, keyed by their parameters), runs the workload under every\n"
 	"strategy in run.strategies, run.repeats times each, interleaved, and writes\n"
-	"results/<name>/<timestamp>/report.json and report.md. The comparison table\n"
+	"results/<name>/<timestamp>/report.json, .md, .html and .csv. The table\n"
 	"goes to stdout, progress to stderr.\n"
 	"\n"
 	"EXAMPLES:\n"
@@ -175,13 +176,41 @@ static int make_result_dir(const struct rb_config *cfg, const char *stamp, char 
 	return rc;
 }
 
+/* Every format rendered from report.json, written next to it. */
+static const struct {
+	const char *file;
+	int (*render)(json_object *report, FILE *out);
+} renderers[] = {
+	{ "report.md", report__render_md },
+	{ "report.html", report__render_html },
+	{ "report.csv", report__render_csv },
+};
+
+static int write_rendered(json_object *doc, const char *dir, const char *file,
+			  int (*render)(json_object *, FILE *), char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		return -ENOMEM;
+	rc = render(doc, mem);
+	fclose(mem);
+	if (rc)
+		snprintf(err, errlen, "%s: cannot render: %s", file, strerror(-rc));
+	else
+		rc = report__write_atomic(dir, file, text, err, errlen);
+	free(text);
+	return rc;
+}
+
 static int write_reports(struct rb_run *run, const char *stamp, int quiet)
 {
 	char dir[RB_PATH_MAX + 128], err[RB_ERR_MAX];
 	json_object *doc = report__to_json(run);
-	char *md = NULL;
-	size_t md_len = 0;
-	FILE *mf;
+	size_t i;
 	int rc;
 
 	if (!doc)
@@ -192,25 +221,16 @@ static int write_reports(struct rb_run *run, const char *stamp, int quiet)
 	rc = report__write_atomic(dir, "report.json",
 				  json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY),
 				  err, sizeof(err));
-	if (rc)
-		goto cleanup;
-	mf = open_memstream(&md, &md_len);
-	if (!mf) {
-		rc = -ENOMEM;
-		goto cleanup;
-	}
-	report__render_md(doc, mf);
-	fclose(mf);
-	rc = report__write_atomic(dir, "report.md", md, err, sizeof(err));
+	for (i = 0; rc == 0 && i < sizeof(renderers) / sizeof(renderers[0]); i++)
+		rc = write_rendered(doc, dir, renderers[i].file, renderers[i].render, err, sizeof(err));
 	if (rc)
 		goto cleanup;
 	report__print_table(doc, stdout);
 	if (!quiet)
-		fprintf(stderr, "rabench: wrote %s/report.json and report.md\n", dir);
+		fprintf(stderr, "rabench: wrote %s/report.{json,md,html,csv}\n", dir);
 cleanup:
 	if (rc)
 		fprintf(stderr, "rabench: %s\n", err);
-	free(md);
 	json_object_put(doc);
 	return rc;
 }

@@ -68,6 +68,12 @@ int report__load(const char *path, json_object **out, char *err, size_t errlen);
 /* Markdown report rendered from the JSON document. */
 int report__render_md(json_object *report, FILE *out);
 
+/* report.html: self-contained page with inline SVG charts, from the JSON document. */
+int report__render_html(json_object *report, FILE *out);
+
+/* report.csv: one row per repeat, from the JSON document. */
+int report__render_csv(json_object *report, FILE *out);
+
 /* The side-by-side comparison table for the terminal, from the JSON document. */
 int report__print_table(json_object *report, FILE *out);
 

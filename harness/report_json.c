@@ -59,7 +59,7 @@ static const struct {
 	{ "probe_pages_added_demand", "summary: probes.total.pages_added_demand" },
 	{ "probe_pages_added_speculative", "summary: probes.total.pages_added_speculative" },
 	{ "probe_pages_added_prefetch", "summary: probes.total.pages_added_prefetch" },
-	{ "probe_block_read_bytes", "summary: probes.block.read_bytes, bytes read on the files' disk during the query phase (other activity included)" },
+	{ "probe_block_read_bytes", "summary: probes.total.block_read_bytes, disk bytes read for the run's files (block requests attributed to a file by their first page); unlike dev_read_bytes it leaves out other activity on the machine" },
 	{ "summary", "per strategy, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
 };
 
@@ -174,7 +174,7 @@ static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 		f->probe_added_demand = (double)r->probes.total.added_demand;
 		f->probe_added_spec = (double)r->probes.total.added_spec;
 		f->probe_added_prefetch = (double)r->probes.total.added_prefetch;
-		f->probe_block_read_bytes = (double)r->probes.block.read_bytes;
+		f->probe_block_read_bytes = (double)r->probes.total.block_read_bytes;
 	}
 }
 

@@ -143,7 +143,7 @@ static const struct column probe_summary_cols[] = {
 	{ "speculative pages", NULL, "probe_pages_added_speculative", fmt_count },
 	{ "prefetched pages", NULL, "probe_pages_added_prefetch", fmt_count },
 	{ "waste ratio", NULL, "probe_waste_ratio", fmt_ratio },
-	{ "block MiB read", NULL, "probe_block_read_bytes", fmt_mib },
+	{ "files' block MiB read", NULL, "probe_block_read_bytes", fmt_mib },
 };
 
 /* ... and per repeat, summed over the run's files (report.json has them per file). */
@@ -165,8 +165,9 @@ static const struct column probe_repeat_cols[] = {
 	{ "evicted", NULL, "probes.total.pages_evicted", fmt_count },
 	{ "major faults", NULL, "probes.total.major_faults", fmt_count },
 	{ "minor faults", NULL, "probes.total.minor_faults", fmt_count },
-	{ "block reads", NULL, "probes.block.read_requests", fmt_count },
-	{ "block MiB", NULL, "probes.block.read_bytes", fmt_mib },
+	{ "files' block reads", NULL, "probes.total.block_reads", fmt_count },
+	{ "files' block MiB", NULL, "probes.total.block_read_bytes", fmt_mib },
+	{ "disk block MiB", NULL, "probes.block.read_bytes", fmt_mib },
 	{ "dropped pages", NULL, "probes.overflow.page_state_full", fmt_count },
 };
 

@@ -17,6 +17,7 @@ packages=(
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev
 	libcmocka-dev hyperfine
 	python3 python3-jsonschema
+	chromium fonts-dejavu-core
 )
 
 missing=()

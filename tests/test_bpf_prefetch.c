@@ -190,6 +190,21 @@ static struct prefetch *agent_on_extents(struct fixture *f, const char *symbol)
 	return p;
 }
 
+/* What the agent saw, for a failure message. */
+static void fail_with_stats(struct prefetch *p)
+{
+	const struct prefetch_stat_name *n = prefetch__stat_names();
+	struct prefetch_stats st;
+	uint64_t v;
+
+	prefetch__collect(p, &st);
+	for (; n->name; n++) {
+		memcpy(&v, (const char *)&st + n->offset, sizeof(v));
+		print_message("  %s %llu\n", n->name, (unsigned long long)v);
+	}
+	fail_msg("the extents did not become resident within 3 s");
+}
+
 static void start(struct prefetch *p)
 {
 	char err[512] = "";
@@ -219,7 +234,8 @@ static void test_miss_expands_to_the_extent(void **state)
 	}
 	c = map[ext_off(3) + EXT_LEN + MIB / 2];   /* in a gap: nothing to expand to */
 	(void)c;
-	assert_true(wait_resident(map, all, N_EXT));
+	if (!wait_resident(map, all, N_EXT))
+		fail_with_stats(p);
 	prefetch__collect(p, &st);
 	assert_int_equal(st.miss_expanded, N_EXT);
 	assert_int_equal(st.miss_outside, 1);
@@ -247,7 +263,8 @@ static void test_uprobe_prefetches_the_probed_keys(void **state)
 	start(p);
 	rb_test_prefetch_lists(NULL, lists, 4);
 	/* nothing touched the file: the agent alone brought the probed extents in */
-	assert_true(wait_resident(map, probed, 3));
+	if (!wait_resident(map, probed, 3))
+		fail_with_stats(p);
 	assert_int_equal(resident(map, ext_off(0), EXT_LEN), 0);
 	assert_int_equal(resident(map, ext_off(12), EXT_LEN), 0);
 	/* one call longer than the uprobe sends: the rest is cut, and counted */

@@ -224,6 +224,9 @@ static void test_sequential_read_wastes_nothing(void **state)
 	assert_true(probe_counts__read_hit_ratio(c) > 0.9);
 	/* cross-check: nothing evicted during the window, so resident == added */
 	assert_int_equal(c->resident_tracked, resident(SEQ_FILE));
+	/* the file's own disk reads: each page once, all of it this process's doing */
+	assert_int_equal(c->block_read_bytes, 64 * MIB);
+	assert_int_equal(c->block_read_bytes, io.proc_read_bytes);
 	/*
 	 * Block bytes: both count every read completed on the disk, other activity
 	 * on the machine included, and the probes' window contains the snapshots'
@@ -233,6 +236,7 @@ static void test_sequential_read_wastes_nothing(void **state)
 	slack = 0.001 * (double)io.dev_read_bytes + 256 * 1024;
 	assert_true(fabs((double)r.block.read_bytes - (double)io.dev_read_bytes) <= slack);
 	assert_true(r.block.timed > 0);
+	assert_int_equal(r.overflow.inflight_full, 0);
 	probe_result__free(&r);
 }
 
@@ -272,6 +276,7 @@ static void test_mmap_random_readaround_wastes(void **state)
 	/* getrusage also counts faults on anything else; the loop touches only this file */
 	assert_true(labs((long)c->major_faults - ru_major) <= 1);
 	assert_int_equal(c->resident_tracked, resident(RAND_FILE));
+	assert_int_equal(c->block_read_bytes, probe_counts__added(c) * PAGE);
 	munmap(map, 256 * MIB);
 	close(fd);
 	probe_result__free(&r);
@@ -352,6 +357,38 @@ static void test_willneed_counts_as_prefetch(void **state)
 	assert_true(c->ra_explicit >= 3);
 	munmap(map, 16 * MIB);
 	close(fd);
+	probe_result__free(&r);
+}
+
+/*
+ * A read leaves its readahead context behind; a write right after it, by the same
+ * thread, to the same file, must not inherit it: written pages are demand pages.
+ */
+static void test_write_after_read_is_demand(void **state)
+{
+	struct rb_probes *p = need_probes(state);
+	const char *path = DIR "/write.bin";
+	static char buf[1 << 20];
+	struct rb_probe_result r;
+	const struct rb_probe_counts *c;
+	int fd;
+
+	assert_int_equal(make_file(path, 4 * MIB), 0);
+	evict(path);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	start_on(p, path);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	assert_int_equal(pwrite(fd, buf, sizeof(buf), 16 * MIB), (ssize_t)sizeof(buf));
+	stop_collect(p, &r);
+	c = &r.files[0].c;
+	print_message("demand %lu spec %lu read-ahead windows %lu\n", c->added_demand,
+		      c->added_spec, c->ra_order);
+	/* the read: 256 pages asked for, a 512-page first window; the write: 256 more */
+	assert_int_equal(c->added_demand, 256 + 256);
+	assert_int_equal(c->added_spec, 256);
+	close(fd);
+	unlink(path);
 	probe_result__free(&r);
 }
 
@@ -591,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_random_readaround_wastes),
 		cmocka_unit_test(test_mmap_random_madv_random_wastes_nothing),
 		cmocka_unit_test(test_willneed_counts_as_prefetch),
+		cmocka_unit_test(test_write_after_read_is_demand),
 		cmocka_unit_test(test_page_state_overflow_is_counted),
 		cmocka_unit_test(test_probe_command),
 		cmocka_unit_test(test_report_carries_probes),

@@ -1,0 +1,370 @@
+/*
+ * report_html — report.html: one self-contained page (no network, no script) with
+ * a verdict per strategy and charts drawn as inline SVG, rendered from the
+ * report.json document only, like report.md:
+ *   - latency CDF per strategy (every query of every repeat, log-scaled time axis);
+ *   - bytes read vs bytes needed per strategy;
+ *   - major faults per strategy;
+ *   - readahead waste per strategy, when the probes ran.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define CHART_W 720
+#define CHART_H 300
+#define PAD_L 70
+#define PAD_B 40
+#define PAD_T 20
+#define PAD_R 150
+
+static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+				       "#8c564b", "#e377c2", "#7f7f7f" };
+#define N_COLORS (sizeof(palette) / sizeof(palette[0]))
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The median of a summary figure ({"median":..}), NAN when absent or null. */
+static double median_of(json_object *strategy, const char *key)
+{
+	json_object *m = get(get(strategy, key), "median");
+
+	return m && !json_object_is_type(m, json_type_null) ? json_object_get_double(m) : NAN;
+}
+
+static void html_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+static const char *color(size_t i)
+{
+	return palette[i % N_COLORS];
+}
+
+static void svg_open(FILE *out, const char *title)
+{
+	fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\"><title>", CHART_W, CHART_H, CHART_W,
+		CHART_H);
+	html_escape(out, title);
+	fprintf(out, "</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
+}
+
+static void svg_close(FILE *out, const char *caption)
+{
+	fprintf(out, "</svg><figcaption>");
+	html_escape(out, caption);
+	fprintf(out, "</figcaption></figure>\n");
+}
+
+static void legend(FILE *out, size_t i, const char *name)
+{
+	double y = PAD_T + 10 + 18.0 * i;
+
+	fprintf(out, "<rect x=\"%d\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		"<text x=\"%d\" y=\"%.0f\" font-size=\"12\">", CHART_W - PAD_R + 16, y, color(i),
+		CHART_W - PAD_R + 32, y + 10);
+	html_escape(out, name);
+	fprintf(out, "</text>\n");
+}
+
+static void axes(FILE *out, const char *xlabel, const char *ylabel)
+{
+	int x0 = PAD_L, y0 = CHART_H - PAD_B, x1 = CHART_W - PAD_R;
+
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", x0, y0, x1, y0);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", x0, PAD_T, x0, y0);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
+		(x0 + x1) / 2, CHART_H - 6, xlabel);
+	fprintf(out, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+		"transform=\"rotate(-90 14 %d)\">%s</text>\n", (PAD_T + y0) / 2, (PAD_T + y0) / 2, ylabel);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Every latency sample of one strategy's repeats, sorted. */
+static double *strategy_samples(json_object *repeats, const char *name, size_t *n)
+{
+	json_object *r, *s, *v;
+	double *all = NULL, *grown;
+	size_t i, j, len;
+
+	*n = 0;
+	for (i = 0; i < json_object_array_length(repeats); i++) {
+		r = json_object_array_get_idx(repeats, i);
+		v = get(r, "strategy");
+		s = get(r, "latency_samples_us");
+		if (!v || strcmp(json_object_get_string(v), name) || !s)
+			continue;
+		len = json_object_array_length(s);
+		grown = realloc(all, (*n + len + 1) * sizeof(*all));
+		if (!grown) {
+			free(all);
+			*n = 0;
+			return NULL;
+		}
+		all = grown;
+		for (j = 0; j < len; j++)
+			all[(*n)++] = json_object_get_double(json_object_array_get_idx(s, j));
+	}
+	if (all)
+		qsort(all, *n, sizeof(*all), cmp_double);
+	return all;
+}
+
+static double log_x(double us, double lo, double hi)
+{
+	double f = (log10(us) - log10(lo)) / (log10(hi) - log10(lo));
+
+	return PAD_L + f * (CHART_W - PAD_L - PAD_R);
+}
+
+static void cdf_ticks(FILE *out, double lo, double hi)
+{
+	double t;
+	int y0 = CHART_H - PAD_B;
+
+	for (t = pow(10, floor(log10(lo))); t <= hi * 1.0001; t *= 10) {
+		if (t < lo)
+			continue;
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
+			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%g ms</text>\n",
+			log_x(t, lo, hi), PAD_T, log_x(t, lo, hi), y0, log_x(t, lo, hi), y0 + 14, t / 1000);
+	}
+	for (t = 0; t <= 1.0001; t += 0.25)
+		fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>\n",
+			PAD_L - 6, y0 - t * (y0 - PAD_T) + 4, t);
+}
+
+static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
+{
+	size_t i, j, n, ns = json_object_array_length(strategies);
+	double lo = INFINITY, hi = 0, *s[16] = { NULL };
+	size_t counts[16] = { 0 };
+	const char *name;
+	int y0 = CHART_H - PAD_B;
+
+	if (ns > 16)
+		ns = 16;
+	for (i = 0; i < ns; i++) {
+		name = json_object_get_string(get(json_object_array_get_idx(strategies, i), "name"));
+		s[i] = strategy_samples(repeats, name, &counts[i]);
+		if (counts[i]) {
+			lo = fmin(lo, fmax(s[i][0], 1.0));
+			hi = fmax(hi, s[i][counts[i] - 1]);
+		}
+	}
+	if (hi <= 0)
+		goto cleanup;
+	lo = pow(10, floor(log10(lo)));
+	hi = pow(10, ceil(log10(hi)));
+	svg_open(out, "latency CDF per strategy");
+	cdf_ticks(out, lo, hi);
+	axes(out, "query latency (log scale)", "fraction of queries");
+	for (i = 0; i < ns; i++) {
+		n = counts[i];
+		if (!n)
+			continue;
+		fprintf(out, "<polyline class=\"cdf\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" points=\"",
+			color(i));
+		for (j = 0; j < n; j++)
+			fprintf(out, "%.1f,%.1f ", log_x(fmax(s[i][j], lo), lo, hi),
+				y0 - (double)(j + 1) / n * (y0 - PAD_T));
+		fprintf(out, "\"/>\n");
+		legend(out, i, json_object_get_string(get(json_object_array_get_idx(strategies, i), "name")));
+	}
+	svg_close(out, "Latency CDF: every query of every repeat, per strategy. Further left is faster.");
+cleanup:
+	for (i = 0; i < ns; i++)
+		free(s[i]);
+}
+
+/* Bar labels: whole numbers from 100 up, one decimal below. */
+static int decimals(double v)
+{
+	return fabs(v) >= 100 || v == floor(v) ? 0 : 1;
+}
+
+/* Grouped bars: one group per strategy, one bar per metric. */
+static void chart_bars(FILE *out, json_object *strategies, const char *const *keys,
+		       const char *const *labels, size_t nk, double scale, const char *unit,
+		       const char *title, const char *caption)
+{
+	size_t i, k, ns = json_object_array_length(strategies);
+	double max = 0, v, gw, bw, x, h, y0 = CHART_H - PAD_B;
+
+	for (i = 0; i < ns; i++)
+		for (k = 0; k < nk; k++) {
+			v = median_of(json_object_array_get_idx(strategies, i), keys[k]);
+			if (!isnan(v))
+				max = fmax(max, v * scale);
+		}
+	if (ns == 0 || max <= 0)
+		return;
+	svg_open(out, title);
+	axes(out, "strategy", unit);
+	gw = (double)(CHART_W - PAD_L - PAD_R) / ns;
+	bw = gw * 0.7 / nk;
+	for (i = 0; i < ns; i++) {
+		json_object *s = json_object_array_get_idx(strategies, i);
+
+		for (k = 0; k < nk; k++) {
+			v = median_of(s, keys[k]) * scale;
+			if (isnan(v))
+				continue;
+			h = v / max * (y0 - PAD_T);
+			x = PAD_L + gw * i + gw * 0.15 + bw * k;
+			fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				"fill=\"%s\"><title>%.*f %s</title></rect>"
+				"<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%.*f</text>\n",
+				x, y0 - h, bw, h, color(k), decimals(v), v, unit, x + bw / 2, y0 - h - 3,
+				decimals(v), v);
+		}
+		fprintf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">",
+			PAD_L + gw * (i + 0.5), y0 + 14);
+		html_escape(out, json_object_get_string(get(s, "name")));
+		fprintf(out, "</text>\n");
+	}
+	for (k = 0; k < nk; k++)
+		legend(out, k, labels[k]);
+	svg_close(out, caption);
+}
+
+/* "willneed: 3.1x faster than default at p99, reads 1.3x fewer bytes" */
+static void verdicts(FILE *out, json_object *strategies)
+{
+	json_object *base = NULL, *s;
+	double bp, bb, sp, sb;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(strategies); i++) {
+		s = json_object_array_get_idx(strategies, i);
+		if (!strcmp(json_object_get_string(get(s, "name")), "default"))
+			base = s;
+	}
+	fprintf(out, "<h2>Verdict</h2>\n<ul class=\"verdict\">\n");
+	if (!base) {
+		fprintf(out, "<li>No <code>default</code> strategy in this run to compare with.</li></ul>\n");
+		return;
+	}
+	bp = median_of(base, "p99_us");
+	bb = median_of(base, "proc_read_bytes");
+	for (i = 0; i < json_object_array_length(strategies); i++) {
+		s = json_object_array_get_idx(strategies, i);
+		if (s == base)
+			continue;
+		sp = median_of(s, "p99_us");
+		sb = median_of(s, "proc_read_bytes");
+		if (isnan(sp) || isnan(sb) || sp <= 0 || sb <= 0)
+			continue;
+		fprintf(out, "<li><b>");
+		html_escape(out, json_object_get_string(get(s, "name")));
+		fprintf(out, "</b>: %.1fx %s than default at p99, reads %.1fx %s bytes</li>\n",
+			sp < bp ? bp / sp : sp / bp, sp < bp ? "faster" : "slower",
+			sb < bb ? bb / sb : sb / bb, sb < bb ? "fewer" : "more");
+	}
+	fprintf(out, "</ul>\n");
+}
+
+static void kv_table(FILE *out, const char *title, json_object *obj)
+{
+	if (!obj)
+		return;
+	fprintf(out, "<h2>%s</h2>\n<table>\n", title);
+	json_object_object_foreach(obj, key, val) {
+		fprintf(out, "<tr><th>");
+		html_escape(out, key);
+		fprintf(out, "</th><td>");
+		html_escape(out, json_object_get_string(val));
+		fprintf(out, "</td></tr>\n");
+	}
+	fprintf(out, "</table>\n");
+}
+
+static void head(FILE *out, json_object *report)
+{
+	const char *name = json_object_get_string(get(get(report, "config"), "name"));
+
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>rabench: ");
+	html_escape(out, name);
+	fprintf(out, "</title>\n<style>body{font:14px sans-serif;max-width:980px;margin:2em auto;color:#222}"
+		"table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+		"text-align:left}figure{margin:1em 0}figcaption{color:#555;font-size:12px}"
+		".warn{color:#a00}</style></head><body>\n<h1>rabench report: ");
+	html_escape(out, name);
+	fprintf(out, "</h1>\n<p>Started ");
+	html_escape(out, json_object_get_string(get(report, "started")));
+	fprintf(out, ".%s</p>\n", json_object_get_boolean(get(report, "complete")) ? "" :
+		" <b class=\"warn\">Incomplete run (interrupted or failed): figures cover the completed "
+		"repeats only.</b>");
+}
+
+static void summary_table(FILE *out, json_object *report)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	report__print_table(report, mem);
+	fclose(mem);
+	fprintf(out, "<h2>Summary</h2>\n<pre>");
+	html_escape(out, text);
+	fprintf(out, "</pre>\n");
+	free(text);
+}
+
+int report__render_html(json_object *report, FILE *out)
+{
+	static const char *const bytes_keys[] = { "proc_read_bytes", "needed_bytes" };
+	static const char *const bytes_labels[] = { "read (process)", "needed" };
+	static const char *const fault_keys[] = { "majflt" };
+	static const char *const fault_labels[] = { "major faults" };
+	static const char *const waste_keys[] = { "probe_waste_ratio" };
+	static const char *const waste_labels[] = { "readahead waste" };
+	json_object *strategies = get(get(report, "summary"), "strategies");
+	json_object *repeats = get(report, "repeats");
+
+	if (!strategies || !repeats)
+		return -EINVAL;
+	head(out, report);
+	verdicts(out, strategies);
+	fprintf(out, "<h2>Charts</h2>\n");
+	chart_cdf(out, strategies, repeats);
+	chart_bars(out, strategies, bytes_keys, bytes_labels, 2, 1.0 / 1048576, "MiB",
+		   "bytes read vs needed", "Bytes read from storage by the process (/proc/self/io) "
+		   "vs the distinct pages the queries needed; median across repeats.");
+	chart_bars(out, strategies, fault_keys, fault_labels, 1, 1, "faults", "major faults",
+		   "Major page faults during the query phase (getrusage); median across repeats.");
+	chart_bars(out, strategies, waste_keys, waste_labels, 1, 100, "%", "readahead waste",
+		   "Speculatively read pages never accessed (eBPF probes); median across repeats.");
+	summary_table(out, report);
+	kv_table(out, "Environment", get(report, "environment"));
+	kv_table(out, "Configuration", get(report, "config"));
+	fprintf(out, "</body></html>\n");
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# e2e_html.sh — report.html of a real configs/ci.yaml run, opened in headless
+# Chromium (Debian's): the page loads, the DOM it parsed holds the charts, and a
+# screenshot has them drawn (a blank page compresses to a few KiB).
+# usage: tests/e2e_html.sh BUILD_DIR
+set -u
+build=${1:-build/asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+rb="$root/$build/rabench"
+work="$root/build/e2e-html.$$"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+n=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$work/check.out" 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		sed 's/^/#   /' "$work/check.out"
+	fi
+}
+
+"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
+	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"
+dir=$(ls -d "$work"/results/ci/*/ 2>/dev/null | head -1)
+check "run writes report.html and report.csv" test -s "$dir/report.html" -a -s "$dir/report.csv"
+check "report.html is self-contained (no http/https reference)" bash -c "! grep -qiE '(src|href)=\"?https?:' '$dir/report.html'"
+check "report.csv has a header and one row per repeat" bash -c \
+	"test \$(wc -l < '$dir/report.csv') -eq 5 && head -1 '$dir/report.csv' | grep -q '^strategy,repeat'"
+check "rabench report --format html re-renders the same page" bash -c \
+	"'$rb' report --format html '$dir/report.json' | cmp -s - '$dir/report.html'"
+
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chromium" ]; then
+	echo "# SKIP browser checks: chromium is not installed (scripts/install.sh installs it)"
+	exit 0
+fi
+flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+	--disable-background-networking --disable-component-update --disable-sync
+	--user-data-dir="$work/profile" --window-size=1000,2400)
+timeout 120 "$chromium" "${flags[@]}" --dump-dom "file://$dir/report.html" >"$work/dom.html" 2>"$work/chromium.err"
+check "chromium loads the page" test -s "$work/dom.html"
+check "the parsed page has the latency CDF with a line per strategy" bash -c \
+	"test \$(grep -o '<polyline class=\"cdf\"' '$work/dom.html' | wc -l) -eq 2"
+check "the parsed page has bar charts (bytes, faults)" bash -c \
+	"test \$(grep -o '<rect class=\"bar\"' '$work/dom.html' | wc -l) -ge 6"
+check "no page errors logged" bash -c "! grep -qiE 'Uncaught|SyntaxError|CONSOLE\\(' '$work/chromium.err'"
+timeout 120 "$chromium" "${flags[@]}" --screenshot="$work/shot.png" "file://$dir/report.html" \
+	>/dev/null 2>&1
+check "screenshot renders the charts (PNG > 40 KiB)" bash -c \
+	"test -f '$work/shot.png' && test \$(stat -c %s '$work/shot.png') -gt 40960"

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# e2e_probes.sh — the page-cache probes end to end with the real binary: inside
+# `rabench run configs/ci.yaml` (report.json, report.md, run.probes=false) and as
+# `rabench probe -- CMD`. Prints "ok N - ..." / "not ok N - ..." per check
+# (tests/run.sh counts them). Without root the probe figures cannot exist: the
+# checks then hold the run to saying why, and still running.
+#
+# usage: tests/e2e_probes.sh BUILD_DIR
+set -u
+build=${1:-build/asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+rb="$root/$build/rabench"
+py=/usr/bin/python3
+# under build/ (ext4), not /tmp: tmpfs has no readahead and no block I/O
+work="$root/build/e2e-probes.$$"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
+
+n=0
+check() {  # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$work/check.out" 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		sed 's/^/#   /' "$work/check.out"
+	fi
+}
+json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
+	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
+}
+schema() {  # schema FILE -> valid against harness/report.schema.json
+	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
+}
+
+"$rb" run configs/ci.yaml "${sets[@]}" >/dev/null 2>"$work/err1"
+rc=$?
+report=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
+check "run with run.probes (default true) exits 0" test "$rc" -eq 0
+check "report.json with probe figures validates against the schema" schema "${report:-/none}"
+if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	check "probes available, every repeat has them" json "$report" \
+		"d['probes_available'] and all(r['probes'] for r in d['repeats'])"
+	check "every repeat added pages of the index lists, none dropped" json "$report" \
+		"all(r['probes']['total']['pages_added_demand'] > 0 and not any(r['probes']['overflow'].values()) for r in d['repeats'])"
+	check "probes' major faults == getrusage's (the loop touches only the run's files)" json "$report" \
+		"all(r['probes']['total']['major_faults'] == r['majflt'] for r in d['repeats'])"
+	check "files' block bytes match /proc/self/io read_bytes within 1% + 64 KiB" json "$report" \
+		"all(abs(r['probes']['total']['block_read_bytes'] - r['proc_read_bytes']) <= 0.01 * r['proc_read_bytes'] + 65536 for r in d['repeats'])"
+	check "MADV_RANDOM: no speculative pages; default: read-around wastes some" json "$report" \
+		"all(r['probes']['total']['pages_added_speculative'] == 0 for r in d['repeats'] if r['strategy'] == 'fadvise-random') and all(r['probes']['total']['waste_ratio'] > 0 for r in d['repeats'] if r['strategy'] == 'default')"
+	check "summary carries the probe spreads" json "$report" \
+		"all(s['probe_waste_ratio'] is not None or s['name'] == 'fadvise-random' for s in d['summary']['strategies']) and all(s['probe_pages_added_demand'] for s in d['summary']['strategies'])"
+	check "report.md has the probe tables" grep -q '^| strategy | demand pages |' "$(dirname "$report")/report.md"
+else
+	check "without root or BTF the report says why" json "$report" \
+		"not d['probes_available'] and d['probes_unavailable_reason'] and all(r['probes'] is None for r in d['repeats'])"
+fi
+
+rm -rf "$work/results"
+"$rb" run configs/ci.yaml "${sets[@]}" --set run.probes=false >/dev/null 2>&1
+report=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
+check "run.probes=false: no probe figures, and the reason says so" json "${report:-/none}" \
+	"not d['probes_available'] and d['probes_unavailable_reason'] == 'run.probes is false' and all(r['probes'] is None for r in d['repeats'])"
+check "run.probes=false: report.md says why" grep -q 'No probe figures in this run: run.probes is false' \
+	"$(dirname "${report:-/none}")/report.md"
+
+check "probe without a command: exit 2" bash -c "'$rb' probe 2>/dev/null; test \$? -eq 2"
+check "probe passes the command's exit status through" bash -c "'$rb' probe -- false 2>/dev/null; test \$? -eq 1"
+check "probe of a missing command: 127" bash -c "'$rb' probe -- /nonexistent/cmd 2>/dev/null; test \$? -eq 127"
+data=$(ls "$root"/build/test-cache/*/index-*/ivf.ivfdata 2>/dev/null | head -1)
+if [ "$(id -u)" -eq 0 ] && [ -n "$data" ]; then
+	check "probe table names the file it read and shows the block histograms" bash -c \
+		"'$rb' probe -- dd if='$data' of=/dev/null bs=1M status=none > '$work/table' && grep -q 'ivf.ivfdata' '$work/table' && grep -q 'request latency' '$work/table'"
+	check "probe --json parses and names the file" bash -c \
+		"'$rb' probe --json --top 5 -- dd if='$data' of=/dev/null bs=1M status=none > '$work/p.json' && $py -c \"import json,sys; d=json.load(open('$work/p.json')); sys.exit(0 if any(f['path'].endswith('ivf.ivfdata') for f in d['files']) and len(d['files']) <= 5 and d['definitions'] else 1)\""
+fi
