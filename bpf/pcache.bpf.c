@@ -26,7 +26,6 @@
 #include "pcache.h"
 
 #define PAGE_SHIFT		12
-#define CHUNK_MASK		((1ULL << RB_PC_CHUNK_SHIFT) - 1)
 #define MINORBITS		20
 #define REQ_OP_MASK		0xff	/* (1 << REQ_OP_BITS) - 1, linux/blk_types.h */
 #define POSIX_FADV_WILLNEED	3

@@ -122,12 +122,10 @@ static int skip_missing(struct rb_probes *p)
 	return 0;
 }
 
-static int load(struct rb_probes *p)
+static int open_and_load(struct rb_probes *p)
 {
 	int rc;
 
-	libbpf_why[0] = '\0';
-	libbpf_set_print(libbpf_capture);
 	p->skel = pcache_bpf__open();
 	if (!p->skel)
 		return fail(p, -errno ? -errno : -EINVAL, "BPF open failed: %s",
@@ -140,6 +138,19 @@ static int load(struct rb_probes *p)
 		return fail(p, rc, "BPF load failed: %s",
 			    libbpf_why[0] ? libbpf_why : strerror(-rc));
 	return 0;
+}
+
+/* Load with libbpf's messages captured, then give its printer back. */
+static int load(struct rb_probes *p)
+{
+	libbpf_print_fn_t old;
+	int rc;
+
+	libbpf_why[0] = '\0';
+	old = libbpf_set_print(libbpf_capture);
+	rc = open_and_load(p);
+	libbpf_set_print(old);
+	return rc;
 }
 
 int probes__open(struct rb_probes **out, char *why, size_t whylen)
@@ -270,6 +281,19 @@ static int clear_maps(struct rb_probes *p)
 	return rc;
 }
 
+/* Attach with libbpf's messages captured too: a library does not print. */
+static int attach(struct rb_probes *p)
+{
+	libbpf_print_fn_t old;
+	int rc;
+
+	libbpf_why[0] = '\0';
+	old = libbpf_set_print(libbpf_capture);
+	rc = pcache_bpf__attach(p->skel);
+	libbpf_set_print(old);
+	return rc;
+}
+
 /* Target files get their (zeroed) entries up front: the programs count only those. */
 static int add_targets(struct rb_probes *p)
 {
@@ -298,9 +322,10 @@ int probes__start(struct rb_probes *p)
 	if (!p || !p->skel)
 		return -EINVAL;
 	__atomic_store_n(&p->skel->bss->enabled, 0, __ATOMIC_SEQ_CST);
-	rc = pcache_bpf__attach(p->skel);
+	rc = attach(p);
 	if (rc)
-		return fail(p, rc, "BPF attach failed: %s", strerror(-rc));
+		return fail(p, rc, "BPF attach failed: %s",
+			    libbpf_why[0] ? libbpf_why : strerror(-rc));
 	rc = clear_maps(p);
 	if (rc) {
 		pcache_bpf__detach(p->skel);

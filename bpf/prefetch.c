@@ -72,6 +72,7 @@ struct pf_key {
 };
 
 struct pf_stream {
+	uint64_t first;		/* page: where the last access began */
 	uint64_t next, ahead;	/* pages: where the reader goes next, how far we fetched */
 	uint64_t hits, last_ns;
 };
@@ -563,7 +564,12 @@ static void consume(struct prefetch *p, struct pf_file *f, uint64_t first, uint6
 			retire(p, &f->ext[i], 1);
 }
 
-/* The stream this access continues, or a recycled slot (the least recent). */
+/*
+ * The stream this access continues, or a recycled slot (the least recent). One
+ * read() shows up as several lookups that start inside the range the first one
+ * named (each up to the end of the request), so an access continues a stream
+ * from where the last one began to a little past where it ended.
+ */
 static struct pf_stream *stream_for(struct pf_file *f, uint64_t index, int *cont)
 {
 	struct pf_stream *s, *oldest = &f->streams[0];
@@ -571,7 +577,7 @@ static struct pf_stream *stream_for(struct pf_file *f, uint64_t index, int *cont
 
 	for (i = 0; i < PF_STREAMS; i++) {
 		s = &f->streams[i];
-		if (s->hits && index + 1 >= s->next && index <= s->next + PF_STREAM_SLACK) {
+		if (s->hits && index >= s->first && index <= s->next + PF_STREAM_SLACK) {
 			*cont = 1;
 			return s;
 		}
@@ -632,6 +638,7 @@ static void handle_access(struct prefetch *p, const struct rb_pf_page_event *e)
 	s = stream_for(f, e->index, &cont);
 	if (!cont)
 		*s = (struct pf_stream){ .ahead = e->index + e->nr };
+	s->first = e->index;
 	s->next = e->index + e->nr > s->next ? e->index + e->nr : s->next;
 	s->last_ns = now_ns();
 	if (++s->hits == PF_STREAM_HITS)

@@ -9,17 +9,23 @@
 #include "cmds.h"
 #include "report.h"
 
+#define MAX_REPORTS 32
+
 static struct report_env {
-	const char *file;
+	const char *files[MAX_REPORTS];
+	int n_files;
 	const char *format;
 } env;
 
 static const char doc[] =
-	"Render a saved report.json.\n"
+	"Render a saved report.json, or merge several into one comparison table.\v"
+	"With several reports, the output is one markdown table with a row per run and\n"
+	"strategy (runs are labelled #1, #2, ... in the order given).\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    rabench report results/ivf/20261124T120000Z/report.json\n"
-	"    rabench report --format table results/ci/*/report.json\n";
+	"    rabench report --format html results/ivf/*/report.json > ivf.html   (one run)\n"
+	"    rabench report results/ivf/*/report.json           (merge: one table)\n";
 
 static const struct argp_option opts[] = {
 	{ "format", 'f', "FORMAT", 0, "md (default), html, csv, table (terminal) or json (checked and re-printed)", 0 },
@@ -36,18 +42,42 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.format = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (env.file)
-			argp_error(state, "one report at a time (got '%s' and '%s')", env.file, arg);
-		env.file = arg;
+		if (env.n_files == MAX_REPORTS)
+			argp_error(state, "at most %d reports", MAX_REPORTS);
+		env.files[env.n_files++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!env.file)
+		if (!env.n_files)
 			argp_error(state, "which report.json?");
+		if (env.n_files > 1 && strcmp(env.format, "md"))
+			argp_error(state, "several reports merge into markdown only (--format md)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+static int render_merged(void)
+{
+	json_object *docs[MAX_REPORTS] = { NULL };
+	char labels[MAX_REPORTS][8], err[512];
+	const char *lp[MAX_REPORTS];
+	int i, rc = 2;
+
+	for (i = 0; i < env.n_files; i++) {
+		if (report__load(env.files[i], &docs[i], err, sizeof(err))) {
+			fprintf(stderr, "rabench: %s\n", err);
+			goto cleanup;
+		}
+		snprintf(labels[i], sizeof(labels[i]), "#%d", i + 1);
+		lp[i] = labels[i];
+	}
+	rc = report__render_merged_md(docs, lp, env.n_files, stdout) ? 1 : 0;
+cleanup:
+	for (i = 0; i < env.n_files; i++)
+		json_object_put(docs[i]);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -61,7 +91,9 @@ int cmd_report(int argc, char **argv)
 	env.format = "md";
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	if (report__load(env.file, &doc, err, sizeof(err))) {
+	if (env.n_files > 1)
+		return render_merged();
+	if (report__load(env.files[0], &doc, err, sizeof(err))) {
 		fprintf(stderr, "rabench: %s\n", err);
 		return 2;
 	}

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "env.h"
 #include "fsutil.h"
+#include "live.h"
 #include "plan.h"
 #include "report.h"
 #include "runner.h"
@@ -33,6 +34,7 @@ static struct run_env {
 	int n_sets;
 	int quiet;
 	int dry_run;
+	int live;
 } env;
 
 static volatile sig_atomic_t stop_requested;
@@ -58,6 +60,7 @@ static const struct argp_option opts[] = {
 	{ "set", 's', "KEY=VALUE", 0, "Override a config key (repeatable), e.g. --set run.repeats=5", 0 },
 	{ "quiet", 'q', NULL, 0, "No progress lines on stderr", 0 },
 	{ "dry-run", 'n', NULL, 0, "Print the resolved config and the plan, run nothing", 0 },
+	{ "live", 'l', NULL, 0, "A once-a-second view on stderr: step, queries/s, MB/s, faults/s", 0 },
 	{},
 };
 
@@ -74,6 +77,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'n':
 		env.dry_run = 1;
+		break;
+	case 'l':
+		env.live = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.config)
@@ -266,7 +272,10 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	snprintf(run->index_dir, sizeof(run->index_dir), "%s", ds.index_dir);
 	run->files_bytes = run_files_bytes(&run->cfg, &ds);
 
+	if (env.live && live__start(&ropts.live, dev.name[0] ? &dev : NULL))
+		fprintf(stderr, "rabench: --live: cannot start the live view; running without it\n");
 	rc = runner__execute(&run->cfg, &ds, plan, &ropts, run, err, sizeof(err));
+	live__stop(ropts.live);
 	if (rc && rc != -EINTR)
 		fprintf(stderr, "rabench: %s\n", err);
 	if (rc == -EINTR)

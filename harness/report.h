@@ -74,6 +74,10 @@ int report__render_html(json_object *report, FILE *out);
 /* report.csv: one row per repeat, from the JSON document. */
 int report__render_csv(json_object *report, FILE *out);
 
+/* Several runs in one markdown table (labels name the runs, e.g. "#1"). */
+int report__render_merged_md(json_object *const *reports, const char *const *labels, size_t n,
+			     FILE *out);
+
 /* The side-by-side comparison table for the terminal, from the JSON document. */
 int report__print_table(json_object *report, FILE *out);
 

@@ -141,6 +141,7 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 			rr->needed_bytes_sum += res.extents[e].len;
 		}
 		rr->n_queries = qi + 1;
+		live__query_done(opts->live);
 	}
 	rr->recall = recall_sum / rr->n_queries;
 	return 0;
@@ -351,6 +352,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
 		if (!rr->latency_us)
 			return -ENOMEM;
+		live__set_step(opts->live, strategy->name, rr->repeat);
 		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);
 		if (rc) {
 			/* a repeat cut short has no honest figures: drop it */

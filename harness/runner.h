@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include "config.h"
+#include "live.h"
 #include "plan.h"
 #include "report.h"
 #include "../datasets/dataset.h"
@@ -16,6 +17,7 @@
 struct rb_runner_opts {
 	volatile sig_atomic_t *stop;  /* set by SIGINT/SIGTERM: finish cleanly, mark incomplete */
 	int quiet;                    /* no progress lines on stderr */
+	struct rb_live *live;         /* --live view, or NULL */
 };
 
 /*

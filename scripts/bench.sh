@@ -6,6 +6,10 @@
 # Interleaved repeats, medians with min..max, bytes read, amplification, faults (and the
 # probes' waste when they are available), collected into one markdown file.
 #
+# Then, per config and strategy, whole-command timings with hyperfine (--prepare
+# evicts the run's files, --export-json keeps the raw runs), merged into the same
+# markdown next to rabench's own figures. HYPERFINE_RUNS (default 3) sets the runs.
+#
 # usage: scripts/bench.sh [CONFIG...]      (default: the three above)
 # Needs root for the memory cgroup and the eBPF strategies; prepares the datasets on
 # first use (a few minutes), so the first run is slower than the next.
@@ -26,6 +30,26 @@ md="$out/BENCH.md"
 	echo "Command: \`scripts/bench.sh ${configs[*]}\`"
 } > "$md"
 
+# hyperfine: one cold `rabench run` per strategy (1 repeat), files evicted before each
+whole_command_timings() {
+	local cfg=$1 report=$2 s json
+	command -v hyperfine >/dev/null || { echo; echo "(hyperfine not installed: no whole-command timings)"; return; }
+	echo
+	echo "Whole command, cold (\`hyperfine --prepare 'rabench evict' --runs ${HYPERFINE_RUNS:-3}\`; includes index load and report writing):"
+	echo
+	echo "| strategy | mean s | stddev s | min s | max s |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	for s in $("$py" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['config']['run.strategies']))" "$report"); do
+		json="$out/hyperfine-$(basename "$cfg" .yaml)-$s.json"
+		hyperfine --runs "${HYPERFINE_RUNS:-3}" --style none --export-json "$json" \
+			--prepare "./rabench evict $cfg >/dev/null" \
+			"./rabench run $cfg --quiet --set run.repeats=1 --set run.strategies=$s --set run.results_dir=$out/hf" \
+			>/dev/null 2>&1 || { echo "| $s | (failed) | | | |"; continue; }
+		"$py" -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('| %s | %.2f | %.2f | %.2f | %.2f |' % (sys.argv[2], r['mean'], r['stddev'] or 0, r['min'], r['max']))" "$json" "$s"
+	done
+}
+
+py=/usr/bin/python3
 for cfg in "${configs[@]}"; do
 	[ -f "$cfg" ] || { echo "bench: $cfg: no such config" >&2; exit 2; }
 	echo "bench: $cfg" >&2
@@ -38,5 +62,6 @@ for cfg in "${configs[@]}"; do
 		echo
 		./rabench report "$report" | sed -n '/^## Summary/,/^## /p' | sed '1d;$d'
 	} >> "$md"
+	whole_command_timings "$cfg" "$report" >> "$md"
 done
 echo "bench: wrote $md" >&2

@@ -73,9 +73,14 @@ check "probe without a command: exit 2" bash -c "'$rb' probe 2>/dev/null; test \
 check "probe passes the command's exit status through" bash -c "'$rb' probe -- false 2>/dev/null; test \$? -eq 1"
 check "probe of a missing command: 127" bash -c "'$rb' probe -- /nonexistent/cmd 2>/dev/null; test \$? -eq 127"
 data=$(ls "$root"/build/test-cache/*/index-*/ivf.ivfdata 2>/dev/null | head -1)
+evict() {  # drop a file from the page cache so that reading it adds pages
+	"$py" -c "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)" "$1"
+}
 if [ "$(id -u)" -eq 0 ] && [ -n "$data" ]; then
+	evict "$data"
 	check "probe table names the file it read and shows the block histograms" bash -c \
 		"'$rb' probe -- dd if='$data' of=/dev/null bs=1M status=none > '$work/table' && grep -q 'ivf.ivfdata' '$work/table' && grep -q 'request latency' '$work/table'"
+	evict "$data"
 	check "probe --json parses and names the file" bash -c \
 		"'$rb' probe --json --top 5 -- dd if='$data' of=/dev/null bs=1M status=none > '$work/p.json' && $py -c \"import json,sys; d=json.load(open('$work/p.json')); sys.exit(0 if any(f['path'].endswith('ivf.ivfdata') for f in d['files']) and len(d['files']) <= 5 and d['definitions'] else 1)\""
 fi
