@@ -17,6 +17,10 @@ ifeq ($(MODE),asan)
 OUT     := build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT     := -O1 -g
+else ifeq ($(MODE),tsan)
+OUT     := build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+OPT     := -O1 -g
 else
 OUT     := build/release
 SANFLAGS :=
@@ -127,3 +131,44 @@ clean:
 	rm -rf build/release build/asan build/bpf rabench
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- hardening tools (README "Hardening tools") ----
+# make fuzz [FUZZ_SECONDS=60]  libFuzzer targets tests/fuzz/fuzz_*.c, built with clang into
+#                              build/fuzz/, each run on a working copy of its seed corpus
+# make tsan                    MODE=tsan build (build/tsan/) + the tests that run threads
+# make lint                    cppcheck + clang-tidy on the project's own C
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_config fuzz_vecio fuzz_report
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-unknown-warning-option -Wno-unused-parameter \
+	-Wno-missing-field-initializers -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -I. -MMD -MP
+FUZZ_LIBS    := -lyaml -ljson-c -lxxhash -lm
+FZ := build/fuzz/obj
+# each target links only the objects it exercises
+build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/harness/config.o
+build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o
+build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/harness/,report_io.o \
+	report_md.o report_html.o report_csv.o compare.o stats.o) $(FZ)/bpf/probes_json.o
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+build/fuzz/fuzz_%:
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-bins: $(FUZZ_TARGETS:%=build/fuzz/%)
+
+fuzz: fuzz-bins
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes && \
+		cp tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ && \
+		echo "  FUZZ    $$t ($(FUZZ_SECONDS) s)" && \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t || exit 1; \
+	done
+
+.PHONY: fuzz fuzz-bins

@@ -6,9 +6,11 @@
  * check the file's shape (non-empty, size a multiple of the record size, every
  * record header the same d) and name the file and the fault in the message.
  *
- * Formats are rows of vecio_formats[] (element size, name); an importer for
- * another layout (.bvecs: uint8 elements; .fbin: one header for the file) adds
- * a format row and its own open path, the read/append API stays the same.
+ * Formats are rows of vecio_formats[] (element size, name, layout). Two layouts:
+ * TEXMEX (.fvecs/.bvecs/.ivecs: every record starts with its int32 d) and
+ * big-ann-benchmarks (.fbin/.u8bin/.ibin: one header, uint32 n then uint32 d,
+ * then n*d row-major elements). Reads return the bare elements in the file's
+ * element type (float, uint8_t or int32_t); datasets/import.c converts them.
  */
 #ifndef RB_VECIO_H
 #define RB_VECIO_H
@@ -19,7 +21,17 @@
 enum vecio_format {
 	VECIO_FVECS,   /* float32 elements */
 	VECIO_IVECS,   /* int32 elements */
+	VECIO_BVECS,   /* uint8 elements */
+	VECIO_FBIN,    /* file header n, d; float32 elements */
+	VECIO_U8BIN,   /* file header n, d; uint8 elements */
+	VECIO_IBIN,    /* file header n, d; int32 elements */
 };
+
+/* The format a file name's extension names (".fvecs", ".u8bin", ...), or -1. */
+int vecio__format_of(const char *path);
+
+/* Size in bytes of one element of fmt (4 or 1). */
+size_t vecio__elem_size(enum vecio_format fmt);
 
 #define VECIO_MAX_DIM (1 << 20)
 
@@ -30,7 +42,7 @@ struct vecio_reader;
 int vecio__create(struct vecio_writer **out, const char *path, enum vecio_format fmt, int64_t dim,
 		  char *err, size_t errlen);
 
-/* Append n rows of dim elements (float for FVECS, int32_t for IVECS). */
+/* Append n rows of dim elements (float for FVECS, int32_t for IVECS, ...). */
 int vecio__append(struct vecio_writer *w, const void *rows, int64_t n, char *err, size_t errlen);
 
 /* Flush, fsync, rename onto the final path, fsync the folder; frees w in all cases. */

@@ -160,7 +160,7 @@ static json_object *strategy_summary(json_object *doc, const char *name)
 		return NULL;
 	for (i = 0; i < json_object_array_length(list); i++) {
 		s = json_object_array_get_idx(list, i);
-		if (json_object_object_get_ex(s, "name", &n) && !strcmp(json_object_get_string(n), name))
+		if (json_object_object_get_ex(s, "name", &n) && n && !strcmp(json_object_get_string(n), name))
 			return s;
 	}
 	return NULL;
@@ -279,7 +279,8 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 	}
 	for (i = 0; i < json_object_array_length(list); i++) {
 		bs = json_object_array_get_idx(list, i);
-		json_object_object_get_ex(bs, "name", &name);
+		if (!json_object_object_get_ex(bs, "name", &name) || !name)
+			continue;   /* no name: nothing to match it with */
 		ns = strategy_summary(new_, json_object_get_string(name));
 		common += ns != NULL;
 		for (m = cmp_metrics; m->name; m++) {

@@ -117,7 +117,8 @@ static double *strategy_samples(json_object *repeats, const char *name, size_t *
 		r = json_object_array_get_idx(repeats, i);
 		v = get(r, "strategy");
 		s = get(r, "latency_samples_us");
-		if (!v || strcmp(json_object_get_string(v), name) || !s)
+		if (!v || !name || strcmp(json_object_get_string(v), name) ||
+		    !json_object_is_type(s, json_type_array))
 			continue;
 		len = json_object_array_length(s);
 		grown = realloc(all, (*n + len + 1) * sizeof(*all));
@@ -181,6 +182,8 @@ static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
 		goto cleanup;
 	lo = pow(10, floor(log10(lo)));
 	hi = pow(10, ceil(log10(hi)));
+	if (!isfinite(hi))   /* an absurd sample (1e308 us): no scale to draw it on */
+		goto cleanup;
 	svg_open(out, "latency CDF per strategy");
 	cdf_ticks(out, lo, hi);
 	axes(out, "query latency (log scale)", "fraction of queries");
@@ -261,8 +264,11 @@ static void verdicts(FILE *out, json_object *strategies)
 	size_t i;
 
 	for (i = 0; i < json_object_array_length(strategies); i++) {
+		const char *name;
+
 		s = json_object_array_get_idx(strategies, i);
-		if (!strcmp(json_object_get_string(get(s, "name")), "default"))
+		name = json_object_get_string(get(s, "name"));
+		if (name && !strcmp(name, "default"))
 			base = s;
 	}
 	fprintf(out, "<h2>Verdict</h2>\n<ul class=\"verdict\">\n");
