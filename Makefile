@@ -135,7 +135,7 @@ clean:
 # ---- hardening tools (README "Hardening tools") ----
 # make fuzz [FUZZ_SECONDS=60]  libFuzzer targets tests/fuzz/fuzz_*.c, built with clang into
 #                              build/fuzz/, each run on a working copy of its seed corpus
-# make tsan                    MODE=tsan build (build/tsan/) + the tests that run threads
+# make tsan                    MODE=tsan build (build/tsan/) + the suite, under ThreadSanitizer
 # make lint                    cppcheck + clang-tidy on the project's own C
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -143,11 +143,11 @@ FUZZ_TARGETS := fuzz_config fuzz_vecio fuzz_report
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-unknown-warning-option -Wno-unused-parameter \
 	-Wno-missing-field-initializers -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -I. -MMD -MP
-FUZZ_LIBS    := -lyaml -ljson-c -lxxhash -lm
+FUZZ_LIBS    := -lyaml -ljson-c -lxxhash -lz -lm
 FZ := build/fuzz/obj
 # each target links only the objects it exercises
 build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/harness/config.o
-build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o
+build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o $(FZ)/datasets/import.o
 build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/harness/,report_io.o \
 	report_md.o report_html.o report_csv.o compare.o stats.o) $(FZ)/bpf/probes_json.o
 
@@ -171,4 +171,21 @@ fuzz: fuzz-bins
 			-artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t || exit 1; \
 	done
 
-.PHONY: fuzz fuzz-bins
+# ThreadSanitizer: the whole suite (every binary runs FAISS's, OpenBLAS's or rabench's own
+# threads) with OpenMP on one thread (libgomp is not instrumented: see tests/tsan.supp);
+# fails on a failed test or on any TSan report (written to build/tsan/logs/).
+tsan:
+	$(Q)$(MAKE) --no-print-directory MODE=tsan build/tsan/rabench unit-bins
+	$(Q)rm -rf build/tsan/logs && mkdir -p build/tsan/logs
+	$(Q)OMP_NUM_THREADS=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
+		log_path=$(CURDIR)/build/tsan/logs/tsan second_deadlock_stack=1 history_size=4" \
+		tests/run.sh build/tsan; rc=$$?; \
+	if ls build/tsan/logs/tsan.* >/dev/null 2>&1; then \
+		cat build/tsan/logs/tsan.*; echo "ThreadSanitizer reports: see build/tsan/logs/"; exit 1; \
+	fi; echo "ThreadSanitizer: no reports"; exit $$rc
+
+# cppcheck + clang-tidy (.clang-tidy, tests/cppcheck.supp) on harness/ workloads/ datasets/ bpf/*.c
+lint: $(BPF_SKEL)
+	$(Q)tests/lint.sh
+
+.PHONY: fuzz fuzz-bins tsan lint

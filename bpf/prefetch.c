@@ -444,6 +444,7 @@ static int advise_maps(struct prefetch *p, int fi)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && p->n_maps < PF_MAX_ADVISED; i++) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): found[0..n) is set; n < 0 (-errno) on error */
 		if (madvise((void *)found[i].start, found[i].end - found[i].start, MADV_RANDOM)) {
 			STAT_ADD(p, errors, 1);
 			continue;

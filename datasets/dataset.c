@@ -6,6 +6,12 @@
  *     index-<XXH64 of dataset key, factory, train size, seed>/
  *         ivf.index, ivf.ivfdata, manifest.json
  *
+ * Other generators name their folder import-, fmnist- or corpus-<hash>; their
+ * source builder (import.c, corpus.c) writes base.fvecs and queries.fvecs (a
+ * corpus also its chunk store), the ground truth is computed here from
+ * base.fvecs unless an import supplied one, and from there on every dataset
+ * is handled alike.
+ *
  * Each folder is built as "<name>.tmp-<pid>" beside its final name and renamed
  * into place with its manifest (written last, fsync'd) inside, so a folder under
  * its final name is complete; one whose manifest is missing or does not match
@@ -40,14 +46,17 @@
 #include <json-c/json.h>
 #include <xxhash.h>
 
+#include "corpus.h"
 #include "dataset.h"
 #include "faiss_bridge.h"
+#include "import.h"
 #include "synth.h"
 #include "vecio.h"
 
 #define DS_FORMAT_VERSION 1
 #define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */
 #define DS_MANIFEST "manifest.json"
+#define DS_CANONICAL_MAX 4096     /* room for the source files' paths of an import */
 
 struct progress {
 	const char *what;
@@ -322,26 +331,61 @@ static int fresh_dir(const char *path, char *err, size_t errlen)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-static void dataset_canonical(const struct rb_config *cfg, char *buf, size_t len)
+static bool is_synthetic(const struct rb_config *cfg)
 {
+	return !strcmp(cfg->dataset_generator, "synthetic");
+}
+
+/* The dataset folder's name prefix: which generator made it. */
+static const char *dataset_prefix(const struct rb_config *cfg)
+{
+	if (!strcmp(cfg->dataset_generator, "import"))
+		return "import";
+	if (!strcmp(cfg->dataset_generator, "fashion-mnist"))
+		return "fmnist";
+	if (!strcmp(cfg->dataset_generator, "corpus"))
+		return "corpus";
+	return "synth";
+}
+
+/* A source's parameters, including the identity (path, size, mtime) of its files. */
+static int source_canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+			    size_t errlen)
+{
+	int n = snprintf(buf, len, "rabench-dataset v%d ", DS_FORMAT_VERSION);
+
+	if (!strcmp(cfg->dataset_generator, "corpus"))
+		return corpus__canonical(cfg, buf + n, len - (size_t)n, err, errlen);
+	return import__canonical(cfg, buf + n, len - (size_t)n, err, errlen);
+}
+
+static int dataset_canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+			     size_t errlen)
+{
+	if (!is_synthetic(cfg))
+		return source_canonical(cfg, buf, len, err, errlen);
 	snprintf(buf, len,
 		 "rabench-dataset v%d generator=synthetic synth=v%d n=%lld dim=%lld clusters=%lld "
 		 "queries=%lld seed=%lld normalize=%d spread=%.17g gt_k=%d",
 		 DS_FORMAT_VERSION, SYNTH_VERSION, (long long)cfg->dataset_n, (long long)cfg->dataset_dim,
 		 (long long)cfg->dataset_clusters, (long long)cfg->dataset_queries,
 		 (long long)cfg->dataset_seed, cfg->dataset_normalize ? 1 : 0, cfg->dataset_spread, RB_GT_K);
+	return 0;
 }
 
-static int64_t train_size(const struct rb_config *cfg)
+/* n: the dataset's base vectors (dataset.n for synthetic data, what was imported else). */
+static int64_t train_size(const struct rb_config *cfg, int64_t n)
 {
-	return cfg->index_train_size < cfg->dataset_n ? cfg->index_train_size : cfg->dataset_n;
+	return cfg->index_train_size < n ? cfg->index_train_size : n;
 }
 
-static void index_canonical(const struct rb_config *cfg, uint64_t dataset_key, char *buf, size_t len)
+static void index_canonical(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
+			    size_t len)
 {
-	snprintf(buf, len, "rabench-index v%d dataset=synth-%016llx factory=%s train_size=%lld seed=%lld",
-		 DS_FORMAT_VERSION, (unsigned long long)dataset_key, cfg->index_factory,
-		 (long long)train_size(cfg), (long long)cfg->dataset_seed);
+	snprintf(buf, len, "rabench-index v%d dataset=%s-%016llx factory=%s train_size=%lld seed=%lld%s",
+		 DS_FORMAT_VERSION, dataset_prefix(cfg), (unsigned long long)ds->dataset_key,
+		 cfg->index_factory, (long long)train_size(cfg, ds->n), (long long)cfg->dataset_seed,
+		 is_synthetic(cfg) ? "" : " sample=stride");
 }
 
 static uint64_t key_of(const char *canonical)
@@ -353,17 +397,18 @@ static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
 {
 	const char *bad = NULL;
 
-	if (strcmp(cfg->dataset_generator, "synthetic"))
-		bad = "dataset.generator: only \"synthetic\" is supported";
+	if (!is_synthetic(cfg) && strcmp(cfg->dataset_generator, "import") &&
+	    strcmp(cfg->dataset_generator, "fashion-mnist") && strcmp(cfg->dataset_generator, "corpus"))
+		bad = "dataset.generator: unknown generator";
 	else if (cfg->dataset_n <= 0 || cfg->dataset_n > INT32_MAX)
 		bad = "dataset.n: must be in [1, 2^31-1] (ids are stored as int32)";
 	else if (cfg->dataset_dim <= 0 || cfg->dataset_dim > VECIO_MAX_DIM)
 		bad = "dataset.dim: out of range";
-	else if (cfg->dataset_clusters <= 0)
+	else if (is_synthetic(cfg) && cfg->dataset_clusters <= 0)
 		bad = "dataset.clusters: must be positive";
 	else if (cfg->dataset_queries <= 0)
 		bad = "dataset.queries: must be positive";
-	else if (!(cfg->dataset_spread >= 0))
+	else if (is_synthetic(cfg) && !(cfg->dataset_spread >= 0))
 		bad = "dataset.spread: must be >= 0";
 	else if (!cfg->index_factory[0] || strchr(cfg->index_factory, '\n'))
 		bad = "index.factory: empty or invalid";
@@ -489,7 +534,7 @@ static int gt_write(const struct gt_acc *a, const char *path, char *err, size_t 
 	ret = vecio__create(&w, path, VECIO_IVECS, a->k, err, errlen);
 	for (q = 0; !ret && q < a->nq; q++) {
 		for (i = 0; i < a->k; i++)
-			row[i] = (int32_t)a->ids[q * a->k + i];
+			row[i] = (int32_t)a->ids[q * a->k + i]; /* NOLINT(clang-analyzer-core.uninitialized.Assign): all nq * k ids are set before */
 		ret = vecio__append(w, row, 1, err, errlen);
 	}
 	if (!ret)
@@ -623,16 +668,127 @@ cleanup:
 	return ret;
 }
 
+/* ---- imported / embedded datasets ------------------------------------------------ */
+
+/* Exact ground truth of the queries over tmp/base.fvecs, read back in chunks. */
+static int gt_from_base(const char *dir, const float *queries, struct gt_acc *gt, char *err,
+			size_t errlen)
+{
+	struct vecio_reader *base = NULL;
+	int64_t first, n, dim;
+	char path[RB_PATH_MAX];
+	float *x = NULL;
+	int ret;
+
+	if ((ret = join(path, sizeof(path), dir, "base.fvecs")) ||
+	    (ret = vecio__open(&base, path, VECIO_FVECS, err, errlen)))
+		return ret;
+	n = vecio__count(base);
+	dim = vecio__dim(base);
+	x = malloc(sizeof(float) * DS_CHUNK * dim);
+	ret = x ? 0 : -ENOMEM;
+	for (first = 0; !ret && first < n; first += DS_CHUNK) {
+		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
+
+		ret = vecio__read(base, first, c, x, err, errlen);
+		if (!ret)
+			ret = gt_chunk(gt, queries, x, c, dim, first, err, errlen);
+	}
+	free(x);
+	vecio__close(base);
+	return ret;
+}
+
+/* Compute tmp/groundtruth.ivecs for a source that did not bring one. */
+static int source_gt(const struct import_info *info, const char *dir, int64_t *gt_k, char *err,
+		     size_t errlen)
+{
+	struct gt_acc gt = { .nq = info->nq, .k = info->n < RB_GT_K ? info->n : RB_GT_K };
+	char path[RB_PATH_MAX];
+	float *q = NULL;
+	int64_t nq, d, i;
+	int ret;
+
+	fprintf(stderr, "rabench: exact ground truth of %lld queries over %lld vectors ...\n",
+		(long long)info->nq, (long long)info->n);
+	if ((ret = join(path, sizeof(path), dir, "queries.fvecs")) ||
+	    (ret = vecio__load(path, VECIO_FVECS, (void **)&q, &nq, &d, err, errlen)))
+		return ret;
+	gt.dist = malloc(sizeof(float) * gt.nq * gt.k);
+	gt.ids = malloc(sizeof(int64_t) * gt.nq * gt.k);
+	ret = gt.dist && gt.ids ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < gt.nq * gt.k; i++) {
+		gt.dist[i] = FLT_MAX;
+		gt.ids[i] = -1;
+	}
+	if (!ret)
+		ret = gt_from_base(dir, q, &gt, err, errlen);
+	if (!ret && !(ret = join(path, sizeof(path), dir, "groundtruth.ivecs")))
+		ret = gt_write(&gt, path, err, errlen);
+	*gt_k = gt.k;
+	free(q);
+	free(gt.dist);
+	free(gt.ids);
+	return ret;
+}
+
+static int source_manifest(const struct rb_config *cfg, const struct import_info *info,
+			   const char *dir, const char *key, const char *canonical, char *err,
+			   size_t errlen)
+{
+	static const char *const corpus_files[] = {
+		"chunks.dat", "chunks.idx", "query_chunks.ivecs", "queries.txt", NULL,
+	};
+	struct json_object *m = manifest__new("rabench-dataset", key, canonical);
+	const char *const *f;
+	int ret;
+
+	json_object_object_add(m, "generator", json_object_new_string(cfg->dataset_generator));
+	manifest__int(m, "n", info->n);
+	manifest__int(m, "dim", info->dim);
+	manifest__int(m, "queries", info->nq);
+	manifest__int(m, "gt_k", info->gt_k);
+	if (!(ret = manifest__add_file(m, dir, "base.fvecs", err, errlen)) &&
+	    !(ret = manifest__add_file(m, dir, "queries.fvecs", err, errlen)))
+		ret = manifest__add_file(m, dir, "groundtruth.ivecs", err, errlen);
+	for (f = corpus_files; !ret && *f && !strcmp(cfg->dataset_generator, "corpus"); f++)
+		ret = manifest__add_file(m, dir, *f, err, errlen);
+	if (!ret)
+		ret = manifest__write(m, dir, err, errlen);
+	json_object_put(m);
+	return ret;
+}
+
+/* Fill tmp from an import or a corpus, then the ground truth if the source had none. */
+static int source_build(const struct rb_config *cfg, const char *tmp, const char *key,
+			const char *canonical, char *err, size_t errlen)
+{
+	struct import_info info;
+	int ret;
+
+	if (!strcmp(cfg->dataset_generator, "corpus"))
+		ret = corpus__build(cfg, tmp, &info, err, errlen);
+	else
+		ret = import__build(cfg, tmp, &info, err, errlen);
+	if (ret)
+		return ret;
+	if (!info.gt_k && (ret = source_gt(&info, tmp, &info.gt_k, err, errlen)))
+		return ret;
+	return source_manifest(cfg, &info, tmp, key, canonical, err, errlen);
+}
+
 /* Make <cache_dir>/<key> valid (reusing it when its manifest matches); realpath into ds->dir. */
 static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
 {
-	char canonical[1024], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
+	char canonical[DS_CANONICAL_MAX], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
 	double t0 = now_s();
 	int ret;
 
-	dataset_canonical(cfg, canonical, sizeof(canonical));
+	if ((ret = dataset_canonical(cfg, canonical, sizeof(canonical), err, errlen)))
+		return ret;
 	ds->dataset_key = key_of(canonical);
-	snprintf(key, sizeof(key), "synth-%016llx", (unsigned long long)ds->dataset_key);
+	snprintf(key, sizeof(key), "%s-%016llx", dataset_prefix(cfg),
+		 (unsigned long long)ds->dataset_key);
 	if ((ret = mkdir_p(cfg->cache_dir, err, errlen)))
 		return ret;
 	if (join(final, sizeof(final), cfg->cache_dir, key) ||
@@ -646,7 +802,10 @@ static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, ch
 		remove_stale_tmp(cfg->cache_dir, key);
 		if ((ret = fresh_dir(tmp, err, errlen)))
 			return ret;
-		ret = dataset_build(cfg, tmp, key, canonical, err, errlen);
+		if (is_synthetic(cfg))
+			ret = dataset_build(cfg, tmp, key, canonical, err, errlen);
+		else
+			ret = source_build(cfg, tmp, key, canonical, err, errlen);
 		if (!ret)
 			ret = commit_dir(tmp, final, "rabench-dataset", canonical, NULL, err, errlen);
 		if (ret) {
@@ -666,18 +825,38 @@ static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, ch
 
 /* ---- index build --------------------------------------------------------------- */
 
+/*
+ * nt rows spread evenly over the file: imported and corpus data come in an
+ * order (a corpus is topical) whose first rows are no sample of the whole.
+ */
+static int read_stride(struct vecio_reader *base, int64_t nt, float *x, char *err, size_t errlen)
+{
+	int64_t i, n = vecio__count(base), dim = vecio__dim(base);
+	int ret = 0;
+
+	if (nt >= n)
+		return vecio__read(base, 0, n, x, err, errlen);
+	for (i = 0; i < nt && !ret; i++)
+		ret = vecio__read(base, i * n / nt, 1, x + i * dim, err, errlen);
+	return ret;
+}
+
 static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct rb_config *cfg,
 		       char *err, size_t errlen)
 {
-	int64_t nt = train_size(cfg);
-	float *x = malloc(sizeof(float) * nt * cfg->dataset_dim);
+	int64_t nt = train_size(cfg, vecio__count(base));
+	float *x = malloc(sizeof(float) * nt * vecio__dim(base));
 	double t0 = now_s();
 	int ret = -ENOMEM;
 
 	if (!x)
 		return ret;
-	/* Base vectors are i.i.d. draws, so the first nt are already a random sample. */
-	if ((ret = vecio__read(base, 0, nt, x, err, errlen)))
+	/* Synthetic base vectors are i.i.d. draws, so the first nt are already a random sample. */
+	if (is_synthetic(cfg))
+		ret = vecio__read(base, 0, nt, x, err, errlen);
+	else
+		ret = read_stride(base, nt, x, err, errlen);
+	if (ret)
 		goto cleanup;
 	fprintf(stderr, "rabench: training %s on %lld vectors ...\n", cfg->index_factory, (long long)nt);
 	if (faiss_Index_train(idx, nt, x)) {
@@ -696,7 +875,7 @@ static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb
 		     char *err, size_t errlen)
 {
 	int64_t first, n = vecio__count(base);
-	float *x = malloc(sizeof(float) * DS_CHUNK * cfg->dataset_dim);
+	float *x = malloc(sizeof(float) * DS_CHUNK * vecio__dim(base));
 	char what[RB_NAME_MAX + 64];
 	struct progress p = { what, n, 10 };
 	int ret = 0;
@@ -729,10 +908,11 @@ static int index_manifest(const struct rb_config *cfg, const struct rb_dataset *
 	char dkey[32];
 	int ret;
 
-	snprintf(dkey, sizeof(dkey), "synth-%016llx", (unsigned long long)ds->dataset_key);
+	snprintf(dkey, sizeof(dkey), "%s-%016llx", dataset_prefix(cfg),
+		 (unsigned long long)ds->dataset_key);
 	json_object_object_add(m, "dataset", json_object_new_string(dkey));
 	json_object_object_add(m, "factory", json_object_new_string(cfg->index_factory));
-	manifest__int(m, "train_size", train_size(cfg));
+	manifest__int(m, "train_size", train_size(cfg, ds->n));
 	manifest__int(m, "seed", cfg->dataset_seed);
 	manifest__int(m, "nlist", nlist);
 	manifest__int(m, "ntotal", ntotal);
@@ -758,7 +938,7 @@ static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const
 	    (ret = join(data_tmp, sizeof(data_tmp), tmp, "ivf.ivfdata")) ||
 	    (ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen)))
 		goto cleanup;
-	if (faiss_index_factory(&idx, (int)cfg->dataset_dim, cfg->index_factory, METRIC_L2) ||
+	if (faiss_index_factory(&idx, (int)vecio__dim(base), cfg->index_factory, METRIC_L2) ||
 	    (nlist = rbf_ivf_nlist(idx)) < 0) {
 		snprintf(err, errlen, "index.factory \"%s\": %s", cfg->index_factory,
 			 idx ? "not an IVF index" : faiss_get_last_error());
@@ -797,7 +977,7 @@ static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char
 	double t0 = now_s();
 	int ret;
 
-	index_canonical(cfg, ds->dataset_key, canonical, sizeof(canonical));
+	index_canonical(cfg, ds, canonical, sizeof(canonical));
 	ds->index_key = key_of(canonical);
 	snprintf(key, sizeof(key), "index-%016llx", (unsigned long long)ds->index_key);
 	if (join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key) ||
@@ -830,6 +1010,79 @@ static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char
 
 /* ---- load ------------------------------------------------------------------------ */
 
+/* What the run asks of an imported dataset, whose sizes the files decided. */
+static int check_sizes(const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+		       size_t errlen)
+{
+	if (cfg->workload_queries > ds->nq) {
+		snprintf(err, errlen, "workload.queries: %lld, but %s has only %lld queries",
+			 (long long)cfg->workload_queries, ds->queries_path, (long long)ds->nq);
+		return -EINVAL;
+	}
+	if (cfg->workload_k > ds->gt_k) {
+		snprintf(err, errlen, "workload.k: %lld, but the ground truth %s has only %lld "
+			 "neighbours per query", (long long)cfg->workload_k, ds->gt_path,
+			 (long long)ds->gt_k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* corpus: the chunk each query was made from (query_chunks.ivecs). */
+static int load_query_chunks(struct rb_dataset *ds, char *err, size_t errlen)
+{
+	char path[RB_PATH_MAX];
+	int32_t *src = NULL;
+	int64_t n, d, i;
+	int ret;
+
+	if ((ret = join(path, sizeof(path), ds->dir, "query_chunks.ivecs")) ||
+	    (ret = vecio__load(path, VECIO_IVECS, (void **)&src, &n, &d, err, errlen)))
+		return ret;
+	if (n != ds->nq || d != 1) {
+		snprintf(err, errlen, "%s: %lld rows of %lld, expected %lld of 1", path, (long long)n,
+			 (long long)d, (long long)ds->nq);
+		free(src);
+		return -EINVAL;
+	}
+	ds->query_chunk = malloc(sizeof(int64_t) * (size_t)n);
+	for (i = 0; ds->query_chunk && i < n; i++)
+		ds->query_chunk[i] = src[i];
+	free(src);
+	return ds->query_chunk ? 0 : -ENOMEM;
+}
+
+/* n and dim of base.fvecs: what the index is built for. */
+static int base_shape(struct rb_dataset *ds, char *err, size_t errlen)
+{
+	struct vecio_reader *base;
+	int ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen);
+
+	if (ret)
+		return ret;
+	ds->n = vecio__count(base);
+	ds->dim = vecio__dim(base);
+	vecio__close(base);
+	return 0;
+}
+
+/* Paths of the files in the dataset folder. */
+static int dataset_paths(const struct rb_config *cfg, struct rb_dataset *ds, char *err,
+			 size_t errlen)
+{
+	bool corpus = !strcmp(cfg->dataset_generator, "corpus");
+
+	if (join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
+	    join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
+	    join(ds->gt_path, sizeof(ds->gt_path), ds->dir, "groundtruth.ivecs") ||
+	    (corpus && join(ds->chunks_path, sizeof(ds->chunks_path), ds->dir, "chunks.dat")) ||
+	    (corpus && join(ds->chunks_idx_path, sizeof(ds->chunks_idx_path), ds->dir, "chunks.idx"))) {
+		snprintf(err, errlen, "%s: path too long", ds->dir);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct vecio_reader *base;
@@ -848,11 +1101,15 @@ static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char
 	ds->queries = q;
 	if ((ret = vecio__load(ds->gt_path, VECIO_IVECS, (void **)&gt32, &n, &ds->gt_k, err, errlen)))
 		return ret;
-	if (ds->n != cfg->dataset_n || d != ds->dim || ds->nq != cfg->dataset_queries || n != ds->nq) {
+	if ((is_synthetic(cfg) ? ds->n != cfg->dataset_n || ds->nq != cfg->dataset_queries :
+				 ds->n > cfg->dataset_n || ds->nq > cfg->dataset_queries) ||
+	    d != ds->dim || n != ds->nq) {
 		snprintf(err, errlen, "%s: files disagree with the manifest (n, dim or query count)", ds->dir);
 		ret = -EINVAL;
 		goto cleanup;
 	}
+	if ((ret = check_sizes(cfg, ds, err, errlen)))
+		goto cleanup;
 	ds->gt = malloc(sizeof(int64_t) * n * ds->gt_k);
 	if (!ds->gt) {
 		ret = -ENOMEM;
@@ -860,6 +1117,8 @@ static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char
 	}
 	for (i = 0; i < n * ds->gt_k; i++)
 		ds->gt[i] = gt32[i];
+	if (ds->chunks_path[0])
+		ret = load_query_chunks(ds, err, errlen);
 cleanup:
 	free(gt32);
 	return ret;
@@ -872,14 +1131,8 @@ int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *e
 	memset(ds, 0, sizeof(*ds));
 	if ((ret = config_check(cfg, err, errlen)) || (ret = dataset_ensure(cfg, ds, err, errlen)))
 		goto cleanup;
-	if (join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
-	    join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
-	    join(ds->gt_path, sizeof(ds->gt_path), ds->dir, "groundtruth.ivecs")) {
-		snprintf(err, errlen, "%s: path too long", ds->dir);
-		ret = -ENAMETOOLONG;
-		goto cleanup;
-	}
-	if ((ret = index_ensure(cfg, ds, err, errlen)) || (ret = dataset_load(cfg, ds, err, errlen)))
+	if ((ret = dataset_paths(cfg, ds, err, errlen)) || (ret = base_shape(ds, err, errlen)) ||
+	    (ret = index_ensure(cfg, ds, err, errlen)) || (ret = dataset_load(cfg, ds, err, errlen)))
 		goto cleanup;
 	return 0;
 cleanup:
@@ -893,8 +1146,10 @@ void dataset__free(struct rb_dataset *ds)
 		return;
 	free(ds->queries);
 	free(ds->gt);
+	free(ds->query_chunk);
 	ds->queries = NULL;
 	ds->gt = NULL;
+	ds->query_chunk = NULL;
 }
 
 double dataset__recall_at_k(const int64_t *ids, const int64_t *gt, int64_t k)

@@ -1,6 +1,9 @@
 /*
  * dataset — prepare (or reuse) everything a run reads: base vectors, held-out
- * queries, exact ground truth and the on-disk FAISS IVF index. Artifacts live in
+ * queries, exact ground truth and the on-disk FAISS IVF index; for a text corpus
+ * also its chunk store. The vectors are generated (synthetic), imported (import,
+ * fashion-mnist: datasets/import.h) or embedded text (corpus: datasets/corpus.h);
+ * from the dataset folder on, every generator is the same. Artifacts live in
  * <cache_dir>/<key>/ where key is a hash of exactly the parameters that shape
  * them, so a changed parameter builds a new artifact and an unchanged one is
  * reused. A folder is only used when its manifest (written last, atomically)
@@ -23,10 +26,13 @@ struct rb_dataset {
 	char index_dir[RB_PATH_MAX];     /* <dir>/index-<index key>/ */
 	char index_path[RB_PATH_MAX];    /* ivf.index (FAISS, OnDiskInvertedLists) */
 	char ivfdata_path[RB_PATH_MAX];  /* ivf.ivfdata (the inverted lists) */
+	char chunks_path[RB_PATH_MAX];   /* chunks.dat (corpus only, else "") */
+	char chunks_idx_path[RB_PATH_MAX]; /* chunks.idx (corpus only, else "") */
 	uint64_t dataset_key, index_key; /* the hashes in the folder names */
 	int64_t n, dim, nq, gt_k;
 	float *queries;                  /* nq * dim, loaded in memory */
 	int64_t *gt;                     /* nq * gt_k, loaded in memory */
+	int64_t *query_chunk;            /* corpus: the chunk each query was made from, else NULL */
 	int reused_dataset, reused_index; /* 1 when found ready in the cache */
 };
 

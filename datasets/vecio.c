@@ -335,7 +335,6 @@ static int reader_shape_bin(struct vecio_reader *r, off_t size, char *err, size_
 static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t errlen)
 {
 	int32_t d;
-	int ret;
 
 	if (size == 0) {
 		snprintf(err, errlen, "%s: empty file (zero-length, no vectors)", r->path);
@@ -343,7 +342,7 @@ static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t er
 	}
 	if (r->fmt->file_header)
 		return reader_shape_bin(r, size, err, errlen);
-	if (size < 4 || (ret = pread_all(r->fd, &d, 4, 0)) != 0) {
+	if (size < 4 || pread_all(r->fd, &d, 4, 0) != 0) {
 		snprintf(err, errlen, "%s: truncated: %lld bytes, shorter than one record header",
 			 r->path, (long long)size);
 		return -EINVAL;
@@ -364,8 +363,10 @@ static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t er
 		return -EINVAL;
 	}
 	r->count = (int64_t)((uint64_t)size / r->rec_bytes);
-	if (pread_all(r->fd, &d, 4, (off_t)((r->count - 1) * r->rec_bytes)))
+	if (pread_all(r->fd, &d, 4, (off_t)((r->count - 1) * r->rec_bytes))) {
+		snprintf(err, errlen, "%s: cannot read the last record header", r->path);
 		return -EIO;
+	}
 	return check_header(r, r->count - 1, d, err, errlen);
 }
 
@@ -447,7 +448,7 @@ int vecio__read(struct vecio_reader *r, int64_t first, int64_t count, void *out,
 
 	if (first < 0 || count < 0 || first + count > r->count) {
 		snprintf(err, errlen, "%s: records [%lld, %lld) out of range (%lld records)", r->path,
-			 (long long)first, (long long)(first + count), (long long)r->count);
+			 (long long)first, (long long)first + count, (long long)r->count);
 		return -ERANGE;
 	}
 	while (done < count) {
@@ -489,7 +490,7 @@ int vecio__load(const char *path, enum vecio_format fmt, void **rows, int64_t *n
 	ret = vecio__open(&r, path, fmt, err, errlen);
 	if (ret)
 		return ret;
-	x = malloc((size_t)r->count * (r->rec_bytes - r->rec_hdr));
+	x = malloc((size_t)r->count * (r->rec_bytes - r->rec_hdr)); /* NOLINT(clang-analyzer-core.NullDereference): r is set when open returns 0 */
 	if (!x) {
 		snprintf(err, errlen, "%s: out of memory for %lld vectors", path, (long long)r->count);
 		ret = -ENOMEM;

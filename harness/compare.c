@@ -166,6 +166,24 @@ static json_object *strategy_summary(json_object *doc, const char *name)
 	return NULL;
 }
 
+/* The name of a strategy listed twice in doc's summary (which one would it gate?), or NULL. */
+static const char *duplicate_strategy(json_object *doc)
+{
+	json_object *sum, *list, *s, *n;
+	size_t i;
+
+	if (!json_object_object_get_ex(doc, "summary", &sum) ||
+	    !json_object_object_get_ex(sum, "strategies", &list))
+		return NULL;
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(s, "name", &n) && n &&
+		    strategy_summary(doc, json_object_get_string(n)) != s)
+			return json_object_get_string(n);
+	}
+	return NULL;
+}
+
 /* median, min, max of one figure; 0 when absent or null */
 static int figure(json_object *s, const char *metric, double *med, double *min, double *max)
 {
@@ -259,6 +277,7 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 {
 	json_object *sum, *list, *bs, *ns, *name;
 	const struct cmp_metric *m;
+	const char *dup;
 	size_t i, common = 0;
 	int rc;
 
@@ -271,6 +290,10 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 	rc = check_comparable(base, new_, err, errlen);
 	if (rc)
 		return rc;
+	if ((dup = duplicate_strategy(base)) || (dup = duplicate_strategy(new_))) {
+		snprintf(err, errlen, "strategy '%s' is listed twice in a report's summary", dup);
+		return -EINVAL;
+	}
 	warn_env(base, new_, out);
 	if (!json_object_object_get_ex(base, "summary", &sum) ||
 	    !json_object_object_get_ex(sum, "strategies", &list)) {

@@ -41,8 +41,8 @@ const struct rb_key rb_config_keys[] = {
 	  "Run name; results go to the folder run.results_dir/NAME/. Letters, digits, '.', '_' and '-' only" },
 
 	{ "dataset.generator", RB_KEY_ENUM, OFF(dataset_generator), SZ(dataset_generator),
-	  "synthetic", 0, 0, "synthetic",
-	  "How the vectors are made: synthetic = Gaussian clusters around random centres" },
+	  "synthetic", 0, 0, "synthetic|import|fashion-mnist|corpus",
+	  "How the vectors are made: synthetic = Gaussian clusters around random centres; import = read from dataset.base/queries_file/groundtruth; fashion-mnist = the IDX files of Debian's dataset-fashion-mnist (train = base, t10k = queries); corpus = a text corpus cut into a chunk store and embedded (dataset.corpus, dataset.chunk_size)" },
 	{ "dataset.n", RB_KEY_INT, OFF(dataset_n), 0, "1000000", 1000, 200000000, NULL,
 	  "Number of base vectors in the index (k = 1000, M = 10^6, G = 10^9)" },
 	{ "dataset.dim", RB_KEY_INT, OFF(dataset_dim), 0, "128", 2, 4096, NULL,
@@ -57,6 +57,19 @@ const struct rb_key rb_config_keys[] = {
 	  "L2-normalise every base and query vector (inner product = cosine)" },
 	{ "dataset.spread", RB_KEY_DOUBLE, OFF(dataset_spread), 0, "0.35", 0.001, 10, NULL,
 	  "Std-dev of points around their cluster centre, relative to the std-dev of the centres" },
+	{ "dataset.base", RB_KEY_STR, OFF(dataset_base), SZ(dataset_base), "", 0, 0, NULL,
+	  "import: base vectors, .fvecs/.bvecs/.ivecs (TEXMEX) or .fbin/.u8bin/.ibin (big-ann-benchmarks), the first dataset.n of them; fashion-mnist: the folder of its IDX files (default /usr/share/datasets/fashion-mnist). Relative paths are from the config file's folder" },
+	{ "dataset.queries_file", RB_KEY_STR, OFF(dataset_queries_file), SZ(dataset_queries_file),
+	  "", 0, 0, NULL,
+	  "import: query vectors (same formats and dimension as dataset.base), the first dataset.queries of them" },
+	{ "dataset.groundtruth", RB_KEY_STR, OFF(dataset_groundtruth), SZ(dataset_groundtruth),
+	  "", 0, 0, NULL,
+	  "import: neighbour ids per query (.ivecs or .ibin); empty = computed by brute force" },
+	{ "dataset.corpus", RB_KEY_STR, OFF(dataset_corpus), SZ(dataset_corpus), "wordnet", 0, 0,
+	  NULL,
+	  "corpus: wordnet = the WordNet glosses of Debian's wordnet-base, or a plain-text file (paragraphs separated by blank lines)" },
+	{ "dataset.chunk_size", RB_KEY_INT, OFF(dataset_chunk_size), 0, "1024", 64, 1048576, NULL,
+	  "corpus: chunks hold at most this many bytes (whole paragraphs packed; longer ones cut at sentence ends); dataset.n caps the number of chunks" },
 
 	{ "index.factory", RB_KEY_STR, OFF(index_factory), SZ(index_factory), "IVF1024,Flat",
 	  0, 0, NULL,
@@ -67,14 +80,20 @@ const struct rb_key rb_config_keys[] = {
 	  "Threads of FAISS's own OnDiskInvertedLists prefetcher; 0 = off, so strategies are compared alone" },
 
 	{ "workload.type", RB_KEY_ENUM, OFF(workload_type), SZ(workload_type), "ivf-search",
-	  0, 0, "ivf-search|flat-scan",
-	  "What each query does: ivf-search = FAISS search of the on-disk IVF index; flat-scan = exact search by reading the base vectors sequentially (index.* and workload.nprobe unused)" },
+	  0, 0, "ivf-search|flat-scan|chunk-fetch|rag",
+	  "What each query does: ivf-search = FAISS search of the on-disk IVF index; flat-scan = exact search by reading the base vectors sequentially (index.* and workload.nprobe unused); chunk-fetch = read k chunks of the chunk store by id; rag = ivf-search, then fetch the hits' chunks (chunk-fetch and rag need dataset.generator corpus)" },
 	{ "workload.k", RB_KEY_INT, OFF(workload_k), 0, "10", 1, 100, NULL,
 	  "Neighbours returned per query; recall@k is measured at this k" },
 	{ "workload.nprobe", RB_KEY_INT, OFF(workload_nprobe), 0, "16", 1, 65536, NULL,
 	  "Inverted lists scanned per query; at most the factory's nlist" },
 	{ "workload.queries", RB_KEY_INT, OFF(workload_queries), 0, "500", 1, 1000000, NULL,
 	  "Queries run per repeat, the first ones of the dataset's queries" },
+	{ "workload.chunk_io", RB_KEY_ENUM, OFF(workload_chunk_io), SZ(workload_chunk_io), "pread",
+	  0, 0, "pread|mmap",
+	  "chunk-fetch, rag: read chunks with pread on an fd, or copy them out of an mmap of chunks.dat" },
+	{ "workload.chunk_ids", RB_KEY_ENUM, OFF(workload_chunk_ids), SZ(workload_chunk_ids),
+	  "groundtruth", 0, 0, "groundtruth|uniform",
+	  "chunk-fetch: which k chunks a query fetches: its exact k nearest (ground truth), or k picked uniformly (seeded per query)" },
 
 	{ "run.strategies", RB_KEY_STRLIST, OFF(strategies), SZ(strategies[0]),
 	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed|bpf-prefetch",
@@ -146,7 +165,7 @@ static const char *show(char *buf, size_t len, const char *s)
 			o += 3;
 			break;
 		}
-		buf[o++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+		buf[o++] = (char)((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
 	}
 	buf[o] = '\0';
 	return buf;
@@ -495,7 +514,8 @@ cleanup:
 static int set_text(struct rb_config *cfg, const struct rb_key *k, const char *text,
 		    const struct where *w, char *err, size_t errlen)
 {
-	if (!*text && k->type != RB_KEY_STRLIST)
+	/* an optional path (empty default, e.g. dataset.groundtruth) may be set back to empty */
+	if (!*text && k->type != RB_KEY_STRLIST && !(k->type == RB_KEY_STR && !*k->def))
 		return bad_value(w, k, "empty value", text, err, errlen);
 	switch (k->type) {
 	case RB_KEY_INT:
@@ -1010,7 +1030,30 @@ static int check_le(const struct where *w, const char *ka, int64_t a, const char
 /* Does the workload read the IVF index (so index.* and workload.nprobe matter)? */
 static bool uses_index(const struct rb_config *cfg)
 {
-	return strcmp(cfg->workload_type, "flat-scan") != 0;
+	return strcmp(cfg->workload_type, "flat-scan") != 0 &&
+	       strcmp(cfg->workload_type, "chunk-fetch") != 0;
+}
+
+/* The chunk workloads need a chunk store; an import names its files. */
+static int check_sources(const struct rb_config *cfg, const struct where *w, char *err,
+			 size_t errlen)
+{
+	bool chunks = !strcmp(cfg->workload_type, "chunk-fetch") ||
+		      !strcmp(cfg->workload_type, "rag");
+
+	if (chunks && strcmp(cfg->dataset_generator, "corpus"))
+		return errf(-EINVAL, err, errlen, w, "workload.type",
+			    "needs a chunk store (got '%s' with dataset.generator '%s'; expected "
+			    "dataset.generator: corpus)", cfg->workload_type, cfg->dataset_generator);
+	if (strcmp(cfg->dataset_generator, "import"))
+		return 0;
+	if (!cfg->dataset_base[0])
+		return errf(-EINVAL, err, errlen, w, "dataset.base",
+			    "not set (dataset.generator import needs the base vectors file)");
+	if (!cfg->dataset_queries_file[0])
+		return errf(-EINVAL, err, errlen, w, "dataset.queries_file",
+			    "not set (dataset.generator import needs the query vectors file)");
+	return 0;
 }
 
 /* 0 is "no limit"; anything else must leave room to run (memcg.h). */
@@ -1058,6 +1101,8 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 		ret = check_index(cfg, &w, err, errlen);
 	if (!ret)
 		ret = check_memory_limit(cfg, &w, err, errlen);
+	if (!ret)
+		ret = check_sources(cfg, &w, err, errlen);
 	return ret;
 }
 

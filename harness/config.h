@@ -24,8 +24,8 @@ struct rb_config {
 
 	char name[RB_NAME_MAX];               /* name: results go to results/<name>/ */
 
-	/* dataset: synthetic clustered embeddings */
-	char dataset_generator[RB_NAME_MAX];  /* dataset.generator: "synthetic" */
+	/* dataset: synthetic clustered embeddings, imported vectors or a text corpus */
+	char dataset_generator[RB_NAME_MAX];  /* dataset.generator: "synthetic", "import", ... */
 	int64_t dataset_n;                    /* dataset.n: base vectors */
 	int64_t dataset_dim;                  /* dataset.dim */
 	int64_t dataset_clusters;             /* dataset.clusters */
@@ -33,6 +33,11 @@ struct rb_config {
 	int64_t dataset_seed;                 /* dataset.seed */
 	bool dataset_normalize;               /* dataset.normalize: L2-normalise */
 	double dataset_spread;                /* dataset.spread: cluster std-dev / centre std-dev */
+	char dataset_base[RB_PATH_MAX];       /* dataset.base: import source (or fashion-mnist folder) */
+	char dataset_queries_file[RB_PATH_MAX]; /* dataset.queries_file: import queries */
+	char dataset_groundtruth[RB_PATH_MAX]; /* dataset.groundtruth: import gt, "" = compute */
+	char dataset_corpus[RB_PATH_MAX];     /* dataset.corpus: "wordnet" or a text file */
+	int64_t dataset_chunk_size;           /* dataset.chunk_size: bytes per chunk, at most */
 
 	/* index: FAISS IVF on disk */
 	char index_factory[RB_NAME_MAX];      /* index.factory, e.g. "IVF1024,Flat" */
@@ -44,6 +49,8 @@ struct rb_config {
 	int64_t workload_k;                   /* workload.k */
 	int64_t workload_nprobe;              /* workload.nprobe */
 	int64_t workload_queries;             /* workload.queries: queries per repeat */
+	char workload_chunk_io[16];           /* workload.chunk_io: "pread" | "mmap" */
+	char workload_chunk_ids[16];          /* workload.chunk_ids: "groundtruth" | "uniform" */
 
 	/* run */
 	char strategies[RB_MAX_STRATEGIES][RB_NAME_MAX]; /* run.strategies */

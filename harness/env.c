@@ -90,8 +90,10 @@ static int proc_field(const char *path, const char *key, char *buf, size_t len)
 	FILE *f = fopen(path, "r");
 	int err = -ENOENT;
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		err = -errno;
+		return err ? err : -ENOENT;   /* never 0: the caller would read buf */
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char *colon = strchr(line, ':');
 
@@ -181,8 +183,10 @@ static int read_line(const char *path, char *buf, size_t len)
 	FILE *f = fopen(path, "r");
 	int err = 0;
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		err = -errno;
+		return err ? err : -ENOENT;   /* never 0: the caller would read buf */
+	}
 	if (!fgets(buf, (int)len, f))
 		err = -EIO;
 	fclose(f);

@@ -68,6 +68,7 @@ static int read_text(const char *path, char *buf, size_t len)
 	ssize_t n;
 	int fd, rc = 0;
 
+	buf[0] = '\0';   /* a string also on error */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

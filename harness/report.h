@@ -31,7 +31,10 @@ struct rb_repeat_result {
 	size_t n_queries;
 	double wall_s;             /* query phase, wall clock */
 	double open_s;             /* workload open (index load), not in wall_s */
-	double recall;             /* mean recall@k over the queries */
+	double recall;             /* mean recall@k over the queries (NaN: not known) */
+	int n_phases;              /* phases the workload times per query; 0: one phase */
+	const char *phase_names[RB_MAX_PHASES]; /* the workload's static names */
+	double *phase_us;          /* n_queries * n_phases, query-major (owned; NULL: none) */
 	struct rb_counters io;     /* deltas over the query phase */
 	uint64_t needed_bytes;     /* distinct pages of the extents the queries touched * page size */
 	uint64_t needed_bytes_sum; /* extents summed over queries (a re-read counts again) */

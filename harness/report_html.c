@@ -146,18 +146,22 @@ static double log_x(double us, double lo, double hi)
 static void cdf_ticks(FILE *out, double lo, double hi)
 {
 	double t;
-	int y0 = CHART_H - PAD_B;
+	int e, q, y0 = CHART_H - PAD_B;
 
-	for (t = pow(10, floor(log10(lo))); t <= hi * 1.0001; t *= 10) {
-		if (t < lo)
+	/* integer loop counters: lo and hi are finite powers of ten (chart_cdf) */
+	for (e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)); e++) {
+		t = pow(10, e);
+		if (t < lo || t > hi * 1.0001)
 			continue;
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
 			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%g ms</text>\n",
 			log_x(t, lo, hi), PAD_T, log_x(t, lo, hi), y0, log_x(t, lo, hi), y0 + 14, t / 1000);
 	}
-	for (t = 0; t <= 1.0001; t += 0.25)
+	for (q = 0; q <= 4; q++) {
+		t = q * 0.25;
 		fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>\n",
 			PAD_L - 6, y0 - t * (y0 - PAD_T) + 4, t);
+	}
 }
 
 static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)

@@ -9,7 +9,8 @@
  *     "config": { every rb_config_keys[] key -> typed value },
  *     "dataset": { "dir", "index_dir", "files_bytes" },
  *     "metrics_definitions": { metric -> one line of text },
- *     "repeats": [ one object per repeat, in run order ],
+ *     "repeats": [ one object per repeat, in run order; "phases": per-phase latency
+ *                  of multi-phase workloads (rag: search, fetch), else null ],
  *     "summary": { "gate_counter": "proc_read_bytes",
  *                  "strategies": [ { "name", "repeats",
  *                                    <figure>: {"median","min","max"} | null } ] } }
@@ -37,9 +38,10 @@ static const struct {
 	{ "wall_s", "wall-clock seconds of the query phase (workload open excluded)" },
 	{ "open_s", "wall-clock seconds to open the workload (index load), not part of wall_s" },
 	{ "qps", "n_queries / wall_s" },
-	{ "recall", "mean recall@k over the queries against exact ground truth (k = workload.k)" },
+	{ "recall", "mean recall@k over the queries against exact ground truth (k = workload.k); chunk-fetch and rag: the fraction of queries whose source chunk (the chunk the query text was made from) is among the k fetched, null for chunk-fetch's uniform picks" },
 	{ "latency_us", "per-query latency in microseconds: mean and nearest-rank percentiles p50, p90, p99, p99.9 (p999), max, min; every percentile is an observed sample" },
 	{ "latency_samples_us", "every query's latency in microseconds, in query order" },
+	{ "phases", "workloads whose queries have phases (rag: search = the IVF search, fetch = reading and checking the k hits' chunks): per phase, the same statistics as latency_us over the phase's per-query times, measured inside the query; null for single-phase workloads; summary.strategies[].phases gives each phase's median p50/p99/mean across repeats" },
 	{ "dev_read_bytes", "sectors read on the device holding the run's files (/sys/block/<dev>/stat) during the query phase x 512; counts other activity on the machine too, so it varies run to run" },
 	{ "dev_read_ios", "read requests completed on that device during the query phase (/sys/block/<dev>/stat); also counts other activity" },
 	{ "proc_read_bytes", "/proc/self/io read_bytes delta over the query phase: bytes this process caused to be read from storage, readahead included; exact run to run; the figure CI gates use" },
@@ -361,6 +363,53 @@ static void put_strategy_stats(json_object *o, const struct rb_strategy_stats *s
 	put(o, "strategy_stats", st, err);
 }
 
+/* Phase p's time in each query of r, summarised like latency_us. */
+static int phase_summary(const struct rb_repeat_result *r, int p, struct rb_latency_summary *ls)
+{
+	double *v;
+	size_t i;
+	int rc;
+
+	if (p >= r->n_phases || !r->phase_us || !r->n_queries)
+		return -EINVAL;
+	v = malloc(sizeof(*v) * r->n_queries);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < r->n_queries; i++)
+		v[i] = r->phase_us[i * r->n_phases + p];
+	rc = stats__summarize(v, r->n_queries, ls);
+	free(v);
+	return rc;
+}
+
+/* {"<phase>": {mean, p50, ...}} for a multi-phase workload, else null. */
+static json_object *phases_to_json(const struct rb_repeat_result *r, int *err)
+{
+	struct rb_latency_summary ls;
+	struct rep_figs f;
+	json_object *o;
+	int p;
+
+	if (!r->n_phases || !r->phase_us || !r->n_queries)
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (p = 0; p < r->n_phases; p++) {
+		if (phase_summary(r, p, &ls)) {
+			*err = -ENOMEM;
+			continue;
+		}
+		f = (struct rep_figs){ .p50_us = ls.p50, .p90_us = ls.p90, .p99_us = ls.p99,
+				       .p999_us = ls.p999, .max_us = ls.max, .min_us = ls.min,
+				       .mean_us = ls.mean };
+		put(o, r->phase_names[p], latency_to_json(&f, err), err);
+	}
+	return o;
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
 	json_object *o = json_object_new_object();
@@ -381,6 +430,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "recall", jdouble(f.recall), err);
 	put(o, "latency_us", latency_to_json(&f, err), err);
 	put(o, "latency_samples_us", samples_to_json(r, err), err);
+	put(o, "phases", phases_to_json(r, err), err);
 	put(o, "dev_read_bytes", ju64(r->io.dev_read_bytes), err);
 	put(o, "dev_read_ios", ju64(r->io.dev_read_ios), err);
 	put(o, "proc_read_bytes", ju64(r->io.proc_read_bytes), err);
@@ -416,6 +466,55 @@ static json_object *spread_to_json(const double *v, size_t n, int *err)
 	return o;
 }
 
+/* One phase's p50/p99/mean across the strategy's repeats: {"p50_us": spread, ...}. */
+static json_object *phase_spread(const struct rb_run *run, const char *name, int p,
+				 double *scratch, int *err)
+{
+	static const char *const keys[] = { "p50_us", "p99_us", "mean_us" };
+	struct rb_latency_summary ls;
+	json_object *o = json_object_new_object();
+	size_t j, n, i;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		for (j = 0, n = 0; j < run->n_repeats; j++) {
+			if (strcmp(run->repeats[j].strategy, name) ||
+			    phase_summary(&run->repeats[j], p, &ls))
+				continue;
+			scratch[n++] = i == 0 ? ls.p50 : i == 1 ? ls.p99 : ls.mean;
+		}
+		put(o, keys[i], spread_to_json(scratch, n, err), err);
+	}
+	return o;
+}
+
+/* Per phase of a multi-phase workload (named by the first repeat that has phases), or null. */
+static json_object *phases_summary(const struct rb_run *run, const char *name, double *scratch,
+				   int *err)
+{
+	const struct rb_repeat_result *first = NULL;
+	json_object *o;
+	size_t j;
+	int p;
+
+	for (j = 0; j < run->n_repeats && !first; j++)
+		if (run->repeats[j].n_phases && run->repeats[j].phase_us)
+			first = &run->repeats[j];
+	if (!first)
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (p = 0; p < first->n_phases; p++)
+		put(o, first->phase_names[p], phase_spread(run, name, p, scratch, err), err);
+	return o;
+}
+
 /* One summary entry: figs holds the per-repeat figures of every repeat. */
 static json_object *strategy_summary(const struct rb_run *run, const struct rep_figs *figs,
 				     const char *name, double *scratch, int *err)
@@ -440,6 +539,7 @@ static json_object *strategy_summary(const struct rb_run *run, const struct rep_
 		}
 		put(o, summary_figs[i].name, spread_to_json(scratch, n, err), err);
 	}
+	put(o, "phases", phases_summary(run, name, scratch, err), err);
 	return o;
 }
 

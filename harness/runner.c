@@ -132,7 +132,11 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->latency_us[qi] = (now_s() - t0) * 1e6;
 		if (rc)
 			return rc;
-		recall_sum += dataset__recall_at_k(res.ids, ds->gt + qi * ds->gt_k, cfg->workload_k);
+		if (rr->n_phases)
+			memcpy(rr->phase_us + qi * rr->n_phases, res.phase_us,
+			       sizeof(double) * rr->n_phases);
+		recall_sum += res.has_recall ? res.recall :
+			      dataset__recall_at_k(res.ids, ds->gt + qi * ds->gt_k, cfg->workload_k);
 		rc = w->ops->extents(w, qi, &res);
 		if (rc)
 			return rc;
@@ -323,6 +327,20 @@ static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		rr->io.proc_read_bytes / 1048576.0, (unsigned long long)rr->io.majflt);
 }
 
+/* Room for the per-query phase times of a workload that has phases (rag). */
+static int phases_init(const struct rb_config *cfg, struct rb_repeat_result *rr)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+
+	for (rr->n_phases = 0; ops && ops->phase_names && ops->phase_names[rr->n_phases] &&
+	     rr->n_phases < RB_MAX_PHASES; rr->n_phases++)
+		rr->phase_names[rr->n_phases] = ops->phase_names[rr->n_phases];
+	if (!rr->n_phases)
+		return 0;
+	rr->phase_us = calloc(cfg->workload_queries * rr->n_phases, sizeof(double));
+	return rr->phase_us ? 0 : -ENOMEM;
+}
+
 static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		     struct rb_probes *probes, struct rb_run *run, char *err, size_t errlen)
@@ -350,13 +368,14 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->repeat = plan->steps[i].repeat;
 		rr->order = (int)i;
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
-		if (!rr->latency_us)
+		if (!rr->latency_us || phases_init(cfg, rr))
 			return -ENOMEM;
 		live__set_step(opts->live, strategy->name, rr->repeat);
 		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);
 		if (rc) {
 			/* a repeat cut short has no honest figures: drop it */
 			free(rr->latency_us);
+			free(rr->phase_us);
 			probe_result__free(&rr->probes);
 			memset(rr, 0, sizeof(*rr));
 			break;

@@ -18,6 +18,8 @@ packages=(
 	libcmocka-dev hyperfine
 	python3 python3-jsonschema
 	chromium fonts-dejavu-core
+	# data no one here wrote: a text corpus (WordNet glosses) and a real vector set
+	wordnet-base dataset-fashion-mnist
 )
 
 missing=()

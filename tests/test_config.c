@@ -206,7 +206,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 24);
+	assert_int_equal(n, 31);
 }
 
 static void test_find_key(void **state)
@@ -267,7 +267,7 @@ static void test_print_keys(void **state)
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 24 + 2);
+	assert_int_equal(lines, 31 + 2);
 	free(text);
 }
 
@@ -485,6 +485,37 @@ static void test_validate_flat_scan(void **state)
 	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "workload.queries=2000");
 	expect_invalid(&cfg, "workload.queries", "larger than dataset.queries");
+}
+
+/* The chunk workloads need a corpus; an import names its files; optional paths can be emptied. */
+static void test_validate_sources(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "workload.type=rag");
+	expect_invalid(&cfg, "workload.type", "needs a chunk store");
+	set_ok(&cfg, "dataset.generator=corpus");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "workload.type=chunk-fetch");
+	set_ok(&cfg, "index.factory=Flat");          /* chunk-fetch reads no index */
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "workload.chunk_io=mmap");
+	set_ok(&cfg, "workload.chunk_ids=uniform");
+	expect_set_error("workload.chunk_io=aio", "workload.chunk_io", "not allowed");
+	config__defaults(&cfg);
+	set_ok(&cfg, "dataset.generator=import");
+	expect_invalid(&cfg, "dataset.base", "not set");
+	set_ok(&cfg, "dataset.base=sift/sift_base.fvecs");
+	expect_invalid(&cfg, "dataset.queries_file", "not set");
+	set_ok(&cfg, "dataset.queries_file=sift/sift_query.fvecs");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "dataset.groundtruth=gt.ivecs");
+	set_ok(&cfg, "dataset.groundtruth=");
+	assert_string_equal(cfg.dataset_groundtruth, "");
+	expect_set_error("name=", "name", "empty value");
+	expect_set_error("dataset.chunk_size=10", "dataset.chunk_size", "out of range");
 }
 
 /* ---- files that must not load ---- */
@@ -875,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_size_suffixes),
 		cmocka_unit_test(test_validate_memory_limit),
 		cmocka_unit_test(test_validate_flat_scan),
+		cmocka_unit_test(test_validate_sources),
 		cmocka_unit_test(test_malformed_yaml),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_unknown_keys),

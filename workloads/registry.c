@@ -10,10 +10,14 @@
 
 extern const struct workload_ops ivf_search_ops;
 extern const struct workload_ops flat_scan_ops;
+extern const struct workload_ops chunk_fetch_ops;
+extern const struct workload_ops rag_ops;
 
 static const struct workload_ops *const workloads[] = {
 	&ivf_search_ops,
 	&flat_scan_ops,
+	&chunk_fetch_ops,
+	&rag_ops,
 	NULL,
 };
 
@@ -24,10 +28,15 @@ const struct workload_ops *const *workload__all(void)
 
 int workload__check_ops(const struct workload_ops *ops)
 {
+	int n;
+
 	if (!ops || !ops->name || !ops->help || ops->version != RB_WORKLOAD_VERSION)
 		return -EINVAL;
 	if (!ops->list_files || !ops->open || !ops->run_query || !ops->extents || !ops->close)
 		return -EINVAL;
+	for (n = 0; ops->phase_names && ops->phase_names[n]; n++)
+		if (n == RB_MAX_PHASES)
+			return -EINVAL;
 	return 0;
 }
 

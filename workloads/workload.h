@@ -9,11 +9,13 @@
 #ifndef RB_WORKLOAD_H
 #define RB_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define RB_WORKLOAD_VERSION 1
 #define RB_MAX_FILES 8
+#define RB_MAX_PHASES 4
 
 struct rb_config;
 struct rb_dataset;
@@ -38,6 +40,16 @@ struct rb_query_result {
 	int64_t *ids;        /* k result ids, owned by the workload */
 	struct rb_extent *extents;   /* owned by the workload, valid until the next query */
 	size_t n_extents;
+	/* Optional (ops->phase_names): microseconds of each phase of this query. */
+	double phase_us[RB_MAX_PHASES];
+	/*
+	 * Optional: the workload's own recall of this query, used instead of
+	 * recall@k against the dataset's ground truth when has_recall is set
+	 * (chunk-fetch, rag: 1 when the chunk the query was made from is among
+	 * the k fetched, else 0; NaN when that cannot be known).
+	 */
+	bool has_recall;
+	double recall;
 };
 
 /* An open workload instance. */
@@ -85,6 +97,13 @@ struct workload_ops {
 	 * of the instance, and it must not touch the files.
 	 */
 	int (*extent_map)(struct rb_workload *w, int64_t key, struct rb_extent *out, size_t max);
+
+	/*
+	 * Optional: NULL-terminated names of the phases (at most RB_MAX_PHASES)
+	 * whose times run_query writes to res->phase_us, e.g. rag's "search" and
+	 * "fetch". NULL: one phase, the query itself.
+	 */
+	const char *const *phase_names;
 };
 
 /* Registry (workloads/registry.c) */

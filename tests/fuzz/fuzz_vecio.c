@@ -1,15 +1,18 @@
 /*
- * fuzz_vecio — libFuzzer target for the vector-file readers (datasets/vecio.c): the
- * input is read as a file in every format of the format table (.fvecs, .ivecs, and
- * any row added later: formats are tried by enum value until the table ends), the
- * whole file at once (vecio__load) and, after vecio__open, record ranges at the
- * start, the end and just past the end (vecio__read).
+ * fuzz_vecio — libFuzzer target for the vector-file readers: the input is read as a
+ * file in every format of datasets/vecio.c's format table (.fvecs, .ivecs, .bvecs,
+ * .fbin, .u8bin, .ibin, and any row added later: formats are tried by enum value
+ * until the table ends), the whole file at once (vecio__load) and, after
+ * vecio__open, record ranges at the start, the end and just past the end
+ * (vecio__read); then as an IDX file, gzip'ed or not (datasets/import.c,
+ * import__load_idx: fashion-mnist's format).
  */
 #include "fuzz_util.h"   /* first: it defines _GNU_SOURCE */
 
 #include <errno.h>
 #include <string.h>
 
+#include "datasets/import.h"
 #include "datasets/vecio.h"
 
 #define FUZZ_MAX_FORMATS 16   /* upper bound on the format table's rows */
@@ -39,6 +42,22 @@ static void read_ranges(const char *path, enum vecio_format fmt)
 	vecio__close(r);
 }
 
+static void load_idx(const char *path)
+{
+	uint8_t *px = NULL;
+	int64_t n = 0, dim = 0;
+	char err[512] = "";
+	int ret = import__load_idx(path, &px, &n, &dim, err, sizeof(err));
+
+	if (ret && ret != -ENOMEM && !err[0])
+		abort();   /* a refused file must come with a message */
+	if (!ret && (!px || n <= 0 || dim <= 0 || dim > VECIO_MAX_DIM))
+		abort();
+	if (!ret)
+		memset(px, 0, (size_t)(n * dim));   /* all n * dim bytes are really there */
+	free(px);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_input_file(data, size);
@@ -60,5 +79,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(rows);
 		read_ranges(path, (enum vecio_format)fmt);
 	}
+	load_idx(path);
 	return 0;
 }

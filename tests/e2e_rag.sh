@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# e2e_rag.sh — the chunk store workloads end to end on a tiny corpus dataset
+# (configs/rag.yaml shrunk with --set: the first 1500 WordNet chunks, 64-d, or a
+# corpus of Debian's license texts where wordnet-base is not installed): rag
+# completes under default, fadvise-random and willneed with per-phase figures
+# (search, fetch) in report.json and a sane recall; chunk-fetch with pread and
+# with mmap reads no more under fadvise-random than under default; uniform picks
+# have no recall; a corrupted chunk is caught; a chunk workload without a chunk
+# store is refused. Prints "ok N - ..." / "not ok N - ..." (tests/run.sh counts).
+#
+# usage: tests/e2e_rag.sh BUILD_DIR
+set -u
+build=${1:-build/asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+rb="$root/$build/rabench"
+py=/usr/bin/python3
+# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
+work="$root/build/e2e-rag.$$"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+corpus=wordnet
+if [ ! -r /usr/share/wordnet/data.noun ]; then
+	echo "# wordnet-base is not installed: using /usr/share/common-licenses as the corpus"
+	cat /usr/share/common-licenses/* >"$work/corpus.txt"
+	corpus="$work/corpus.txt"
+fi
+sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
+      --set "dataset.corpus=$corpus" --set dataset.n=1500 --set dataset.dim=64
+      --set dataset.chunk_size=512 --set dataset.queries=100 --set index.factory=IVF16,Flat
+      --set index.train_size=1500 --set workload.nprobe=4 --set workload.queries=20
+      --set run.repeats=1 --set run.probes=false
+      --set run.strategies=default,fadvise-random,willneed)
+
+n=0
+check() {  # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$work/check.out" 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		sed 's/^/#   /' "$work/check.out"
+	fi
+}
+json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
+	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
+}
+schema_ok() {
+	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
+}
+report_of() {  # the report.json of run NAME
+	ls "$work"/results/"$1"/*/report.json 2>/dev/null | head -1
+}
+# proc_read_bytes: fadvise-random no more than default
+random_reads_less='max(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="fadvise-random") <= min(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="default")'
+
+"$rb" run configs/rag.yaml "${sets[@]}" --set name=rag >"$work/out1" 2>"$work/err1"
+rc=$?
+r=$(report_of rag)
+check "rag: run exits 0" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$work/err1"
+check "rag: report.json validates against harness/report.schema.json" schema_ok "${r:-/nonexistent}"
+check "rag: every repeat has search and fetch phase figures" json "${r:-/nonexistent}" \
+	"len(d['repeats']) == 3 and all(set(x['phases']) == {'search', 'fetch'} and x['phases']['search']['p50'] > 0 and x['phases']['fetch']['p50'] > 0 and x['phases']['search']['mean'] + x['phases']['fetch']['mean'] <= x['latency_us']['mean'] * 1.001 for x in d['repeats'])"
+check "rag: the summary carries each phase's spread" json "${r:-/nonexistent}" \
+	"all(s['phases']['fetch']['p50_us']['median'] > 0 and s['phases']['search']['p99_us']['median'] > 0 for s in d['summary']['strategies'])"
+check "rag: recall (source chunk among the k hits) is in (0, 1] and the same under every strategy" \
+	json "${r:-/nonexistent}" \
+	"len({x['recall'] for x in d['repeats']}) == 1 and 0 < d['repeats'][0]['recall'] <= 1"
+check "rag: the run's files are the index, its lists and the chunk store" json "${r:-/nonexistent}" \
+	"d['dataset']['files_bytes'] > 0 and all(x['needed_bytes'] > 0 for x in d['repeats'])"
+check "rag: fadvise-random reads no more than default (exact counter)" json "${r:-/nonexistent}" \
+	"$random_reads_less"
+
+for io in pread mmap; do
+	"$rb" run configs/chunk-fetch.yaml "${sets[@]}" --set name=cf-$io --set workload.chunk_io=$io \
+		>"$work/out-$io" 2>"$work/err-$io"
+	rc=$?
+	r=$(report_of cf-$io)
+	check "chunk-fetch $io: run exits 0" test "$rc" -eq 0
+	check "chunk-fetch $io: report validates against the schema" schema_ok "${r:-/nonexistent}"
+	check "chunk-fetch $io: single phase (phases null), recall in [0, 1], chunks needed" \
+		json "${r:-/nonexistent}" \
+		"all(x['phases'] is None and 0 <= x['recall'] <= 1 and x['needed_bytes'] > 0 for x in d['repeats'])"
+	check "chunk-fetch $io: fadvise-random reads no more of the chunk store than default" \
+		json "${r:-/nonexistent}" "$random_reads_less"
+done
+
+"$rb" run configs/chunk-fetch.yaml "${sets[@]}" --set name=cf-uniform --set workload.chunk_ids=uniform \
+	--set run.strategies=default >/dev/null 2>"$work/err-u"
+r=$(report_of cf-uniform)
+check "chunk-fetch uniform picks: recall is null" json "${r:-/nonexistent}" \
+	"all(x['recall'] is None for x in d['repeats'])"
+
+check "chunk-fetch on synthetic data: exit 2 naming workload.type" bash -c \
+	"'$rb' run configs/ci.yaml --set workload.type=chunk-fetch --dry-run 2>'$work/err'; test \$? -eq 2 && grep -q 'workload.type: needs a chunk store' '$work/err'"
+
+# a private cache, one byte of chunks.dat changed: the fetch fails, nothing is reported as measured
+"$rb" run configs/chunk-fetch.yaml "${sets[@]}" --set "run.cache_dir=$work/cache" --set name=cf-bad \
+	--set run.strategies=default >/dev/null 2>&1
+dat=$(ls "$work"/cache/corpus-*/chunks.dat 2>/dev/null | head -1)
+check "private corpus cache prepared" test -n "$dat"
+if [ -n "$dat" ]; then
+	# one byte in every 50: every chunk a query fetches is damaged, sizes unchanged
+	"$py" -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[::50] = bytes(x ^ 0x20 for x in b[::50]); open(sys.argv[1], 'wb').write(b)" "$dat"
+	"$rb" run configs/chunk-fetch.yaml "${sets[@]}" --set "run.cache_dir=$work/cache" --set name=cf-bad \
+		--set run.strategies=default >/dev/null 2>"$work/err-bad"
+	rc=$?
+	check "corrupted chunk: exit 1 with 'Bad message'" bash -c \
+		"test $rc -eq 1 && grep -q 'Bad message' '$work/err-bad'"
+fi

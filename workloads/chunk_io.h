@@ -1,0 +1,51 @@
+/*
+ * chunk_io — fetching chunks from the chunk store (datasets/chunkstore.h), shared
+ * by chunk-fetch and rag. The offsets table (chunks.idx) is loaded at open, as a
+ * server keeps it in memory; every fetch reads the chunk's bytes from chunks.dat
+ * (workload.chunk_io: pread on our fd, or a copy out of our mmap of the file,
+ * which faults the pages in) into a buffer that holds the k chunks of a query,
+ * as the context a RAG server hands on, and checks each one's XXH32 against the
+ * table: a mismatch fails the query with -EBADMSG, never counts as a result.
+ */
+#ifndef RB_CHUNK_IO_H
+#define RB_CHUNK_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workload.h"
+#include "../datasets/chunkstore.h"
+
+struct rb_config;
+struct rb_dataset;
+
+struct chunk_io {
+	struct chunkstore cs;
+	int file;                  /* slot of chunks.dat in w->files */
+	struct rb_file *f;         /* that slot, once this opened it (NULL before) */
+	bool use_mmap;
+	int64_t k;
+	char *buf;                 /* k * max_len: the fetched chunks of one query */
+	uint32_t max_len;
+	struct rb_extent *extents; /* k extents of the last chunk_io__extents call */
+	uint64_t bytes;            /* bytes fetched so far */
+};
+
+/* Load chunks.idx, open (or map) chunks.dat into w->files[file]. */
+int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
+		   const struct rb_config *cfg, const struct rb_dataset *ds, int64_t k, char *err,
+		   size_t errlen);
+void chunk_io__close(struct chunk_io *c);
+
+/* Fetch and verify chunks ids[0..n) (n <= k; ids < 0 are skipped). */
+int chunk_io__fetch(struct chunk_io *c, const struct rb_workload *w, const int64_t *ids,
+		    int64_t n);
+
+/* The extents of chunks ids[0..n) into c->extents; how many. */
+size_t chunk_io__extents(struct chunk_io *c, const int64_t *ids, int64_t n);
+
+/* The extent of chunk id (extent_map); -ENOENT past the last chunk. */
+int chunk_io__extent_of(const struct chunk_io *c, int64_t id, struct rb_extent *out, size_t max);
+
+#endif
