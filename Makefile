@@ -128,7 +128,7 @@ bench: rabench
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf build/release build/asan build/bpf rabench
+	rm -rf build/release build/asan build/tsan build/fuzz build/bpf rabench
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
@@ -176,8 +176,8 @@ fuzz: fuzz-bins
 # fails on a failed test or on any TSan report (written to build/tsan/logs/).
 tsan:
 	$(Q)$(MAKE) --no-print-directory MODE=tsan build/tsan/rabench unit-bins
-	$(Q)rm -rf build/tsan/logs && mkdir -p build/tsan/logs
-	$(Q)OMP_NUM_THREADS=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
+	$(Q)rm -rf build/tsan/logs && mkdir -p build/tsan/logs && chmod 1777 build/tsan/logs  # tests also run as nobody
+	$(Q)OMP_NUM_THREADS=1 RB_SKIP_FUZZ=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
 		log_path=$(CURDIR)/build/tsan/logs/tsan second_deadlock_stack=1 history_size=4" \
 		tests/run.sh build/tsan; rc=$$?; \
 	if ls build/tsan/logs/tsan.* >/dev/null 2>&1; then \

@@ -285,6 +285,12 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	dataset__free(&ds);
 	if (rc == -EINTR)
 		return 130;
+	if (rc == 0 && run->n_repeats == 0) {
+		/* every strategy was skipped: the report says why, but nothing was measured */
+		fprintf(stderr, "rabench: no strategy could run on this machine (%s: %s)\n",
+			run->skipped[0], run->skipped_reason[0]);
+		return 1;
+	}
 	return rc || wrc ? 1 : 0;
 }
 

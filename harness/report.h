@@ -56,6 +56,10 @@ struct rb_run {
 	struct rb_repeat_result *repeats;
 	size_t n_repeats;
 	bool complete;             /* false when interrupted or failed mid-run */
+	/* strategies that could not run here (no root, no BPF) and why: never pretended */
+	char skipped[RB_MAX_STRATEGIES][RB_NAME_MAX];
+	char skipped_reason[RB_MAX_STRATEGIES][256];
+	int n_skipped;
 	bool probes_available;     /* run.probes on and the BPF probes loaded */
 	char probes_reason[RB_ERR_MAX]; /* why not, when not ("" when available) */
 };

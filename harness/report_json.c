@@ -630,6 +630,26 @@ static json_object *repeats_to_json(const struct rb_run *run, int *err)
 	return a;
 }
 
+/* [{"name", "reason"}] of the configured strategies that could not run here. */
+static json_object *skipped_to_json(const struct rb_run *run, int *err)
+{
+	json_object *arr = json_object_new_array(), *o;
+	int i;
+
+	if (!arr) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < run->n_skipped; i++) {
+		o = json_object_new_object();
+		put(o, "name", jstr(run->skipped[i], sizeof(run->skipped[i])), err);
+		put(o, "reason", jstr(run->skipped_reason[i], sizeof(run->skipped_reason[i])), err);
+		if (!o || json_object_array_add(arr, o))
+			*err = -ENOMEM;
+	}
+	return arr;
+}
+
 json_object *report__to_json(const struct rb_run *run)
 {
 	json_object *doc, *env;
@@ -651,6 +671,7 @@ json_object *report__to_json(const struct rb_run *run)
 	put(doc, "environment", env, &err);
 	put(doc, "config", config_to_json(&run->cfg, &err), &err);
 	put(doc, "dataset", dataset_to_json(run, &err), &err);
+	put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
 	put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
 	put(doc, "probes_unavailable_reason", jstr(run->probes_reason, sizeof(run->probes_reason)),
 	    &err);

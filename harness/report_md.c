@@ -480,6 +480,26 @@ static void md_spread_table(json_object *strategies, const struct column *cols, 
 	fputc('\n', out);
 }
 
+/* Strategies that could not run on this machine, and why (optional field). */
+static void md_skipped(json_object *report, FILE *out)
+{
+	json_object *list = lookup(report, "skipped_strategies"), *s;
+	size_t i;
+
+	if (!list || json_object_array_length(list) == 0)
+		return;
+	fprintf(out, "**Not run here:**\n\n");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		fprintf(out, "- `");
+		md_escape(out, text(s, "name"));
+		fprintf(out, "`: ");
+		md_escape(out, text(s, "reason"));
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
 /* What readahead did, from the BPF probes; or why there are no probe figures. */
 static void md_probes(json_object *report, json_object *strategies, json_object *repeats,
 		      FILE *out)
@@ -517,6 +537,7 @@ int report__render_md(json_object *report, FILE *out)
 	fprintf(out, "## Dataset\n\n");
 	md_members(lookup(report, "dataset"), out);
 	md_summary(report, strategies, out);
+	md_skipped(report, out);
 	md_counter_note(report, out);
 	md_probes(report, strategies, repeats, out);
 	md_definitions(report, out);

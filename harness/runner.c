@@ -341,6 +341,63 @@ static int phases_init(const struct rb_config *cfg, struct rb_repeat_result *rr)
 	return rr->phase_us ? 0 : -ENOMEM;
 }
 
+/*
+ * A strategy this machine cannot run (no root, no BTF) is skipped with its reason
+ * in the report instead of failing the run: the others still get measured, and
+ * nothing is pretended.
+ */
+static int unavailable_reason(const struct ra_strategy_ops *s, char *why, size_t len)
+{
+	if ((s->flags & (RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF)) && geteuid() != 0) {
+		snprintf(why, len, "needs root to %s (running as uid %u)",
+			 s->flags & RB_STRATEGY_NEEDS_BPF ? "load BPF programs" : "change kernel settings",
+			 (unsigned)geteuid());
+		return 1;
+	}
+	if ((s->flags & RB_STRATEGY_NEEDS_BPF) && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "no kernel BTF at /sys/kernel/btf/vmlinux (CO-RE BPF cannot load)");
+		return 1;
+	}
+	return 0;
+}
+
+static bool is_skipped(const struct rb_run *run, const char *name)
+{
+	int i;
+
+	for (i = 0; i < run->n_skipped; i++)
+		if (strcmp(run->skipped[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void skip_strategy(struct rb_run *run, const char *name, const char *why,
+			  const struct rb_runner_opts *opts)
+{
+	if (is_skipped(run, name) || run->n_skipped == RB_MAX_STRATEGIES)
+		return;
+	snprintf(run->skipped[run->n_skipped], sizeof(run->skipped[0]), "%s", name);
+	snprintf(run->skipped_reason[run->n_skipped], sizeof(run->skipped_reason[0]), "%s", why);
+	run->n_skipped++;
+	if (!opts->quiet)
+		fprintf(stderr, "rabench: skipping strategy %s: %s\n", name, why);
+}
+
+/* A privileged strategy refused by the kernel at apply time: skip it, don't fail. */
+static bool refused(const struct ra_strategy_ops *s, int rc)
+{
+	return (s->flags & (RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF)) &&
+	       (rc == -EPERM || rc == -EACCES || rc == -ENOTSUP || rc == -ENOSYS);
+}
+
+static void drop_repeat(struct rb_repeat_result *rr)
+{
+	free(rr->latency_us);
+	free(rr->phase_us);
+	probe_result__free(&rr->probes);
+	memset(rr, 0, sizeof(*rr));
+}
+
 static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		     struct rb_probes *probes, struct rb_run *run, char *err, size_t errlen)
@@ -348,6 +405,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 	const struct ra_strategy_ops *strategy;
 	struct rb_repeat_result *rr;
 	struct rb_blockdev dev, *devp = &dev;
+	char why[256];
 	size_t i;
 	int rc = 0;
 
@@ -357,13 +415,17 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (!run->repeats)
 		return -ENOMEM;
 	for (i = 0; i < plan->n_steps; i++) {
-		rr = &run->repeats[i];
+		rr = &run->repeats[run->n_repeats];
 		strategy = strategy__find(cfg->strategies[plan->steps[i].strategy]);
 		if (!strategy) {
 			snprintf(err, errlen, "run.strategies: unknown strategy '%s'",
 				 cfg->strategies[plan->steps[i].strategy]);
 			return -EINVAL;
 		}
+		if (unavailable_reason(strategy, why, sizeof(why)))
+			skip_strategy(run, strategy->name, why, opts);
+		if (is_skipped(run, strategy->name))
+			continue;
 		snprintf(rr->strategy, sizeof(rr->strategy), "%s", strategy->name);
 		rr->repeat = plan->steps[i].repeat;
 		rr->order = (int)i;
@@ -374,13 +436,14 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);
 		if (rc) {
 			/* a repeat cut short has no honest figures: drop it */
-			free(rr->latency_us);
-			free(rr->phase_us);
-			probe_result__free(&rr->probes);
-			memset(rr, 0, sizeof(*rr));
-			break;
+			drop_repeat(rr);
+			if (!refused(strategy, rc))
+				break;
+			skip_strategy(run, strategy->name, err, opts);
+			rc = 0;
+			continue;
 		}
-		run->n_repeats = i + 1;
+		run->n_repeats++;
 		progress(opts, i, plan->n_steps, rr, cfg);
 	}
 	run->complete = rc == 0;

@@ -4,7 +4,8 @@
 # (default 10) on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>/).
 # Each seed must load without a finding, then fuzzing must find nothing. Prints
 # "ok N - ..." / "not ok N - ..." (tests/run.sh counts them); skipped, with the
-# reason, when clang or its libFuzzer runtime is missing. The BUILD_DIR argument of
+# reason, when clang or its libFuzzer runtime is missing or RB_SKIP_FUZZ is set
+# (make tsan sets it). The BUILD_DIR argument of
 # the other e2e scripts is accepted and unused: the targets build into build/fuzz/.
 #
 # usage: tests/e2e_fuzz.sh [BUILD_DIR]
@@ -32,6 +33,10 @@ check() {  # check DESCRIPTION COMMAND...
 	fi
 }
 
+if [ -n "${RB_SKIP_FUZZ:-}" ]; then
+	echo "# skipped: RB_SKIP_FUZZ is set (make tsan: the fuzz targets are an ASan build of their own)"
+	exit 0
+fi
 if ! command -v "$cc" >/dev/null; then
 	echo "# skipped: $cc is not installed (libFuzzer targets need clang)"
 	exit 0
