@@ -36,6 +36,7 @@
 
 #include "prefetch.h"
 #include "prefetch_agent.h"
+#include "../harness/memcg.h"
 #include "prefetch.skel.h"
 
 #define PF_PAGE			4096ULL
@@ -716,27 +717,17 @@ static uint32_t kernel_dev(dev_t d)
 	return (major(d) << 20) | minor(d);
 }
 
-/* Less under a memory.max (cgroup v2): prefetch must not push the workload out. */
+/*
+ * Less under a memory cgroup limit (v1 or v2): prefetched pages are charged to the
+ * workload's cgroup, so more than a quarter of its limit in flight would push out
+ * the pages it is using.
+ */
 static uint64_t budget_for(uint64_t want)
 {
-	char line[512], path[600];
-	unsigned long long max;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int found = 0;
+	uint64_t limit;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "0::", 3) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
-			found = 1;
-		}
-	if (f)
-		fclose(f);
-	f = found ? fopen(path, "re") : NULL;
-	if (f && fscanf(f, "%llu", &max) == 1 && max / 4 < want)
-		want = max / 4;
-	if (f)
-		fclose(f);
+	if (memcg__current_limit(&limit) == 0 && limit / 4 < want)
+		want = limit / 4;
 	return want;
 }
 

@@ -324,6 +324,29 @@ static int set_limit(struct rb_memcg *cg, uint64_t limit, char *err, size_t errl
 	return 0;
 }
 
+int memcg__current_limit(uint64_t *limit)
+{
+	char mount[CG_PATH_MAX], home[CG_PATH_MAX], path[2 * CG_PATH_MAX + 32], text[64];
+	unsigned long long v;
+	int version, rc;
+
+	rc = own_cgroup(&version, home, sizeof(home));
+	if (!rc)
+		rc = hierarchy_mount(version, mount, sizeof(mount));
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s%s/%s", mount, strcmp(home, "/") ? home : "",
+		 version == 1 ? "memory.limit_in_bytes" : "memory.max");
+	rc = read_text(path, text, sizeof(text));
+	if (rc)
+		return rc;
+	/* v2 writes "max" for no limit; v1 a huge number (PAGE_COUNTER_MAX pages) */
+	if (sscanf(text, "%llu", &v) != 1 || v >= (1ULL << 60))
+		return -ENOENT;
+	*limit = v;
+	return 0;
+}
+
 int memcg__probe(char *why, size_t len)
 {
 	struct rb_memcg cg = { 0 };

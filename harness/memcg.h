@@ -49,6 +49,9 @@ struct rb_memcg_stats {
  */
 int memcg__probe(char *why, size_t len);
 
+/* The memory limit of the cgroup this process is in now (v1 or v2); -ENOENT if none. */
+int memcg__current_limit(uint64_t *limit);
+
 /*
  * Create rabench-<pid>-<n> under the current memory cgroup with limit_bytes.
  * Refuses (-EINVAL) a limit below RB_MEMCG_MIN_LIMIT or below the process's
