@@ -69,6 +69,11 @@ void run__free(struct rb_run *run);
 /* The full report.json document. Caller owns the result (json_object_put). */
 json_object *report__to_json(const struct rb_run *run);
 
+/* Helpers for renderers: member key of o (NULL if o or it is absent), and the
+ * median of a summary figure {"median": ...} (NAN when absent or null). */
+json_object *report__get(json_object *o, const char *key);
+double report__median(json_object *strategy, const char *key);
+
 /* Read and check a report.json (schema_version, required fields). */
 int report__load(const char *path, json_object **out, char *err, size_t errlen);
 

@@ -26,21 +26,6 @@ static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e
 				       "#8c564b", "#e377c2", "#7f7f7f" };
 #define N_COLORS (sizeof(palette) / sizeof(palette[0]))
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-/* The median of a summary figure ({"median":..}), NAN when absent or null. */
-static double median_of(json_object *strategy, const char *key)
-{
-	json_object *m = get(get(strategy, key), "median");
-
-	return m && !json_object_is_type(m, json_type_null) ? json_object_get_double(m) : NAN;
-}
-
 static void html_escape(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
@@ -115,8 +100,8 @@ static double *strategy_samples(json_object *repeats, const char *name, size_t *
 	*n = 0;
 	for (i = 0; i < json_object_array_length(repeats); i++) {
 		r = json_object_array_get_idx(repeats, i);
-		v = get(r, "strategy");
-		s = get(r, "latency_samples_us");
+		v = report__get(r, "strategy");
+		s = report__get(r, "latency_samples_us");
 		if (!v || !name || strcmp(json_object_get_string(v), name) ||
 		    !json_object_is_type(s, json_type_array))
 			continue;
@@ -175,7 +160,7 @@ static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
 	if (ns > 16)
 		ns = 16;
 	for (i = 0; i < ns; i++) {
-		name = json_object_get_string(get(json_object_array_get_idx(strategies, i), "name"));
+		name = json_object_get_string(report__get(json_object_array_get_idx(strategies, i), "name"));
 		s[i] = strategy_samples(repeats, name, &counts[i]);
 		if (counts[i]) {
 			lo = fmin(lo, fmax(s[i][0], 1.0));
@@ -201,7 +186,7 @@ static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
 			fprintf(out, "%.1f,%.1f ", log_x(fmax(s[i][j], lo), lo, hi),
 				y0 - (double)(j + 1) / n * (y0 - PAD_T));
 		fprintf(out, "\"/>\n");
-		legend(out, i, json_object_get_string(get(json_object_array_get_idx(strategies, i), "name")));
+		legend(out, i, json_object_get_string(report__get(json_object_array_get_idx(strategies, i), "name")));
 	}
 	svg_close(out, "Latency CDF: every query of every repeat, per strategy. Further left is faster.");
 cleanup:
@@ -225,7 +210,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 
 	for (i = 0; i < ns; i++)
 		for (k = 0; k < nk; k++) {
-			v = median_of(json_object_array_get_idx(strategies, i), keys[k]);
+			v = report__median(json_object_array_get_idx(strategies, i), keys[k]);
 			if (!isnan(v))
 				max = fmax(max, v * scale);
 		}
@@ -239,7 +224,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 		json_object *s = json_object_array_get_idx(strategies, i);
 
 		for (k = 0; k < nk; k++) {
-			v = median_of(s, keys[k]) * scale;
+			v = report__median(s, keys[k]) * scale;
 			if (isnan(v))
 				continue;
 			h = v / max * (y0 - PAD_T);
@@ -252,7 +237,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 		}
 		fprintf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">",
 			PAD_L + gw * (i + 0.5), y0 + 14);
-		html_escape(out, json_object_get_string(get(s, "name")));
+		html_escape(out, json_object_get_string(report__get(s, "name")));
 		fprintf(out, "</text>\n");
 	}
 	for (k = 0; k < nk; k++)
@@ -271,7 +256,7 @@ static void verdicts(FILE *out, json_object *strategies)
 		const char *name;
 
 		s = json_object_array_get_idx(strategies, i);
-		name = json_object_get_string(get(s, "name"));
+		name = json_object_get_string(report__get(s, "name"));
 		if (name && !strcmp(name, "default"))
 			base = s;
 	}
@@ -280,18 +265,18 @@ static void verdicts(FILE *out, json_object *strategies)
 		fprintf(out, "<li>No <code>default</code> strategy in this run to compare with.</li></ul>\n");
 		return;
 	}
-	bp = median_of(base, "p99_us");
-	bb = median_of(base, "proc_read_bytes");
+	bp = report__median(base, "p99_us");
+	bb = report__median(base, "proc_read_bytes");
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		s = json_object_array_get_idx(strategies, i);
 		if (s == base)
 			continue;
-		sp = median_of(s, "p99_us");
-		sb = median_of(s, "proc_read_bytes");
+		sp = report__median(s, "p99_us");
+		sb = report__median(s, "proc_read_bytes");
 		if (isnan(sp) || isnan(sb) || sp <= 0 || sb <= 0)
 			continue;
 		fprintf(out, "<li><b>");
-		html_escape(out, json_object_get_string(get(s, "name")));
+		html_escape(out, json_object_get_string(report__get(s, "name")));
 		fprintf(out, "</b>: %.1fx %s than default at p99, reads %.1fx %s bytes</li>\n",
 			sp < bp ? bp / sp : sp / bp, sp < bp ? "faster" : "slower",
 			sb < bb ? bb / sb : sb / bb, sb < bb ? "fewer" : "more");
@@ -316,7 +301,7 @@ static void kv_table(FILE *out, const char *title, json_object *obj)
 
 static void head(FILE *out, json_object *report)
 {
-	const char *name = json_object_get_string(get(get(report, "config"), "name"));
+	const char *name = json_object_get_string(report__get(report__get(report, "config"), "name"));
 
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>rabench: ");
 	html_escape(out, name);
@@ -326,8 +311,8 @@ static void head(FILE *out, json_object *report)
 		".warn{color:#a00}</style></head><body>\n<h1>rabench report: ");
 	html_escape(out, name);
 	fprintf(out, "</h1>\n<p>Started ");
-	html_escape(out, json_object_get_string(get(report, "started")));
-	fprintf(out, ".%s</p>\n", json_object_get_boolean(get(report, "complete")) ? "" :
+	html_escape(out, json_object_get_string(report__get(report, "started")));
+	fprintf(out, ".%s</p>\n", json_object_get_boolean(report__get(report, "complete")) ? "" :
 		" <b class=\"warn\">Incomplete run (interrupted or failed): figures cover the completed "
 		"repeats only.</b>");
 }
@@ -356,8 +341,8 @@ int report__render_html(json_object *report, FILE *out)
 	static const char *const fault_labels[] = { "major faults" };
 	static const char *const waste_keys[] = { "probe_waste_ratio" };
 	static const char *const waste_labels[] = { "readahead waste" };
-	json_object *strategies = get(get(report, "summary"), "strategies");
-	json_object *repeats = get(report, "repeats");
+	json_object *strategies = report__get(report__get(report, "summary"), "strategies");
+	json_object *repeats = report__get(report, "repeats");
 
 	if (!strategies || !repeats)
 		return -EINVAL;
@@ -373,8 +358,8 @@ int report__render_html(json_object *report, FILE *out)
 	chart_bars(out, strategies, waste_keys, waste_labels, 1, 100, "%", "readahead waste",
 		   "Speculatively read pages never accessed (eBPF probes); median across repeats.");
 	summary_table(out, report);
-	kv_table(out, "Environment", get(report, "environment"));
-	kv_table(out, "Configuration", get(report, "config"));
+	kv_table(out, "Environment", report__get(report, "environment"));
+	kv_table(out, "Configuration", report__get(report, "config"));
 	fprintf(out, "</body></html>\n");
 	return ferror(out) ? -EIO : 0;
 }

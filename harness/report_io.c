@@ -4,6 +4,7 @@
  * disk never leaves a half-written one behind, and freeing a run.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,18 @@ int report__write_atomic(const char *dir, const char *name, const char *text, ch
 		snprintf(err, errlen, "%s: written, but cannot fsync the folder %s: %s", dst, dir,
 			 strerror(-rc));
 	return rc;
+}
+
+json_object *report__get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+double report__median(json_object *strategy, const char *key)
+{
+	json_object *m = report__get(report__get(strategy, key), "median");
+
+	return m && !json_object_is_type(m, json_type_null) ? json_object_get_double(m) : NAN;
 }

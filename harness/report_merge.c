@@ -10,26 +10,25 @@
 
 #include "report.h"
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static double med(json_object *s, const char *key)
-{
-	json_object *m = get(get(s, key), "median");
-
-	return m && !json_object_is_type(m, json_type_null) ? json_object_get_double(m) : NAN;
-}
-
 static void row(FILE *out, const char *label, json_object *s)
 {
 	fprintf(out, "| %s | %s | %.3f | %.3f | %.1f | %.3f | %.1f | %.2f | %.0f |\n", label,
-		json_object_get_string(get(s, "name")), med(s, "p50_us") / 1000, med(s, "p99_us") / 1000,
-		med(s, "qps"), med(s, "recall"), med(s, "proc_read_bytes") / 1048576,
-		med(s, "read_amplification"), med(s, "majflt"));
+		json_object_get_string(report__get(s, "name")),
+		report__median(s, "p50_us") / 1000, report__median(s, "p99_us") / 1000,
+		report__median(s, "qps"), report__median(s, "recall"),
+		report__median(s, "proc_read_bytes") / 1048576,
+		report__median(s, "read_amplification"), report__median(s, "majflt"));
+}
+
+static void run_line(FILE *out, const char *label, json_object *r)
+{
+	json_object *env = report__get(r, "environment");
+
+	fprintf(out, "- %s: `%s`, started %s, kernel %s, read_ahead_kb %s\n", label,
+		json_object_get_string(report__get(report__get(r, "config"), "name")),
+		json_object_get_string(report__get(r, "started")),
+		json_object_get_string(report__get(env, "kernel")),
+		json_object_get_string(report__get(env, "read_ahead_kb")));
 }
 
 int report__render_merged_md(json_object *const *reports, const char *const *labels, size_t n,
@@ -44,7 +43,7 @@ int report__render_merged_md(json_object *const *reports, const char *const *lab
 		"| amplification | major faults |\n");
 	fprintf(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (i = 0; i < n; i++) {
-		strategies = get(get(reports[i], "summary"), "strategies");
+		strategies = report__get(report__get(reports[i], "summary"), "strategies");
 		if (!strategies)
 			return -EINVAL;
 		for (j = 0; j < json_object_array_length(strategies); j++)
@@ -52,10 +51,6 @@ int report__render_merged_md(json_object *const *reports, const char *const *lab
 	}
 	fprintf(out, "\nRuns:\n\n");
 	for (i = 0; i < n; i++)
-		fprintf(out, "- %s: `%s`, started %s, kernel %s, read_ahead_kb %s\n", labels[i],
-			json_object_get_string(get(get(reports[i], "config"), "name")),
-			json_object_get_string(get(reports[i], "started")),
-			json_object_get_string(get(get(reports[i], "environment"), "kernel")),
-			json_object_get_string(get(get(reports[i], "environment"), "read_ahead_kb")));
+		run_line(out, labels[i], reports[i]);
 	return ferror(out) ? -EIO : 0;
 }

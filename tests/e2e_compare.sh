@@ -12,18 +12,7 @@ work="$root/build/e2e-compare.$$"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
-n=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$work/check.out" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		sed 's/^/#   /' "$work/check.out"
-	fi
-}
+. "$root/tests/lib_e2e.sh"
 doctor() {  # doctor IN OUT PYTHON-STATEMENTS-ON-d
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2],'w'))" "$1" "$2"
 }

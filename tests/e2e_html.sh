@@ -12,18 +12,7 @@ work="$root/build/e2e-html.$$"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
-n=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$work/check.out" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		sed 's/^/#   /' "$work/check.out"
-	fi
-}
+. "$root/tests/lib_e2e.sh"
 
 "$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
 	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"

@@ -33,18 +33,7 @@ sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/
       --set run.repeats=1 --set run.probes=false
       --set run.strategies=default,fadvise-random,willneed)
 
-n=0
-check() {  # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$work/check.out" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		sed 's/^/#   /' "$work/check.out"
-	fi
-}
+. "$root/tests/lib_e2e.sh"
 json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
