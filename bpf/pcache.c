@@ -384,6 +384,30 @@ int probes__collect(struct rb_probes *p, struct rb_probe_result *out)
 	return 0;
 }
 
+int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evicted)
+{
+	struct rb_pc_file_key key, next;
+	struct rb_pc_file v;
+	void *prev = NULL;
+	int fd, i;
+
+	*added = *spec_unused_evicted = 0;
+	if (!p || !p->skel)
+		return -EINVAL;
+	/* lookups only: collect drains the map, a peek must leave it as it is */
+	fd = bpf_map__fd(p->skel->maps.files);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
+			for (i = 0; i < RB_PC_KINDS; i++)
+				*added += v.added[i];
+			*spec_unused_evicted += v.unused_evicted[RB_PC_SPEC];
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
 const char *probes__last_error(const struct rb_probes *p)
 {
 	return p ? p->err : "";

@@ -102,6 +102,13 @@ int probes__stop(struct rb_probes *p);	/* detach */
  */
 int probes__collect(struct rb_probes *p, struct rb_probe_result *out);
 
+/*
+ * The window so far, cheaply and without disturbing it (for the live view): pages
+ * added to the targets, and speculative pages already evicted unused (the part of
+ * the waste known before stop). Safe from another thread while the window runs.
+ */
+int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evicted);
+
 /* Why the last call failed ("" if none). */
 const char *probes__last_error(const struct rb_probes *p);
 

@@ -12,13 +12,15 @@
 #include <time.h>
 
 #include "live.h"
+#include "../bpf/probes.h"
 
 struct rb_live {
 	pthread_t thread;
-	pthread_mutex_t lock;          /* guards step */
+	pthread_mutex_t lock;          /* guards step and probes */
 	pthread_cond_t wake;
 	int stopping;
 	char step[96];
+	struct rb_probes *probes;
 	atomic_uint_fast64_t queries;
 	struct rb_blockdev dev;
 	int have_dev;
@@ -27,18 +29,26 @@ struct rb_live {
 static void live_line(struct rb_live *l, const struct rb_counters *prev,
 		      const struct rb_counters *now, uint64_t dq, int t)
 {
+	uint64_t added = 0, waste = 0;
 	char step[96];
+	int peeked;
 
 	pthread_mutex_lock(&l->lock);
 	snprintf(step, sizeof(step), "%s", l->step);
+	/* under the lock: the runner clears probes before destroying them */
+	peeked = l->probes && probes__peek(l->probes, &added, &waste) == 0;
 	pthread_mutex_unlock(&l->lock);
 	fprintf(stderr, "live %4ds  %-26s queries/s %6llu", t, step, (unsigned long long)dq);
 	if (l->have_dev)
 		fprintf(stderr, "  device %7.1f MB/s",
 			(now->dev_read_bytes - prev->dev_read_bytes) / 1e6);
-	fprintf(stderr, "  process %7.1f MB/s  majflt/s %6llu\n",
+	fprintf(stderr, "  process %7.1f MB/s  majflt/s %6llu",
 		(now->proc_read_bytes - prev->proc_read_bytes) / 1e6,
 		(unsigned long long)(now->majflt - prev->majflt));
+	if (peeked)
+		fprintf(stderr, "  this repeat: pages added %8llu, readahead waste so far %8llu",
+			(unsigned long long)added, (unsigned long long)waste);
+	fputc('\n', stderr);
 }
 
 static void *live_thread(void *arg)
@@ -98,6 +108,15 @@ void live__set_step(struct rb_live *l, const char *strategy, int repeat)
 		return;
 	pthread_mutex_lock(&l->lock);
 	snprintf(l->step, sizeof(l->step), "%s r%d", strategy, repeat + 1);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void live__set_probes(struct rb_live *l, struct rb_probes *probes)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->probes = probes;
 	pthread_mutex_unlock(&l->lock);
 }
 

@@ -19,6 +19,9 @@ int live__start(struct rb_live **out, const struct rb_blockdev *dev);
 void live__set_step(struct rb_live *l, const char *strategy, int repeat);
 /* One more query done (cheap: an atomic add). */
 void live__query_done(struct rb_live *l);
+/* The probes to peek at (NULL: none, or no longer: call before destroying them). */
+struct rb_probes;
+void live__set_probes(struct rb_live *l, struct rb_probes *probes);
 /* Stop and join the thread; NULL is fine. */
 void live__stop(struct rb_live *l);
 

@@ -459,7 +459,9 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 
 	if (!run->probes_available && cfg->run_probes && !opts->quiet)
 		fprintf(stderr, "rabench: no page-cache probes: %s\n", run->probes_reason);
+	live__set_probes(opts->live, probes);
 	rc = run_steps(cfg, ds, plan, opts, probes, run, err, errlen);
+	live__set_probes(opts->live, NULL);
 	probes__destroy(probes);
 	return rc;
 }

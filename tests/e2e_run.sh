@@ -75,6 +75,12 @@ echo '{"schema_version": 999}' > "$work/old.json"
 check "rabench report refuses a wrong schema version with exit 2" bash -c \
 	"'$rb' report '$work/old.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'old.json' '$work/err'"
 
+# --live: a line per second with the step and the rates
+"$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-live --set run.repeats=40 --live \
+	>/dev/null 2>"$work/err-live"
+check "--live prints per-second lines naming the step and queries/s" bash -c \
+	"grep -qE '^live +[0-9]+s +(default|fadvise-random) r[0-9]+ +queries/s' '$work/err-live'"
+
 # SIGINT mid-run: exit 130, what was measured is written and marked incomplete
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-int --set run.repeats=400 \
 	>/dev/null 2>"$work/err3" &
