@@ -48,6 +48,7 @@
 
 #include "corpus.h"
 #include "dataset.h"
+#include "groundtruth.h"
 #include "faiss_bridge.h"
 #include "import.h"
 #include "synth.h"
@@ -422,129 +423,6 @@ static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-/* ---- ground truth ---------------------------------------------------------- */
-
-struct gt_acc {
-	int64_t nq, k;
-	float *dist;       /* nq * k, ascending per query */
-	int64_t *ids;      /* nq * k, -1 = empty */
-};
-
-struct gt_pair {
-	float d;
-	int64_t id;
-};
-
-/* Ascending distance, then ascending id, so ties resolve the same on every run. */
-static int gt_pair_cmp(const void *a, const void *b)
-{
-	const struct gt_pair *x = a, *y = b;
-
-	if (x->d != y->d)
-		return x->d < y->d ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Merge a chunk's top-kc (ids local to the chunk) into query q's running top-k. */
-static void gt_merge_one(struct gt_acc *a, int64_t q, const float *d, const int64_t *ids, int64_t kc,
-			 int64_t first, struct gt_pair *tmp)
-{
-	int64_t i, m = 0;
-
-	for (i = 0; i < a->k; i++)
-		if (a->ids[q * a->k + i] >= 0)
-			tmp[m++] = (struct gt_pair){ a->dist[q * a->k + i], a->ids[q * a->k + i] };
-	for (i = 0; i < kc; i++)
-		if (ids[q * kc + i] >= 0)
-			tmp[m++] = (struct gt_pair){ d[q * kc + i], ids[q * kc + i] + first };
-	qsort(tmp, (size_t)m, sizeof(*tmp), gt_pair_cmp);
-	for (i = 0; i < a->k; i++) {
-		a->dist[q * a->k + i] = i < m ? tmp[i].d : FLT_MAX;
-		a->ids[q * a->k + i] = i < m ? tmp[i].id : -1;
-	}
-}
-
-static int gt_merge(struct gt_acc *a, const float *d, const int64_t *ids, int64_t kc, int64_t first)
-{
-	int64_t q;
-	int ret = 0;
-
-#pragma omp parallel
-	{
-		struct gt_pair *tmp = malloc(sizeof(*tmp) * (size_t)(a->k + kc));
-
-		if (!tmp) {
-#pragma omp atomic write
-			ret = -ENOMEM;
-		}
-#pragma omp for
-		for (q = 0; q < a->nq; q++)
-			if (tmp)
-				gt_merge_one(a, q, d, ids, kc, first, tmp);
-		free(tmp);
-	}
-	return ret;
-}
-
-/*
- * Exact neighbours of every query within one chunk of base vectors. FAISS's
- * BLAS search (||x||^2 + ||y||^2 - 2xy) is fast but loses low bits to
- * cancellation, so it only nominates 2k candidates; their distances are then
- * recomputed as sum (x-y)^2 (compute_distance_subset: fvec_L2sqr, the arithmetic
- * IVFFlat uses), so an exhaustive IVF search reproduces the ground truth. A true
- * top-k neighbour would have to fall behind k others by more than the rounding
- * error to be missed: far beyond float error on continuous data.
- */
-static int gt_chunk(struct gt_acc *a, const float *queries, const float *x, int64_t n, int64_t dim,
-		    int64_t first, char *err, size_t errlen)
-{
-	int64_t kc = n < 2 * a->k ? n : 2 * a->k;
-	FaissIndexFlatL2 *flat = NULL;
-	float *d = malloc(sizeof(float) * a->nq * kc);
-	int64_t *ids = malloc(sizeof(int64_t) * a->nq * kc);
-	int ret = -ENOMEM;
-
-	if (!d || !ids)
-		goto cleanup;
-	if (faiss_IndexFlatL2_new_with(&flat, dim) ||
-	    faiss_Index_add((FaissIndex *)flat, n, x) ||
-	    faiss_Index_search((FaissIndex *)flat, a->nq, queries, kc, d, ids) ||
-	    faiss_IndexFlat_compute_distance_subset((FaissIndex *)flat, a->nq, queries, kc, d, ids)) {
-		snprintf(err, errlen, "ground truth: FAISS flat search failed: %s", faiss_get_last_error());
-		ret = -EIO;
-		goto cleanup;
-	}
-	ret = gt_merge(a, d, ids, kc, first);
-cleanup:
-	faiss_Index_free((FaissIndex *)flat);
-	free(d);
-	free(ids);
-	return ret;
-}
-
-static int gt_write(const struct gt_acc *a, const char *path, char *err, size_t errlen)
-{
-	struct vecio_writer *w;
-	int32_t *row = malloc(sizeof(int32_t) * a->k);
-	int64_t q, i;
-	int ret = -ENOMEM;
-
-	if (!row)
-		return ret;
-	ret = vecio__create(&w, path, VECIO_IVECS, a->k, err, errlen);
-	for (q = 0; !ret && q < a->nq; q++) {
-		for (i = 0; i < a->k; i++)
-			row[i] = (int32_t)a->ids[q * a->k + i]; /* NOLINT(clang-analyzer-core.uninitialized.Assign): all nq * k ids are set before */
-		ret = vecio__append(w, row, 1, err, errlen);
-	}
-	if (!ret)
-		ret = vecio__commit(w, err, errlen);
-	else
-		vecio__abort(w);
-	free(row);
-	return ret;
-}
-
 /* ---- dataset build ----------------------------------------------------------- */
 
 static int write_queries(const struct synth_model *m, const struct rb_config *cfg, const char *path,
@@ -587,7 +465,7 @@ static int write_base_and_gt(const struct synth_model *m, const struct rb_config
 
 		synth__sample(m, SYNTH_STREAM_BASE, first, c, x);
 		if ((ret = vecio__append(w, x, c, err, errlen)) ||
-		    (ret = gt_chunk(gt, queries, x, c, dim, first, err, errlen)))
+		    (ret = groundtruth__add_chunk(gt, queries, x, c, dim, first, err, errlen)))
 			goto cleanup;
 		progress__update(&p, first + c);
 	}
@@ -632,22 +510,15 @@ static int dataset_build(const struct rb_config *cfg, const char *tmp, const cha
 		.spread = cfg->dataset_spread,
 	};
 	int64_t nq = cfg->dataset_queries, k = cfg->dataset_n < RB_GT_K ? cfg->dataset_n : RB_GT_K;
-	struct gt_acc gt = { .nq = nq, .k = k };
+	struct gt_acc gt = { 0 };
 	struct synth_model *m = NULL;
 	float *queries = malloc(sizeof(float) * nq * cfg->dataset_dim);
 	char path[RB_PATH_MAX];
-	int64_t i;
 	int ret;
 
-	gt.dist = malloc(sizeof(float) * nq * k);
-	gt.ids = malloc(sizeof(int64_t) * nq * k);
-	if (!queries || !gt.dist || !gt.ids) {
+	if (!queries || groundtruth__init(&gt, nq, k)) {
 		ret = -ENOMEM;
 		goto cleanup;
-	}
-	for (i = 0; i < nq * k; i++) {
-		gt.dist[i] = FLT_MAX;
-		gt.ids[i] = -1;
 	}
 	if ((ret = synth__new(&sp, &m))) {
 		snprintf(err, errlen, "dataset: invalid generator parameters");
@@ -657,14 +528,13 @@ static int dataset_build(const struct rb_config *cfg, const char *tmp, const cha
 	    (ret = write_queries(m, cfg, path, queries, err, errlen)) ||
 	    (ret = write_base_and_gt(m, cfg, tmp, queries, &gt, err, errlen)) ||
 	    (ret = join(path, sizeof(path), tmp, "groundtruth.ivecs")) ||
-	    (ret = gt_write(&gt, path, err, errlen)))
+	    (ret = groundtruth__write(&gt, path, err, errlen)))
 		goto cleanup;
 	ret = dataset_manifest(cfg, tmp, key, canonical, k, err, errlen);
 cleanup:
 	synth__free(m);
 	free(queries);
-	free(gt.dist);
-	free(gt.ids);
+	groundtruth__free(&gt);
 	return ret;
 }
 
@@ -692,7 +562,7 @@ static int gt_from_base(const char *dir, const float *queries, struct gt_acc *gt
 
 		ret = vecio__read(base, first, c, x, err, errlen);
 		if (!ret)
-			ret = gt_chunk(gt, queries, x, c, dim, first, err, errlen);
+			ret = groundtruth__add_chunk(gt, queries, x, c, dim, first, err, errlen);
 	}
 	free(x);
 	vecio__close(base);
@@ -703,10 +573,10 @@ static int gt_from_base(const char *dir, const float *queries, struct gt_acc *gt
 static int source_gt(const struct import_info *info, const char *dir, int64_t *gt_k, char *err,
 		     size_t errlen)
 {
-	struct gt_acc gt = { .nq = info->nq, .k = info->n < RB_GT_K ? info->n : RB_GT_K };
+	struct gt_acc gt = { 0 };
 	char path[RB_PATH_MAX];
 	float *q = NULL;
-	int64_t nq, d, i;
+	int64_t nq, d;
 	int ret;
 
 	fprintf(stderr, "rabench: exact ground truth of %lld queries over %lld vectors ...\n",
@@ -714,21 +584,14 @@ static int source_gt(const struct import_info *info, const char *dir, int64_t *g
 	if ((ret = join(path, sizeof(path), dir, "queries.fvecs")) ||
 	    (ret = vecio__load(path, VECIO_FVECS, (void **)&q, &nq, &d, err, errlen)))
 		return ret;
-	gt.dist = malloc(sizeof(float) * gt.nq * gt.k);
-	gt.ids = malloc(sizeof(int64_t) * gt.nq * gt.k);
-	ret = gt.dist && gt.ids ? 0 : -ENOMEM;
-	for (i = 0; !ret && i < gt.nq * gt.k; i++) {
-		gt.dist[i] = FLT_MAX;
-		gt.ids[i] = -1;
-	}
+	ret = groundtruth__init(&gt, info->nq, info->n < RB_GT_K ? info->n : RB_GT_K);
 	if (!ret)
 		ret = gt_from_base(dir, q, &gt, err, errlen);
 	if (!ret && !(ret = join(path, sizeof(path), dir, "groundtruth.ivecs")))
-		ret = gt_write(&gt, path, err, errlen);
+		ret = groundtruth__write(&gt, path, err, errlen);
 	*gt_k = gt.k;
 	free(q);
-	free(gt.dist);
-	free(gt.ids);
+	groundtruth__free(&gt);
 	return ret;
 }
 
