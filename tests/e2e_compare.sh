@@ -46,4 +46,14 @@ check "different dataset: exit 2 with the reason" bash -c \
 echo 'not json' > "$work/garbage.json"
 check "unreadable report: exit 2 naming it" bash -c \
 	"'$rb' compare '$base' '$work/garbage.json' 2>'$work/err'; test \$? -eq 2 && grep -q garbage.json '$work/err'"
+check "rabench report merges two runs into one table (a row per run and strategy)" bash -c \
+	"'$rb' report '$base' '$work/bytes.json' > '$work/merged.md' && grep -q '^# rabench: 2 runs compared' '$work/merged.md' && test \$(grep -cE '^\| #[12] \| (default|fadvise-random) ' '$work/merged.md') -eq 4"
+check "merging refuses a non-markdown format (exit 2)" bash -c \
+	"'$rb' report --format html '$base' '$base' >/dev/null 2>&1; test \$? -eq 2"
+data=$(dirname "$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['dataset']['index_dir'])" "$base")")
+if command -v fincore >/dev/null; then
+	cat "$data"/index-*/ivf.ivfdata > /dev/null
+	check "rabench evict leaves none of the run's files resident (fincore)" bash -c \
+		"'$rb' evict configs/ci.yaml --set 'run.cache_dir=$root/build/test-cache' | grep -q evicted && test \"\$(fincore -n -o RES -b '$data'/index-*/ivf.ivfdata | tr -d ' ')\" = 0"
+fi
 check "gate script passes against the committed baseline" bash -c "RABENCH_BIN='$rb' scripts/ci-gate.sh"
