@@ -94,6 +94,14 @@ const struct rb_key rb_config_keys[] = {
 	{ "workload.chunk_ids", RB_KEY_ENUM, OFF(workload_chunk_ids), SZ(workload_chunk_ids),
 	  "groundtruth", 0, 0, "groundtruth|uniform",
 	  "chunk-fetch: which k chunks a query fetches: its exact k nearest (ground truth), or k picked uniformly (seeded per query)" },
+	{ "workload.stream", RB_KEY_ENUM, OFF(workload_stream), SZ(workload_stream), "sequential",
+	  0, 0, "sequential|uniform|zipf|replay",
+	  "Which query runs i-th: sequential = the first workload.queries in order; uniform = seeded picks; zipf = popularity rank r with probability ~ 1/r^workload.zipf_s (hot queries repeat, so their lists stay cached); replay = ids from workload.replay_file. The same stream for every strategy and repeat" },
+	{ "workload.zipf_s", RB_KEY_DOUBLE, OFF(workload_zipf_s), 0, "1", 0, 5, NULL,
+	  "Zipf exponent of workload.stream zipf: 0 = uniform, 1 = classic Zipf, larger = more skewed" },
+	{ "workload.replay_file", RB_KEY_STR, OFF(workload_replay_file), SZ(workload_replay_file), "",
+	  0, 0, NULL,
+	  "workload.stream replay: a text file of query ids (0-based, < dataset.queries), one per line, '#' comments; relative to the config file's folder" },
 
 	{ "run.strategies", RB_KEY_STRLIST, OFF(strategies), SZ(strategies[0]),
 	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed|bpf-prefetch",
@@ -1103,6 +1111,9 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 		ret = check_memory_limit(cfg, &w, err, errlen);
 	if (!ret)
 		ret = check_sources(cfg, &w, err, errlen);
+	if (!ret && !strcmp(cfg->workload_stream, "replay") && !cfg->workload_replay_file[0])
+		ret = errf(-EINVAL, err, errlen, &w, "workload.replay_file",
+			   "missing (workload.stream replay reads its query ids from it)");
 	return ret;
 }
 

@@ -51,6 +51,9 @@ struct rb_config {
 	int64_t workload_queries;             /* workload.queries: queries per repeat */
 	char workload_chunk_io[16];           /* workload.chunk_io: "pread" | "mmap" */
 	char workload_chunk_ids[16];          /* workload.chunk_ids: "groundtruth" | "uniform" */
+	char workload_stream[16];             /* workload.stream: sequential|uniform|zipf|replay */
+	double workload_zipf_s;               /* workload.zipf_s: Zipf exponent */
+	char workload_replay_file[RB_PATH_MAX]; /* workload.replay_file: query ids, one per line */
 
 	/* run */
 	char strategies[RB_MAX_STRATEGIES][RB_NAME_MAX]; /* run.strategies */

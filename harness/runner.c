@@ -13,6 +13,7 @@
 #include "memcg.h"
 #include "metrics.h"
 #include "runner.h"
+#include "stream.h"
 #include "strategy.h"
 #include "../bpf/probes.h"
 #include "../workloads/workload.h"
@@ -117,11 +118,12 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 {
 	struct rb_query_result res;
 	double t0, recall_sum = 0;
-	int64_t qi;
+	int64_t i, qi;
 	size_t e;
 	int rc;
 
-	for (qi = 0; qi < cfg->workload_queries; qi++) {
+	for (i = 0; i < cfg->workload_queries; i++) {
+		qi = opts->stream ? opts->stream[i] : i;
 		if (opts->stop && *opts->stop)
 			return -EINTR;
 		memset(&res, 0, sizeof(res));
@@ -129,11 +131,11 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rc = strategy->before_query ? strategy->before_query(w, qi) : 0;
 		if (rc == 0)
 			rc = w->ops->run_query(w, qi, &res);
-		rr->latency_us[qi] = (now_s() - t0) * 1e6;
+		rr->latency_us[i] = (now_s() - t0) * 1e6;
 		if (rc)
 			return rc;
 		if (rr->n_phases)
-			memcpy(rr->phase_us + qi * rr->n_phases, res.phase_us,
+			memcpy(rr->phase_us + i * rr->n_phases, res.phase_us,
 			       sizeof(double) * rr->n_phases);
 		recall_sum += res.has_recall ? res.recall :
 			      dataset__recall_at_k(res.ids, ds->gt + qi * ds->gt_k, cfg->workload_k);
@@ -144,7 +146,7 @@ static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 			page_sets__add(ps, &res.extents[e]);
 			rr->needed_bytes_sum += res.extents[e].len;
 		}
-		rr->n_queries = qi + 1;
+		rr->n_queries = i + 1;
 		live__query_done(opts->live);
 	}
 	rr->recall = recall_sum / rr->n_queries;
@@ -454,14 +456,23 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		    struct rb_run *run, char *err, size_t errlen)
 {
-	struct rb_probes *probes = probes_open(cfg, ds, run);
+	struct rb_runner_opts with_stream = *opts;
+	struct rb_probes *probes;
+	int64_t *stream = NULL;
 	int rc;
 
+	/* one stream for the whole run: every strategy and repeat sees the same queries */
+	rc = stream__build(cfg, ds->nq, &stream, err, errlen);
+	if (rc)
+		return rc;
+	with_stream.stream = stream;
+	probes = probes_open(cfg, ds, run);
 	if (!run->probes_available && cfg->run_probes && !opts->quiet)
 		fprintf(stderr, "rabench: no page-cache probes: %s\n", run->probes_reason);
 	live__set_probes(opts->live, probes);
-	rc = run_steps(cfg, ds, plan, opts, probes, run, err, errlen);
+	rc = run_steps(cfg, ds, plan, &with_stream, probes, run, err, errlen);
 	live__set_probes(opts->live, NULL);
 	probes__destroy(probes);
+	free(stream);
 	return rc;
 }

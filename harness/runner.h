@@ -18,6 +18,7 @@ struct rb_runner_opts {
 	volatile sig_atomic_t *stop;  /* set by SIGINT/SIGTERM: finish cleanly, mark incomplete */
 	int quiet;                    /* no progress lines on stderr */
 	struct rb_live *live;         /* --live view, or NULL */
+	const int64_t *stream;        /* query id of the i-th query (set by runner__execute) */
 };
 
 /*

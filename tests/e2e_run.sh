@@ -75,6 +75,14 @@ echo '{"schema_version": 999}' > "$work/old.json"
 check "rabench report refuses a wrong schema version with exit 2" bash -c \
 	"'$rb' report '$work/old.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'old.json' '$work/err'"
 
+# a Zipf stream repeats popular queries: fewer distinct pages are needed than in order
+"$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-zipf --set workload.stream=zipf \
+	--set workload.zipf_s=1.5 >/dev/null 2>&1
+zreport=$(ls "$work"/results/ci-zipf/*/report.json 2>/dev/null | head -1)
+check "zipf stream: recorded in the report and needs fewer distinct bytes than the sequential run" \
+	"$py" -c "import json,sys; z=json.load(open(sys.argv[1])); s=json.load(open(sys.argv[2])); sys.exit(0 if z['config']['workload.stream']=='zipf' and max(r['needed_bytes'] for r in z['repeats']) < min(r['needed_bytes'] for r in s['repeats']) else 1)" \
+	"${zreport:-/nonexistent}" "$report"
+
 # --live: a line per second with the step and the rates
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-live --set run.repeats=40 --live \
 	>/dev/null 2>"$work/err-live"

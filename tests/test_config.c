@@ -206,7 +206,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 31);
+	assert_int_equal(n, 34);
 }
 
 static void test_find_key(void **state)
@@ -267,7 +267,7 @@ static void test_print_keys(void **state)
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 31 + 2);
+	assert_int_equal(lines, 34 + 2);
 	free(text);
 }
 
