@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "probes.h"
+#include "../harness/report.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -103,22 +104,6 @@ double probe_counts__read_hit_ratio(const struct rb_probe_counts *c)
 	return 1.0 - (double)c->read_miss / (double)c->read_pages;
 }
 
-/* Shortest text that reads back to v (not json-c's %.17g); NaN -> null. */
-static json_object *jnum(double v)
-{
-	char buf[40];
-	int prec;
-
-	if (!isfinite(v))
-		return NULL;
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	snprintf(buf, sizeof(buf), "%.*g", prec, v);
-	return json_object_new_double_s(v, buf);
-}
 
 static json_object *ju64(uint64_t v)
 {
@@ -148,11 +133,11 @@ static void counts_to_json(const struct rb_probe_counts *c, json_object *o)
 	json_object_object_add(o, "ra_window_log2_pages", hist(c->ra_window, RB_PROBE_WIN_SLOTS));
 	json_object_object_add(o, "minor_faults",
 			       ju64(c->faults > c->major_faults ? c->faults - c->major_faults : 0));
-	json_object_object_add(o, "read_hit_ratio", jnum(probe_counts__read_hit_ratio(c)));
+	json_object_object_add(o, "read_hit_ratio", report__json_double(probe_counts__read_hit_ratio(c)));
 	json_object_object_add(o, "waste_pages", ju64(probe_counts__waste(c)));
-	json_object_object_add(o, "waste_ratio", jnum(probe_counts__waste_ratio(c)));
+	json_object_object_add(o, "waste_ratio", report__json_double(probe_counts__waste_ratio(c)));
 	json_object_object_add(o, "prefetch_waste_ratio",
-			       jnum(probe_counts__prefetch_waste_ratio(c)));
+			       report__json_double(probe_counts__prefetch_waste_ratio(c)));
 }
 
 static json_object *file_to_json(const struct rb_probe_file *f)
@@ -213,7 +198,7 @@ json_object *probes__result_to_json(const struct rb_probe_result *r)
 		return NULL;
 	}
 	json_object_object_add(o, "mode", json_object_new_string(r->all_files ? "all-files" : "targets"));
-	json_object_object_add(o, "window_s", jnum(r->window_s));
+	json_object_object_add(o, "window_s", report__json_double(r->window_s));
 	json_object_object_add(o, "missing_tracepoints", json_object_new_string(r->missing));
 	counts_to_json(&r->total, total);
 	json_object_object_add(o, "total", total);

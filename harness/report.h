@@ -73,6 +73,8 @@ json_object *report__to_json(const struct rb_run *run);
  * median of a summary figure {"median": ...} (NAN when absent or null). */
 json_object *report__get(json_object *o, const char *key);
 double report__median(json_object *strategy, const char *key);
+/* A double as the shortest text that reads back to it; NaN/inf -> NULL (JSON null). */
+json_object *report__json_double(double v);
 
 /* Read and check a report.json (schema_version, required fields). */
 int report__load(const char *path, json_object **out, char *err, size_t errlen);

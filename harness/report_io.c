@@ -232,3 +232,27 @@ double report__median(json_object *strategy, const char *key)
 
 	return m && !json_object_is_type(m, json_type_null) ? json_object_get_double(m) : NAN;
 }
+
+/*
+ * A double as the shortest text that reads back to the same value: json-c's
+ * default "%.17g" turns 0.35 into 0.34999999999999998 in every report. A ".0"
+ * keeps integral values doubles when the file is read back. NaN and infinities
+ * have no JSON form and become null.
+ */
+json_object *report__json_double(double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v))
+		return NULL;
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*g", prec, v);
+	if (!strpbrk(buf, ".e"))
+		strcat(buf, ".0");
+	return json_object_new_double_s(v, buf);
+}

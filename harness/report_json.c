@@ -104,29 +104,6 @@ static const struct {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/*
- * A double as the shortest text that reads back to the same value: json-c's
- * default "%.17g" turns 0.35 into 0.34999999999999998 in every report. A ".0"
- * keeps integral values doubles when the file is read back. NaN and infinities
- * have no JSON form and become null.
- */
-static json_object *jdouble(double v)
-{
-	char buf[40];
-	int prec;
-
-	if (!isfinite(v))
-		return NULL;
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	snprintf(buf, sizeof(buf), "%.*g", prec, v);
-	if (!strpbrk(buf, ".e"))
-		strcat(buf, ".0");
-	return json_object_new_double_s(v, buf);
-}
 
 static json_object *ju64(uint64_t v)
 {
@@ -217,7 +194,7 @@ static json_object *config_value(const struct rb_config *cfg, const struct rb_ke
 		return json_object_new_int64(i64);
 	case RB_KEY_DOUBLE:
 		memcpy(&d, p, sizeof(d));
-		return jdouble(d);
+		return report__json_double(d);
 	case RB_KEY_BOOL:
 		memcpy(&b, p, sizeof(b));
 		return json_object_new_boolean(b);
@@ -285,13 +262,13 @@ static json_object *latency_to_json(const struct rep_figs *f, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	put(o, "mean", jdouble(f->mean_us), err);
-	put(o, "p50", jdouble(f->p50_us), err);
-	put(o, "p90", jdouble(f->p90_us), err);
-	put(o, "p99", jdouble(f->p99_us), err);
-	put(o, "p999", jdouble(f->p999_us), err);
-	put(o, "max", jdouble(f->max_us), err);
-	put(o, "min", jdouble(f->min_us), err);
+	put(o, "mean", report__json_double(f->mean_us), err);
+	put(o, "p50", report__json_double(f->p50_us), err);
+	put(o, "p90", report__json_double(f->p90_us), err);
+	put(o, "p99", report__json_double(f->p99_us), err);
+	put(o, "p999", report__json_double(f->p999_us), err);
+	put(o, "max", report__json_double(f->max_us), err);
+	put(o, "min", report__json_double(f->min_us), err);
 	return o;
 }
 
@@ -305,7 +282,7 @@ static json_object *samples_to_json(const struct rb_repeat_result *r, int *err)
 		return NULL;
 	}
 	for (i = 0; i < r->n_queries; i++)
-		if (json_object_array_add(a, jdouble(r->latency_us[i])))
+		if (json_object_array_add(a, report__json_double(r->latency_us[i])))
 			*err = -ENOMEM;
 	return a;
 }
@@ -424,10 +401,10 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "repeat", json_object_new_int(r->repeat), err);
 	put(o, "order", json_object_new_int(r->order), err);
 	put(o, "n_queries", ju64(r->n_queries), err);
-	put(o, "wall_s", jdouble(r->wall_s), err);
-	put(o, "open_s", jdouble(r->open_s), err);
-	put(o, "qps", jdouble(f.qps), err);
-	put(o, "recall", jdouble(f.recall), err);
+	put(o, "wall_s", report__json_double(r->wall_s), err);
+	put(o, "open_s", report__json_double(r->open_s), err);
+	put(o, "qps", report__json_double(f.qps), err);
+	put(o, "recall", report__json_double(f.recall), err);
 	put(o, "latency_us", latency_to_json(&f, err), err);
 	put(o, "latency_samples_us", samples_to_json(r, err), err);
 	put(o, "phases", phases_to_json(r, err), err);
@@ -439,7 +416,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "minflt", ju64(r->io.minflt), err);
 	put(o, "needed_bytes", ju64(r->needed_bytes), err);
 	put(o, "needed_bytes_sum", ju64(r->needed_bytes_sum), err);
-	put(o, "read_amplification", jdouble(f.read_amplification), err);
+	put(o, "read_amplification", report__json_double(f.read_amplification), err);
 	put(o, "resident_pages_before", ju64(r->resident_pages_before), err);
 	put(o, "memcg", memcg_to_json(r, err), err);
 	put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);
@@ -460,9 +437,9 @@ static json_object *spread_to_json(const double *v, size_t n, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	put(o, "median", jdouble(s.median), err);
-	put(o, "min", jdouble(s.min), err);
-	put(o, "max", jdouble(s.max), err);
+	put(o, "median", report__json_double(s.median), err);
+	put(o, "min", report__json_double(s.min), err);
+	put(o, "max", report__json_double(s.max), err);
 	return o;
 }
 
