@@ -31,6 +31,7 @@
 
 #include "bpf/prefetch_agent.h"
 #include "harness/cache.h"
+#include "tests/smaps.h"
 
 #define PAGE 4096ULL
 #define MIB (1ULL << 20)
@@ -133,26 +134,10 @@ static int wait_resident(const void *map, const int *which, int n)
 	return 1;
 }
 
-/* The VmFlags line of the smaps entry that starts at addr. */
+/* The mapping's VmFlags; the mapping must exist. */
 static void vmflags_of(const void *addr, char *flags, size_t len)
 {
-	char line[512], start[32];
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0;
-
-	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
-	flags[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, start, strlen(start)) == 0)
-			in = 1;
-		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(flags, len, "%s", line + 8);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	assert_true(flags[0]);
+	assert_int_equal(smaps__vmflags(addr, flags, len), 0);
 }
 
 static int has_flag(const void *addr, const char *flag)

@@ -20,28 +20,8 @@
 #include "harness/plan.h"
 #include "harness/strategy.h"
 #include "workloads/workload.h"
+#include "tests/smaps.h"
 
-/* The VmFlags line of the smaps entry that starts at addr. */
-static int vmflags_of(void *addr, char *flags, size_t len)
-{
-	char line[512], start[32];
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0;
-
-	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
-	flags[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, start, strlen(start)) == 0)
-			in = 1;
-		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(flags, len, "%s", line + 8);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return flags[0] ? 0 : -1;
-}
 
 static void test_fadvise_random_sets_and_resets_madvise(void **state)
 {
@@ -59,13 +39,13 @@ static void test_fadvise_random_sets_and_resets_madvise(void **state)
 	w.files[0].fd = open("/proc/self/exe", O_RDONLY);
 	w.files[0].map = map;
 	w.files[0].map_len = len;
-	assert_int_equal(vmflags_of(map, flags, sizeof(flags)), 0);
+	assert_int_equal(smaps__vmflags(map, flags, sizeof(flags)), 0);
 	assert_null(strstr(flags, " rr"));
 	assert_int_equal(s->apply(&w, err, sizeof(err)), 0);
-	assert_int_equal(vmflags_of(map, flags, sizeof(flags)), 0);
+	assert_int_equal(smaps__vmflags(map, flags, sizeof(flags)), 0);
 	assert_non_null(strstr(flags, " rr"));
 	assert_int_equal(s->reset(&w), 0);
-	assert_int_equal(vmflags_of(map, flags, sizeof(flags)), 0);
+	assert_int_equal(smaps__vmflags(map, flags, sizeof(flags)), 0);
 	assert_null(strstr(flags, " rr"));
 	close(w.files[0].fd);
 	munmap(map, len);
@@ -87,10 +67,10 @@ static void test_fadvise_sequential_sets_sr(void **state)
 	w.files[0].map = map;
 	w.files[0].map_len = len;
 	assert_int_equal(s->apply(&w, err, sizeof(err)), 0);
-	assert_int_equal(vmflags_of(map, flags, sizeof(flags)), 0);
+	assert_int_equal(smaps__vmflags(map, flags, sizeof(flags)), 0);
 	assert_non_null(strstr(flags, " sr"));
 	assert_int_equal(s->reset(&w), 0);
-	assert_int_equal(vmflags_of(map, flags, sizeof(flags)), 0);
+	assert_int_equal(smaps__vmflags(map, flags, sizeof(flags)), 0);
 	assert_null(strstr(flags, " sr"));
 	munmap(map, len);
 }
