@@ -57,8 +57,10 @@ check "the file read is base.fvecs, and a query needs all of it" json "${report:
 	"d['dataset']['files_bytes'] > 10 * 2**20 and all(r['needed_bytes'] == -(-d['dataset']['files_bytes'] // 4096) * 4096 for r in d['repeats'])"
 check "cold: every repeat read at least the whole file from storage" json "${report:-/nonexistent}" \
 	"all(r['proc_read_bytes'] >= d['dataset']['files_bytes'] for r in d['repeats'])"
-check "fadvise-random reads no more than default (exact counter)" json "${report:-/nonexistent}" \
-	"max(r['proc_read_bytes'] for r in d['repeats'] if r['strategy']=='fadvise-random') <= min(r['proc_read_bytes'] for r in d['repeats'] if r['strategy']=='default')"
+# both read the whole file; a few filesystem metadata blocks (ext4 extent tree) may
+# be read by one repeat and not another, hence 256 KiB of slack
+check "fadvise-random reads no more than default (exact counter, 256 KiB metadata slack)" json "${report:-/nonexistent}" \
+	"max(r['proc_read_bytes'] for r in d['repeats'] if r['strategy']=='fadvise-random') <= min(r['proc_read_bytes'] for r in d['repeats'] if r['strategy']=='default') + 262144"
 check "no memory limit: memcg is null" json "${report:-/nonexistent}" \
 	"all(r['memcg'] is None for r in d['repeats'])"
 
