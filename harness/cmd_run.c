@@ -143,7 +143,8 @@ static void print_plan(const struct rb_config *cfg, const struct rb_plan *plan)
 	}
 	printf("# plan: %zu steps (%s cache)\n", plan->n_steps, cfg->run_cache);
 	for (i = 0; i < plan->n_steps; i++)
-		printf("%3zu  %-20s repeat %d\n", i + 1, cfg->strategies[plan->steps[i].strategy],
+		printf("%3zu  %-20s clients %-3d repeat %d\n", i + 1,
+		       cfg->strategies[plan->steps[i].strategy], plan->steps[i].clients,
 		       plan->steps[i].repeat + 1);
 }
 

@@ -88,6 +88,8 @@ const struct rb_key rb_config_keys[] = {
 	  "Inverted lists scanned per query; at most the factory's nlist" },
 	{ "workload.queries", RB_KEY_INT, OFF(workload_queries), 0, "500", 1, 1000000, NULL,
 	  "Queries run per repeat, the first ones of the dataset's queries" },
+	{ "workload.batch", RB_KEY_INT, OFF(workload_batch), 0, "1", 1, 1024, NULL,
+	  "Queries per search call: ivf-search and rag search this many queries in one FAISS call (as a server batches requests; each query's latency is its batch's); 1 = one at a time. flat-scan and chunk-fetch take 1 only" },
 	{ "workload.chunk_io", RB_KEY_ENUM, OFF(workload_chunk_io), SZ(workload_chunk_io), "pread",
 	  0, 0, "pread|mmap",
 	  "chunk-fetch, rag: read chunks with pread on an fd, or copy them out of an mmap of chunks.dat" },
@@ -106,6 +108,8 @@ const struct rb_key rb_config_keys[] = {
 	{ "run.strategies", RB_KEY_STRLIST, OFF(strategies), SZ(strategies[0]),
 	  "[default, fadvise-random]", 0, 0, "default|fadvise-random|fadvise-sequential|faiss-prefetch|willneed|bpf-prefetch",
 	  "Readahead strategies to compare, each run run.repeats times, in this order" },
+	{ "run.clients", RB_KEY_INTLIST, OFF(run_clients), 0, "[1]", 1, RB_MAX_CLIENTS, NULL,
+	  "Concurrent client threads querying one shared instance (index, files, strategy), sharing each repeat's workload.queries; a list is a sweep, e.g. [1, 2, 4, 8]: every strategy runs at every level and the report shows throughput vs clients" },
 	{ "run.repeats", RB_KEY_INT, OFF(run_repeats), 0, "3", 1, 1000, NULL,
 	  "Repeats per strategy; reports give the median and spread across them" },
 	{ "run.cache", RB_KEY_ENUM, OFF(run_cache), SZ(run_cache), "cold", 0, 0, "cold|warm",
@@ -237,6 +241,10 @@ static void describe(const struct rb_key *k, char *buf, size_t len)
 	switch (k->type) {
 	case RB_KEY_INT:
 		snprintf(buf, len, "an integer in %" PRId64 "..%" PRId64 ", suffix k/M/G = 10^3/10^6/10^9",
+			 (int64_t)k->min, (int64_t)k->max);
+		break;
+	case RB_KEY_INTLIST:
+		snprintf(buf, len, "a list of integers in %" PRId64 "..%" PRId64,
 			 (int64_t)k->min, (int64_t)k->max);
 		break;
 	case RB_KEY_DOUBLE:
@@ -438,14 +446,48 @@ static char (*list_items(struct rb_config *cfg, const struct rb_key *k))[RB_NAME
 	return (char (*)[RB_NAME_MAX])((char *)cfg + k->offset);
 }
 
+/* One list of each kind: run.strategies (STRLIST) and run.clients (INTLIST). */
+static int *list_count(struct rb_config *cfg, const struct rb_key *k)
+{
+	return k->type == RB_KEY_INTLIST ? &cfg->n_clients : &cfg->n_strategies;
+}
+
+static int intlist_add(struct rb_config *cfg, const struct rb_key *k, const char *item,
+		       const struct where *w, char *err, size_t errlen)
+{
+	int64_t *items = (int64_t *)((char *)cfg + k->offset), v;
+	int *n = list_count(cfg, k);
+	bool overflow;
+
+	if (parse_int(item, &v, &overflow))
+		return bad_value(w, k, overflow ? "too large for a 64-bit integer" : "not an integer",
+				 item, err, errlen);
+	if (v < (int64_t)k->min || v > (int64_t)k->max)
+		return bad_value(w, k, "out of range", item, err, errlen);
+	for (int i = 0; i < *n; i++)
+		if (items[i] == v)
+			return errf(-EINVAL, err, errlen, w, k->key,
+				    "listed twice (got %" PRId64 " again; expected each entry once)", v);
+	if (*n >= RB_MAX_CLIENT_LEVELS) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "too many entries (at most %d)", RB_MAX_CLIENT_LEVELS);
+		return bad_value(w, k, what, item, err, errlen);
+	}
+	items[(*n)++] = v;
+	return 0;
+}
+
 static int list_add(struct rb_config *cfg, const struct rb_key *k, const char *item,
 		    const struct where *w, char *err, size_t errlen)
 {
 	char (*items)[RB_NAME_MAX] = list_items(cfg, k);
-	int *n = &cfg->n_strategies;   /* run.strategies is the only list */
+	int *n = list_count(cfg, k);
 
 	if (!*item)
 		return bad_value(w, k, "empty list entry", item, err, errlen);
+	if (k->type == RB_KEY_INTLIST)
+		return intlist_add(cfg, k, item, w, err, errlen);
 	if (!in_allowed(k->allowed, item))
 		return bad_value(w, k, "not allowed", item, err, errlen);
 	for (int i = 0; i < *n; i++)
@@ -467,7 +509,7 @@ static int list_add(struct rb_config *cfg, const struct rb_key *k, const char *i
 static int list_finish(struct rb_config *cfg, const struct rb_key *k, const struct where *w,
 		       char *err, size_t errlen)
 {
-	if (!cfg->n_strategies)
+	if (!*list_count(cfg, k))
 		return bad_value(w, k, "empty list", "[]", err, errlen);
 	return 0;
 }
@@ -499,7 +541,7 @@ static int set_list_text(struct rb_config *cfg, const struct rb_key *k, const ch
 		s++;
 		trim(&s);
 	}
-	cfg->n_strategies = 0;
+	*list_count(cfg, k) = 0;
 	if (*s) {
 		/* strtok_r would skip empty fields; "a,,b" must be an error */
 		for (item = s; item; item = save) {
@@ -523,7 +565,8 @@ static int set_text(struct rb_config *cfg, const struct rb_key *k, const char *t
 		    const struct where *w, char *err, size_t errlen)
 {
 	/* an optional path (empty default, e.g. dataset.groundtruth) may be set back to empty */
-	if (!*text && k->type != RB_KEY_STRLIST && !(k->type == RB_KEY_STR && !*k->def))
+	if (!*text && k->type != RB_KEY_STRLIST && k->type != RB_KEY_INTLIST &&
+	    !(k->type == RB_KEY_STR && !*k->def))
 		return bad_value(w, k, "empty value", text, err, errlen);
 	switch (k->type) {
 	case RB_KEY_INT:
@@ -535,6 +578,7 @@ static int set_text(struct rb_config *cfg, const struct rb_key *k, const char *t
 	case RB_KEY_BOOL:
 		return set_bool(cfg, k, text, w, err, errlen);
 	case RB_KEY_STRLIST:
+	case RB_KEY_INTLIST:
 		return set_list_text(cfg, k, text, w, err, errlen);
 	case RB_KEY_STR:
 	case RB_KEY_ENUM:
@@ -727,7 +771,7 @@ static int load_list(struct load *l, const struct rb_key *k, yaml_node_t *n)
 		return bad_value(&w, k, "wrong type, a list is written [a, b]", got,
 				 l->err, l->errlen);
 	}
-	l->cfg->n_strategies = 0;
+	*list_count(l->cfg, k) = 0;
 	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
 		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
 		struct where iw = at(l, item);
@@ -754,7 +798,7 @@ static int load_value(struct load *l, const struct rb_key *k, yaml_node_t *key, 
 		return errf(-EINVAL, l->err, l->errlen, &w, k->key,
 			    "set twice (first at line %zu)", l->set_line[idx]);
 	l->set_line[idx] = w.line;
-	if (k->type == RB_KEY_STRLIST)
+	if (k->type == RB_KEY_STRLIST || k->type == RB_KEY_INTLIST)
 		return load_list(l, k, val);
 	ret = check_scalar(l, k, val);
 	if (ret)
@@ -1078,6 +1122,39 @@ static int check_memory_limit(const struct rb_config *cfg, const struct where *w
 		    "too small to run (got %s; expected 0 = no limit, or at least %s)", got, min);
 }
 
+/*
+ * Workloads with a batched search (ops->run_batch): ivf-search and rag. A name
+ * list because this module links without the workloads; tests/test_config.c
+ * checks it against the registry.
+ */
+bool config__workload_batches(const char *workload)
+{
+	return !strcmp(workload, "ivf-search") || !strcmp(workload, "rag");
+}
+
+/* Clients and batches: each client needs at least one whole batch of queries. */
+static int check_concurrency(const struct rb_config *cfg, const struct where *w, char *err,
+			     size_t errlen)
+{
+	int64_t most = 0;
+	int i;
+
+	if (cfg->n_clients < 1 || cfg->n_clients > RB_MAX_CLIENT_LEVELS)
+		return errf(-EINVAL, err, errlen, w, "run.clients",
+			    "wrong number of entries (got %d; expected 1..%d)", cfg->n_clients,
+			    RB_MAX_CLIENT_LEVELS);
+	if (cfg->workload_batch > 1 && !config__workload_batches(cfg->workload_type))
+		return errf(-EINVAL, err, errlen, w, "workload.batch",
+			    "workload.type %s has no batched search (got %" PRId64
+			    "; expected 1, or workload.type ivf-search or rag)", cfg->workload_type,
+			    cfg->workload_batch);
+	for (i = 0; i < cfg->n_clients; i++)
+		if (cfg->run_clients[i] > most)
+			most = cfg->run_clients[i];
+	return check_le(w, "workload.batch", cfg->workload_batch * most,
+			"workload.queries / the most run.clients", cfg->workload_queries, err, errlen);
+}
+
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 {
 	struct where w = { cfg->source[0] ? cfg->source : "config", 0, 0 };
@@ -1111,6 +1188,8 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 		ret = check_memory_limit(cfg, &w, err, errlen);
 	if (!ret)
 		ret = check_sources(cfg, &w, err, errlen);
+	if (!ret)
+		ret = check_concurrency(cfg, &w, err, errlen);
 	if (!ret && !strcmp(cfg->workload_stream, "replay") && !cfg->workload_replay_file[0])
 		ret = errf(-EINVAL, err, errlen, &w, "workload.replay_file",
 			   "missing (workload.stream replay reads its query ids from it)");
@@ -1130,15 +1209,23 @@ static void format_double(double v, char *buf, size_t len)
 }
 
 /* "[a, b]": the same text a YAML flow sequence and --set accept. */
-static void format_list(const struct rb_config *cfg, char *buf, size_t len)
+static void format_list(const struct rb_config *cfg, const struct rb_key *k, char *buf,
+			size_t len)
 {
+	int count = k->type == RB_KEY_INTLIST ? cfg->n_clients : cfg->n_strategies;
+	char num[24];
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (int i = -1; i <= cfg->n_strategies; i++) {
-		const char *piece = i < 0 ? "[" : i == cfg->n_strategies ? "]" : cfg->strategies[i];
-		int n = snprintf(buf + o, len - o, "%s%s", i > 0 && i < cfg->n_strategies ? ", " : "",
-				 piece);
+	for (int i = -1; i <= count; i++) {
+		const char *piece = i < 0 ? "[" : i == count ? "]" : num;
+		int n;
+
+		if (i >= 0 && i < count && k->type == RB_KEY_INTLIST)
+			snprintf(num, sizeof(num), "%" PRId64, cfg->run_clients[i]);
+		else if (i >= 0 && i < count)
+			piece = cfg->strategies[i];
+		n = snprintf(buf + o, len - o, "%s%s", i > 0 && i < count ? ", " : "", piece);
 
 		if (n < 0 || (size_t)n >= len - o)
 			return;
@@ -1166,7 +1253,8 @@ void config__format_value(const struct rb_config *cfg, const struct rb_key *k, c
 		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
 		break;
 	case RB_KEY_STRLIST:
-		format_list(cfg, buf, len);
+	case RB_KEY_INTLIST:
+		format_list(cfg, k, buf, len);
 		break;
 	case RB_KEY_STR:
 	case RB_KEY_ENUM:
@@ -1191,6 +1279,8 @@ static const char *type_name(enum rb_key_type t)
 		return "enum";
 	case RB_KEY_STRLIST:
 		return "list";
+	case RB_KEY_INTLIST:
+		return "int list";
 	case RB_KEY_STR:
 	default:
 		return "string";
@@ -1204,6 +1294,7 @@ static void range_cell(const struct rb_key *k, char *buf, size_t len)
 
 	switch (k->type) {
 	case RB_KEY_INT:
+	case RB_KEY_INTLIST:
 		snprintf(buf, len, "%" PRId64 "..%" PRId64, (int64_t)k->min, (int64_t)k->max);
 		break;
 	case RB_KEY_SIZE:

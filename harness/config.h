@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #define RB_MAX_STRATEGIES 8
+#define RB_MAX_CLIENT_LEVELS 8   /* entries of run.clients */
+#define RB_MAX_CLIENTS 64        /* threads of one level */
 #define RB_NAME_MAX 64
 #define RB_PATH_MAX 512
 #define RB_ERR_MAX 512
@@ -49,6 +51,7 @@ struct rb_config {
 	int64_t workload_k;                   /* workload.k */
 	int64_t workload_nprobe;              /* workload.nprobe */
 	int64_t workload_queries;             /* workload.queries: queries per repeat */
+	int64_t workload_batch;               /* workload.batch: queries per search call */
 	char workload_chunk_io[16];           /* workload.chunk_io: "pread" | "mmap" */
 	char workload_chunk_ids[16];          /* workload.chunk_ids: "groundtruth" | "uniform" */
 	char workload_stream[16];             /* workload.stream: sequential|uniform|zipf|replay */
@@ -58,6 +61,8 @@ struct rb_config {
 	/* run */
 	char strategies[RB_MAX_STRATEGIES][RB_NAME_MAX]; /* run.strategies */
 	int n_strategies;
+	int64_t run_clients[RB_MAX_CLIENT_LEVELS]; /* run.clients: concurrent clients, a sweep */
+	int n_clients;
 	int64_t run_repeats;                  /* run.repeats */
 	char run_cache[16];                   /* run.cache: "cold" | "warm" */
 	bool run_drop_caches;                 /* run.drop_caches: also echo 1 > drop_caches */
@@ -74,6 +79,7 @@ enum rb_key_type {
 	RB_KEY_BOOL,     /* true/false/yes/no/on/off */
 	RB_KEY_ENUM,     /* char[len], value must be one of allowed[] */
 	RB_KEY_STRLIST,  /* the strategies list: each item one of allowed[] */
+	RB_KEY_INTLIST,  /* the clients list: each item an integer in [min, max] */
 	RB_KEY_SIZE,     /* int64_t bytes in [min, max]; K/M/G suffixes are KiB/MiB/GiB */
 };
 
@@ -105,6 +111,9 @@ int config__set(struct rb_config *cfg, const char *assignment, char *err, size_t
 
 /* Cross-key checks (e.g. nprobe <= nlist, queries <= dataset.queries). */
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen);
+
+/* Does this workload search in batches (workload.batch > 1 allowed)? */
+bool config__workload_batches(const char *workload);
 
 /* Find a key by dotted name; NULL if unknown. */
 const struct rb_key *config__find_key(const char *key);

@@ -1,8 +1,10 @@
 /*
- * plan — the schedule of a run: every (strategy, repeat) pair, interleaved so
- * that slow drift on the machine (host cache, other tenants) spreads over all
- * strategies instead of biasing whichever ran last. Repeat r runs the strategies
- * in config order rotated by r, so no strategy always goes first.
+ * plan — the schedule of a run: every (strategy, clients, repeat) triple,
+ * interleaved so that slow drift on the machine (host cache, other tenants)
+ * spreads over all strategies instead of biasing whichever ran last. Repeat r
+ * is one round: every clients level of run.clients (in config order rotated by
+ * r) and, within a level, every strategy (in config order rotated by r plus the
+ * level's position), so no strategy and no level always goes first.
  */
 #ifndef RB_PLAN_H
 #define RB_PLAN_H
@@ -12,6 +14,7 @@
 
 struct rb_plan_step {
 	int strategy;   /* index into cfg->strategies */
+	int clients;    /* concurrent clients: a value of cfg->run_clients */
 	int repeat;     /* 0-based */
 };
 

@@ -27,7 +27,11 @@ struct rb_repeat_result {
 	char strategy[RB_NAME_MAX];
 	int repeat;                /* 0-based repeat number of this strategy */
 	int order;                 /* 0-based position in the interleaved schedule */
+	int clients;               /* concurrent clients that shared the queries */
+	int batch;                 /* queries per search call (workload.batch) */
 	double *latency_us;        /* per-query latency, n_queries values (owned) */
+	int *client_of;            /* per query: the client (0-based) that ran it (owned) */
+	uint64_t results_digest;   /* sum over queries of XXH3(result ids, seed = query id) */
 	size_t n_queries;
 	double wall_s;             /* query phase, wall clock */
 	double open_s;             /* workload open (index load), not in wall_s */

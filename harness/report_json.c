@@ -12,8 +12,11 @@
  *     "repeats": [ one object per repeat, in run order; "phases": per-phase latency
  *                  of multi-phase workloads (rag: search, fetch), else null ],
  *     "summary": { "gate_counter": "proc_read_bytes",
- *                  "strategies": [ { "name", "repeats",
+ *                  "strategies": [ { "name", "clients", "repeats",
  *                                    <figure>: {"median","min","max"} | null } ] } }
+ *
+ * A summary entry is one (strategy, clients) pair: with run.clients a sweep,
+ * each strategy has one entry per clients level (levels in config order).
  *
  * Figures that cannot be computed (no queries, zero wall time, nothing needed)
  * are JSON null, never NaN, so every consumer sees valid JSON.
@@ -62,7 +65,11 @@ static const struct {
 	{ "probe_pages_added_speculative", "summary: probes.total.pages_added_speculative" },
 	{ "probe_pages_added_prefetch", "summary: probes.total.pages_added_prefetch" },
 	{ "probe_block_read_bytes", "summary: probes.total.block_read_bytes, disk bytes read for the run's files (block requests attributed to a file by their first page); unlike dev_read_bytes it leaves out other activity on the machine" },
-	{ "summary", "per strategy, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
+	{ "clients", "concurrent client threads that shared the repeat's queries (run.clients); qps is their combined throughput" },
+	{ "batch", "queries per search call (workload.batch); every query of a batch has the batch's latency" },
+	{ "per_client", "per client of the repeat: the queries it ran and their latency statistics (as latency_us)" },
+	{ "results_digest", "sum over the queries of XXH3-64(the query's k result ids, seed = query id), hex: equal across strategies, clients and batches exactly when every query returned the same ids" },
+	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
 };
 
 /* One repeat's figures as doubles; NAN means "not computable" (JSON null). */
@@ -175,6 +182,17 @@ static json_object *strlist_value(const struct rb_config *cfg, const struct rb_k
 	return a;
 }
 
+/* The clients list (the only INTLIST) as an array of integers. */
+static json_object *intlist_value(const struct rb_config *cfg)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; a && i < cfg->n_clients && i < RB_MAX_CLIENT_LEVELS; i++)
+		json_object_array_add(a, json_object_new_int64(cfg->run_clients[i]));
+	return a;
+}
+
 /* A key's value with its JSON type, read through the table's offset. */
 static json_object *config_value(const struct rb_config *cfg, const struct rb_key *k)
 {
@@ -200,6 +218,8 @@ static json_object *config_value(const struct rb_config *cfg, const struct rb_ke
 		return json_object_new_boolean(b);
 	case RB_KEY_STRLIST:
 		return strlist_value(cfg, k);
+	case RB_KEY_INTLIST:
+		return intlist_value(cfg);
 	}
 	config__format_value(cfg, k, buf, sizeof(buf));
 	return json_object_new_string(buf);
@@ -387,8 +407,45 @@ static json_object *phases_to_json(const struct rb_repeat_result *r, int *err)
 	return o;
 }
 
+/* Each client's queries and latency: [{"client", "n_queries", "latency_us"}]. */
+static json_object *per_client_to_json(const struct rb_repeat_result *r, int *err)
+{
+	json_object *a = json_object_new_array(), *o;
+	struct rb_latency_summary ls;
+	struct rep_figs f;
+	double *v = calloc(r->n_queries + 1, sizeof(*v));
+	size_t i, n;
+	int c;
+
+	if (!a || !v) {
+		*err = -ENOMEM;
+		free(v);
+		return a;
+	}
+	for (c = 0; c < r->clients; c++) {
+		for (i = 0, n = 0; r->client_of && i < r->n_queries; i++)
+			if (r->client_of[i] == c)
+				v[n++] = r->latency_us[i];
+		for (i = 0; i < sizeof(f) / sizeof(double); i++)
+			((double *)&f)[i] = NAN;
+		if (stats__summarize(v, n, &ls) == 0)
+			f = (struct rep_figs){ .p50_us = ls.p50, .p90_us = ls.p90, .p99_us = ls.p99,
+					       .p999_us = ls.p999, .max_us = ls.max, .min_us = ls.min,
+					       .mean_us = ls.mean };
+		o = json_object_new_object();
+		put(o, "client", json_object_new_int(c), err);
+		put(o, "n_queries", ju64(n), err);
+		put(o, "latency_us", n ? latency_to_json(&f, err) : NULL, err);
+		if (!o || json_object_array_add(a, o))
+			*err = -ENOMEM;
+	}
+	free(v);
+	return a;
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
+	char digest[20];
 	json_object *o = json_object_new_object();
 	struct rep_figs f;
 
@@ -400,6 +457,8 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "strategy", jstr(r->strategy, RB_NAME_MAX), err);
 	put(o, "repeat", json_object_new_int(r->repeat), err);
 	put(o, "order", json_object_new_int(r->order), err);
+	put(o, "clients", json_object_new_int(r->clients), err);
+	put(o, "batch", json_object_new_int(r->batch), err);
 	put(o, "n_queries", ju64(r->n_queries), err);
 	put(o, "wall_s", report__json_double(r->wall_s), err);
 	put(o, "open_s", report__json_double(r->open_s), err);
@@ -408,6 +467,9 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "latency_us", latency_to_json(&f, err), err);
 	put(o, "latency_samples_us", samples_to_json(r, err), err);
 	put(o, "phases", phases_to_json(r, err), err);
+	put(o, "per_client", per_client_to_json(r, err), err);
+	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)r->results_digest);
+	put(o, "results_digest", json_object_new_string(digest), err);
 	put(o, "dev_read_bytes", ju64(r->io.dev_read_bytes), err);
 	put(o, "dev_read_ios", ju64(r->io.dev_read_ios), err);
 	put(o, "proc_read_bytes", ju64(r->io.proc_read_bytes), err);
@@ -443,8 +505,19 @@ static json_object *spread_to_json(const double *v, size_t n, int *err)
 	return o;
 }
 
-/* One phase's p50/p99/mean across the strategy's repeats: {"p50_us": spread, ...}. */
-static json_object *phase_spread(const struct rb_run *run, const char *name, int p,
+/* A summary entry's repeats: one strategy at one clients level. */
+struct group {
+	const char *name;
+	int clients;
+};
+
+static bool in_group(const struct rb_repeat_result *r, const struct group *g)
+{
+	return strcmp(r->strategy, g->name) == 0 && r->clients == g->clients;
+}
+
+/* One phase's p50/p99/mean across the group's repeats: {"p50_us": spread, ...}. */
+static json_object *phase_spread(const struct rb_run *run, const struct group *g, int p,
 				 double *scratch, int *err)
 {
 	static const char *const keys[] = { "p50_us", "p99_us", "mean_us" };
@@ -458,7 +531,7 @@ static json_object *phase_spread(const struct rb_run *run, const char *name, int
 	}
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		for (j = 0, n = 0; j < run->n_repeats; j++) {
-			if (strcmp(run->repeats[j].strategy, name) ||
+			if (!in_group(&run->repeats[j], g) ||
 			    phase_summary(&run->repeats[j], p, &ls))
 				continue;
 			scratch[n++] = i == 0 ? ls.p50 : i == 1 ? ls.p99 : ls.mean;
@@ -469,8 +542,8 @@ static json_object *phase_spread(const struct rb_run *run, const char *name, int
 }
 
 /* Per phase of a multi-phase workload (named by the first repeat that has phases), or null. */
-static json_object *phases_summary(const struct rb_run *run, const char *name, double *scratch,
-				   int *err)
+static json_object *phases_summary(const struct rb_run *run, const struct group *g,
+				   double *scratch, int *err)
 {
 	const struct rb_repeat_result *first = NULL;
 	json_object *o;
@@ -488,13 +561,13 @@ static json_object *phases_summary(const struct rb_run *run, const char *name, d
 		return NULL;
 	}
 	for (p = 0; p < first->n_phases; p++)
-		put(o, first->phase_names[p], phase_spread(run, name, p, scratch, err), err);
+		put(o, first->phase_names[p], phase_spread(run, g, p, scratch, err), err);
 	return o;
 }
 
 /* One summary entry: figs holds the per-repeat figures of every repeat. */
 static json_object *strategy_summary(const struct rb_run *run, const struct rep_figs *figs,
-				     const char *name, double *scratch, int *err)
+				     const struct group *g, double *scratch, int *err)
 {
 	json_object *o = json_object_new_object();
 	size_t i, j, n, count = 0;
@@ -504,75 +577,79 @@ static json_object *strategy_summary(const struct rb_run *run, const struct rep_
 		return NULL;
 	}
 	for (j = 0; j < run->n_repeats; j++)
-		count += strcmp(run->repeats[j].strategy, name) == 0;
-	put(o, "name", json_object_new_string(name), err);
+		count += in_group(&run->repeats[j], g);
+	put(o, "name", json_object_new_string(g->name), err);
+	put(o, "clients", json_object_new_int(g->clients), err);
 	put(o, "repeats", ju64(count), err);
 	for (i = 0; i < ARRAY_SIZE(summary_figs); i++) {
 		for (j = 0, n = 0; j < run->n_repeats; j++) {
 			double v = *(const double *)((const char *)&figs[j] + summary_figs[i].offset);
 
-			if (strcmp(run->repeats[j].strategy, name) == 0 && isfinite(v))
+			if (in_group(&run->repeats[j], g) && isfinite(v))
 				scratch[n++] = v;
 		}
 		put(o, summary_figs[i].name, spread_to_json(scratch, n, err), err);
 	}
-	put(o, "phases", phases_summary(run, name, scratch, err), err);
+	put(o, "phases", phases_summary(run, g, scratch, err), err);
 	return o;
 }
 
-/* Has name been listed already (among the first n candidates)? */
-static bool listed(const char *const *names, size_t n, const char *name)
+/* Has (name, clients) been listed already (among the first n groups)? */
+static bool listed(const struct group *groups, size_t n, const char *name, int clients)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
+		if (strcmp(groups[i].name, name) == 0 && groups[i].clients == clients)
 			return true;
 	return false;
 }
 
 /*
- * Strategy order: the config's list first; then any strategy that only the
- * repeats name (a hand-built or edited run), in order of first appearance.
+ * Entry order: clients levels in config order, within a level the config's
+ * strategies; then any pair that only the repeats name (a hand-built or edited
+ * run), in order of first appearance.
  */
-static size_t strategy_order(const struct rb_run *run, const char **names)
+static size_t group_order(const struct rb_run *run, struct group *groups)
 {
 	size_t n = 0, j;
-	int i;
+	int i, l;
 
-	for (i = 0; i < run->cfg.n_strategies && i < RB_MAX_STRATEGIES; i++)
-		if (!listed(names, n, run->cfg.strategies[i]))
-			names[n++] = run->cfg.strategies[i];
+	for (l = 0; l < run->cfg.n_clients && l < RB_MAX_CLIENT_LEVELS; l++)
+		for (i = 0; i < run->cfg.n_strategies && i < RB_MAX_STRATEGIES; i++)
+			if (!listed(groups, n, run->cfg.strategies[i], (int)run->cfg.run_clients[l]))
+				groups[n++] = (struct group){ run->cfg.strategies[i],
+							      (int)run->cfg.run_clients[l] };
 	for (j = 0; j < run->n_repeats; j++)
-		if (!listed(names, n, run->repeats[j].strategy))
-			names[n++] = run->repeats[j].strategy;
+		if (!listed(groups, n, run->repeats[j].strategy, run->repeats[j].clients))
+			groups[n++] = (struct group){ run->repeats[j].strategy, run->repeats[j].clients };
 	return n;
 }
 
 static json_object *summary_to_json(const struct rb_run *run, int *err)
 {
-	size_t cap = RB_MAX_STRATEGIES + run->n_repeats + 1, n, i;
-	const char **names = calloc(cap, sizeof(*names));
+	size_t cap = RB_MAX_STRATEGIES * RB_MAX_CLIENT_LEVELS + run->n_repeats + 1, n, i;
+	struct group *groups = calloc(cap, sizeof(*groups));
 	struct rep_figs *figs = calloc(run->n_repeats + 1, sizeof(*figs));
 	double *scratch = calloc(run->n_repeats + 1, sizeof(*scratch));
 	json_object *o = json_object_new_object(), *list = json_object_new_array();
 
-	if (!names || !figs || !scratch || !o || !list) {
+	if (!groups || !figs || !scratch || !o || !list) {
 		*err = -ENOMEM;
 		goto cleanup;
 	}
 	for (i = 0; i < run->n_repeats; i++)
 		compute_figs(&run->repeats[i], &figs[i]);
-	n = strategy_order(run, names);
+	n = group_order(run, groups);
 	for (i = 0; i < n; i++)
-		if (json_object_array_add(list, strategy_summary(run, figs, names[i], scratch, err)))
+		if (json_object_array_add(list, strategy_summary(run, figs, &groups[i], scratch, err)))
 			*err = -ENOMEM;
 	put(o, "gate_counter", json_object_new_string(GATE_COUNTER), err);
 	put(o, "strategies", list, err);
 	list = NULL;
 cleanup:
 	json_object_put(list);
-	free(names);
+	free(groups);
 	free(figs);
 	free(scratch);
 	return o;

@@ -3,11 +3,14 @@
  * next (see runner.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "cache.h"
 #include "memcg.h"
@@ -46,16 +49,6 @@ static int page_sets__init(struct page_sets *ps, const struct rb_workload *w)
 			return -ENOMEM;
 	}
 	return 0;
-}
-
-static void page_sets__add(struct page_sets *ps, const struct rb_extent *e)
-{
-	uint64_t p, first = e->offset / RB_PAGE, last = (e->offset + e->len - 1) / RB_PAGE;
-
-	if (e->len == 0 || e->file < 0 || e->file >= RB_MAX_FILES || !ps->bits[e->file])
-		return;
-	for (p = first; p <= last && p < ps->pages[e->file]; p++)
-		ps->bits[e->file][p / 8] |= 1 << (p % 8);
 }
 
 static uint64_t page_sets__bytes(const struct page_sets *ps)
@@ -110,47 +103,222 @@ static uint64_t resident_pages(char paths[][512], int n)
 	return sum;
 }
 
-/* The timed part: every query, its latency, its recall, its extents. */
+/*
+ * The query phase of one repeat, shared by its clients: each client takes the
+ * next batch of stream positions and writes only the slots of those positions,
+ * so clients need no lock (page bits are set with atomic ORs).
+ */
+struct query_phase {
+	const struct rb_config *cfg;
+	const struct rb_dataset *ds;
+	const struct ra_strategy_ops *strategy;
+	const struct rb_runner_opts *opts;
+	struct rb_repeat_result *rr;
+	struct page_sets *ps;
+	double *recall;            /* per stream position, summed in order at the end */
+	uint64_t *digest;          /* per stream position: hash of the query's result ids */
+	int64_t next;              /* next stream position to hand out (atomic) */
+	int failed;                /* a client failed or saw the stop flag (atomic) */
+};
+
+/* One client thread of a query phase. */
+struct client_run {
+	struct query_phase *qp;
+	struct rb_client c;
+	pthread_t thread;
+	bool started;
+	int rc;
+	struct rb_query_result *res;   /* workload.batch results */
+	int64_t *qi;                   /* the batch's query ids */
+};
+
+/* Mark e's pages; clients of one repeat mark at once, hence the atomic OR. */
+static void page_sets__add(struct page_sets *ps, const struct rb_extent *e)
+{
+	uint64_t p, first = e->offset / RB_PAGE, last = (e->offset + e->len - 1) / RB_PAGE;
+
+	if (e->len == 0 || e->file < 0 || e->file >= RB_MAX_FILES || !ps->bits[e->file])
+		return;
+	for (p = first; p <= last && p < ps->pages[e->file]; p++)
+		__atomic_fetch_or(&ps->bits[e->file][p / 8], (unsigned char)(1 << (p % 8)),
+				  __ATOMIC_RELAXED);
+}
+
+/* What query qi returned: its recall, a hash of its ids; then its extents (untimed). */
+static int account_query(struct client_run *cr, int64_t pos, int64_t qi,
+			 struct rb_query_result *res)
+{
+	struct query_phase *qp = cr->qp;
+	const struct rb_config *cfg = qp->cfg;
+	struct rb_repeat_result *rr = qp->rr;
+	uint64_t needed = 0;
+	size_t e;
+	int rc;
+
+	if (rr->n_phases)
+		memcpy(rr->phase_us + pos * rr->n_phases, res->phase_us,
+		       sizeof(double) * rr->n_phases);
+	rr->client_of[pos] = cr->c.id;
+	qp->recall[pos] = res->has_recall ? res->recall :
+			  dataset__recall_at_k(res->ids, qp->ds->gt + qi * qp->ds->gt_k,
+					       cfg->workload_k);
+	/* the ids are read before extents(), which may reuse the client's buffers */
+	qp->digest[pos] = XXH3_64bits_withSeed(res->ids, (size_t)cfg->workload_k * sizeof(int64_t),
+					      (uint64_t)qi);
+	rc = cr->c.w->ops->extents(&cr->c, qi, res);
+	if (rc)
+		return rc;
+	for (e = 0; e < res->n_extents; e++) {
+		page_sets__add(qp->ps, &res->extents[e]);
+		needed += res->extents[e].len;
+	}
+	__atomic_fetch_add(&rr->needed_bytes_sum, needed, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* One batch (workload.batch stream positions from first): hints, the timed call, accounting. */
+static int run_batch(struct client_run *cr, int64_t first, int n)
+{
+	struct query_phase *qp = cr->qp;
+	const struct workload_ops *ops = cr->c.w->ops;
+	double t0, us;
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		cr->qi[i] = qp->opts->stream ? qp->opts->stream[first + i] : first + i;
+		memset(&cr->res[i], 0, sizeof(cr->res[i]));
+	}
+	t0 = now_s();
+	for (i = 0; i < n && !rc && qp->strategy->before_query; i++)
+		rc = qp->strategy->before_query(&cr->c, cr->qi[i]);
+	if (!rc)
+		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
+			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
+	us = (now_s() - t0) * 1e6;
+	/* every query of a batch waited for the whole batch */
+	for (i = 0; i < n && !rc; i++) {
+		qp->rr->latency_us[first + i] = us;
+		rc = account_query(cr, first + i, cr->qi[i], &cr->res[i]);
+		live__query_done(qp->opts->live);
+	}
+	return rc;
+}
+
+static void *client_main(void *arg)
+{
+	struct client_run *cr = arg;
+	struct query_phase *qp = cr->qp;
+	int64_t nq = qp->cfg->workload_queries, batch = qp->cfg->workload_batch, first;
+
+	while (!__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
+		if (qp->opts->stop && *qp->opts->stop) {
+			cr->rc = -EINTR;
+			break;
+		}
+		first = __atomic_fetch_add(&qp->next, batch, __ATOMIC_RELAXED);
+		if (first >= nq)
+			break;
+		cr->rc = run_batch(cr, first, (int)(first + batch <= nq ? batch : nq - first));
+		if (cr->rc)
+			break;
+	}
+	if (cr->rc)
+		__atomic_store_n(&qp->failed, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int client_init(struct client_run *cr, struct query_phase *qp, struct rb_workload *w,
+		       int id)
+{
+	cr->qp = qp;
+	cr->c = (struct rb_client){ .w = w, .id = id };
+	cr->res = calloc((size_t)qp->cfg->workload_batch, sizeof(*cr->res));
+	cr->qi = calloc((size_t)qp->cfg->workload_batch, sizeof(*cr->qi));
+	if (!cr->res || !cr->qi)
+		return -ENOMEM;
+	return w->ops->client_open(&cr->c);
+}
+
+static void client_fini(struct client_run *cr)
+{
+	if (cr->c.w)
+		cr->c.w->ops->client_close(&cr->c);
+	free(cr->res);
+	free(cr->qi);
+}
+
+/* Start clients 1..n-1 in threads, run client 0 here, wait for all; first error wins. */
+static int run_clients(struct client_run *cr, int n)
+{
+	int i, rc = 0;
+
+	for (i = 1; i < n; i++) {
+		rc = -pthread_create(&cr[i].thread, NULL, client_main, &cr[i]);
+		if (rc) {
+			__atomic_store_n(&cr[0].qp->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		cr[i].started = true;
+	}
+	if (!rc)
+		client_main(&cr[0]);
+	for (i = 1; i < n; i++)
+		if (cr[i].started)
+			pthread_join(cr[i].thread, NULL);
+	for (i = 0; i < n && !rc; i++)
+		if (cr[i].rc && cr[i].rc != -EINTR)
+			rc = cr[i].rc;
+	for (i = 0; i < n && !rc; i++)
+		rc = cr[i].rc;
+	return rc;
+}
+
+/* The in-order sums: the same figures whatever the number of clients. */
+static void finish_queries(struct query_phase *qp)
+{
+	struct rb_repeat_result *rr = qp->rr;
+	double recall_sum = 0;
+	int64_t i, nq = qp->cfg->workload_queries;
+
+	rr->results_digest = 0;
+	for (i = 0; i < nq; i++) {
+		recall_sum += qp->recall[i];
+		rr->results_digest += qp->digest[i];
+	}
+	rr->n_queries = (size_t)nq;
+	rr->recall = recall_sum / (double)nq;
+}
+
+/*
+ * The timed part: every query, by rr->clients clients, its latency, its recall,
+ * its extents. Returns 0, -EINTR when stopped, or the first client's error.
+ */
 static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
 		       const struct ra_strategy_ops *strategy, struct rb_workload *w,
 		       const struct rb_runner_opts *opts,
 		       struct rb_repeat_result *rr, struct page_sets *ps)
 {
-	struct rb_query_result res;
-	double t0, recall_sum = 0;
-	int64_t i, qi;
-	size_t e;
-	int rc;
+	struct query_phase qp = { .cfg = cfg, .ds = ds, .strategy = strategy, .opts = opts,
+				  .rr = rr, .ps = ps };
+	int i, n = rr->clients, rc = 0;
+	struct client_run *cr = calloc((size_t)n, sizeof(*cr));
 
-	for (i = 0; i < cfg->workload_queries; i++) {
-		qi = opts->stream ? opts->stream[i] : i;
-		if (opts->stop && *opts->stop)
-			return -EINTR;
-		memset(&res, 0, sizeof(res));
-		t0 = now_s();
-		rc = strategy->before_query ? strategy->before_query(w, qi) : 0;
-		if (rc == 0)
-			rc = w->ops->run_query(w, qi, &res);
-		rr->latency_us[i] = (now_s() - t0) * 1e6;
-		if (rc)
-			return rc;
-		if (rr->n_phases)
-			memcpy(rr->phase_us + i * rr->n_phases, res.phase_us,
-			       sizeof(double) * rr->n_phases);
-		recall_sum += res.has_recall ? res.recall :
-			      dataset__recall_at_k(res.ids, ds->gt + qi * ds->gt_k, cfg->workload_k);
-		rc = w->ops->extents(w, qi, &res);
-		if (rc)
-			return rc;
-		for (e = 0; e < res.n_extents; e++) {
-			page_sets__add(ps, &res.extents[e]);
-			rr->needed_bytes_sum += res.extents[e].len;
-		}
-		rr->n_queries = i + 1;
-		live__query_done(opts->live);
-	}
-	rr->recall = recall_sum / rr->n_queries;
-	return 0;
+	qp.recall = calloc((size_t)cfg->workload_queries, sizeof(*qp.recall));
+	qp.digest = calloc((size_t)cfg->workload_queries, sizeof(*qp.digest));
+	if (!cr || !qp.recall || !qp.digest)
+		rc = -ENOMEM;
+	for (i = 0; i < n && !rc; i++)
+		rc = client_init(&cr[i], &qp, w, i);
+	if (!rc)
+		rc = run_clients(cr, n);
+	if (!rc)
+		finish_queries(&qp);
+	for (i = 0; cr && i < n; i++)
+		client_fini(&cr[i]);
+	free(cr);
+	free(qp.recall);
+	free(qp.digest);
+	return rc;
 }
 
 /*
@@ -316,16 +484,28 @@ cleanup:
 	return memcg_end(cg, rr, rc, err, errlen);
 }
 
+/* ", 4 clients" in a sweep or with more than one client; "" otherwise. */
+static const char *clients_note(const struct rb_repeat_result *rr, const struct rb_config *cfg,
+				char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (cfg->n_clients > 1 || rr->clients > 1)
+		snprintf(buf, len, ", %d client%s", rr->clients, rr->clients == 1 ? "" : "s");
+	return buf;
+}
+
 static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		     const struct rb_repeat_result *rr, const struct rb_config *cfg)
 {
+	char note[32];
+
 	if (opts->quiet)
 		return;
 	fprintf(stderr,
-		"rabench: [%zu/%zu] %-18s repeat %d/%lld: %zu queries in %.2f s, recall@%lld %.3f, "
+		"rabench: [%zu/%zu] %-18s repeat %d/%lld%s: %zu queries in %.2f s, recall@%lld %.3f, "
 		"read %.1f MiB, %llu major faults\n",
-		i + 1, n, rr->strategy, rr->repeat + 1, (long long)cfg->run_repeats, rr->n_queries,
-		rr->wall_s, (long long)cfg->workload_k, rr->recall,
+		i + 1, n, rr->strategy, rr->repeat + 1, (long long)cfg->run_repeats,
+		clients_note(rr, cfg, note, sizeof(note)), rr->n_queries, rr->wall_s, (long long)cfg->workload_k, rr->recall,
 		rr->io.proc_read_bytes / 1048576.0, (unsigned long long)rr->io.majflt);
 }
 
@@ -395,6 +575,7 @@ static bool refused(const struct ra_strategy_ops *s, int rc)
 static void drop_repeat(struct rb_repeat_result *rr)
 {
 	free(rr->latency_us);
+	free(rr->client_of);
 	free(rr->phase_us);
 	probe_result__free(&rr->probes);
 	memset(rr, 0, sizeof(*rr));
@@ -431,8 +612,11 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		snprintf(rr->strategy, sizeof(rr->strategy), "%s", strategy->name);
 		rr->repeat = plan->steps[i].repeat;
 		rr->order = (int)i;
+		rr->clients = plan->steps[i].clients;
+		rr->batch = (int)cfg->workload_batch;
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
-		if (!rr->latency_us || phases_init(cfg, rr))
+		rr->client_of = calloc(cfg->workload_queries, sizeof(*rr->client_of));
+		if (!rr->latency_us || !rr->client_of || phases_init(cfg, rr))
 			return -ENOMEM;
 		live__set_step(opts->live, strategy->name, rr->repeat);
 		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);

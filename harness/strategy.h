@@ -13,7 +13,7 @@
 
 #include "../workloads/workload.h"
 
-#define RB_STRATEGY_VERSION 1
+#define RB_STRATEGY_VERSION 2   /* 2: before_query takes the client */
 
 enum rb_strategy_flags {
 	RB_STRATEGY_NEEDS_ROOT = 1 << 0,   /* changes system-wide settings */
@@ -42,9 +42,11 @@ struct ra_strategy_ops {
 	int (*reset)(struct rb_workload *w);
 	/*
 	 * Optional: called right before query qi, inside the timed section (what
-	 * an application-level hint costs is part of the latency it buys).
+	 * an application-level hint costs is part of the latency it buys), from
+	 * the thread of client c (so it may run in several threads at once: it
+	 * writes nothing but c's scratch).
 	 */
-	int (*before_query)(struct rb_workload *w, int64_t qi);
+	int (*before_query)(struct rb_client *c, int64_t qi);
 	/* Optional: counters of what it did, read after the queries, before reset(). */
 	int (*collect)(struct rb_workload *w, struct rb_strategy_stats *out);
 };

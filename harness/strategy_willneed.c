@@ -61,15 +61,16 @@ static int willneed_apply(struct rb_workload *w, char *err, size_t errlen)
 	return strategy__advise_random(w, err, errlen);
 }
 
-static int willneed_before_query(struct rb_workload *w, int64_t qi)
+static int willneed_before_query(struct rb_client *c, int64_t qi)
 {
-	struct willneed *s = w->strategy_priv;
+	const struct rb_workload *w = c->w;
+	const struct willneed *s = w->strategy_priv;
 	struct rb_query_result res = { 0 };
 	const struct rb_extent *e;
 	size_t i;
 	int rc;
 
-	rc = w->ops->extents(w, qi, &res);
+	rc = w->ops->extents(c, qi, &res);
 	if (rc)
 		return rc;
 	for (i = 0; i < res.n_extents; i++) {

@@ -135,6 +135,7 @@ static void fetch_all(struct fixture *f, const char *io)
 	struct rb_dataset ds = { 0 };
 	struct rb_workload w = { 0 };
 	struct chunk_io c;
+	struct chunk_buf b;
 	int64_t ids[4];
 	int i, j;
 
@@ -144,22 +145,24 @@ static void fetch_all(struct fixture *f, const char *io)
 	assert_int_equal(chunk_io__open(&c, &w, 1, &cfg, &ds, 4, f->err, sizeof(f->err)), 0);
 	assert_true(!strcmp(io, "mmap") ? w.files[1].map && w.files[1].fd < 0 :
 					  !w.files[1].map && w.files[1].fd >= 0);
+	assert_int_equal(chunk_buf__init(&b, &c), 0);
 	for (i = 0; i + 4 <= N_CHUNKS; i += 4) {
 		/* out of order, as a search returns them */
 		for (j = 0; j < 4; j++)
 			ids[j] = N_CHUNKS - 1 - (i + j);
-		assert_int_equal(chunk_io__fetch(&c, &w, ids, 4), 0);
+		assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 4), 0);
 		for (j = 0; j < 4; j++)
-			assert_memory_equal(c.buf + (size_t)j * c.max_len, f->text[ids[j]],
+			assert_memory_equal(b.buf + (size_t)j * c.max_len, f->text[ids[j]],
 					    f->len[ids[j]]);
-		assert_int_equal(chunk_io__extents(&c, ids, 4), 4);
-		assert_int_equal(c.extents[0].file, 1);
-		assert_int_equal(c.extents[0].len, f->len[ids[0]]);
+		assert_int_equal(chunk_io__extents(&c, &b, ids, 4), 4);
+		assert_int_equal(b.extents[0].file, 1);
+		assert_int_equal(b.extents[0].len, f->len[ids[0]]);
 	}
 	ids[0] = -1;   /* fewer hits than k: skipped */
-	assert_int_equal(chunk_io__fetch(&c, &w, ids, 1), 0);
+	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), 0);
 	ids[0] = N_CHUNKS;
-	assert_int_equal(chunk_io__fetch(&c, &w, ids, 1), -ERANGE);
+	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), -ERANGE);
+	chunk_buf__free(&b);
 	chunk_io__close(&c);
 }
 
@@ -183,6 +186,7 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 	struct rb_dataset ds = { 0 };
 	struct rb_workload w = { 0 };
 	struct chunk_io c;
+	struct chunk_buf b;
 	int64_t id = 7;
 	int m;
 
@@ -196,10 +200,12 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 		snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 		snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
 		assert_int_equal(chunk_io__open(&c, &w, 0, &cfg, &ds, 1, f->err, sizeof(f->err)), 0);
+		assert_int_equal(chunk_buf__init(&b, &c), 0);
 		id = 0;
-		assert_int_equal(chunk_io__fetch(&c, &w, &id, 1), -EBADMSG);
+		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), -EBADMSG);
 		id = 1;
-		assert_int_equal(chunk_io__fetch(&c, &w, &id, 1), 0);
+		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), 0);
+		chunk_buf__free(&b);
 		chunk_io__close(&c);
 	}
 }

@@ -130,6 +130,8 @@ static void test_plan_interleaves_and_rotates(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_strategies = 3;
 	cfg.run_repeats = 4;
+	cfg.run_clients[0] = 1;
+	cfg.n_clients = 1;
 	assert_int_equal(plan__build(&cfg, &plan), 0);
 	assert_int_equal(plan.n_steps, 12);
 	for (i = 0; i < plan.n_steps; i++) {
@@ -148,6 +150,40 @@ static void test_plan_interleaves_and_rotates(void **state)
 	assert_int_equal(plan__build(&cfg, &plan), -22);
 }
 
+/* A clients sweep: every (strategy, level) once per round, no level always first. */
+static void test_plan_sweeps_clients(void **state)
+{
+	struct rb_config cfg;
+	struct rb_plan plan;
+	int seen[2][3][2] = { { { 0 } } }, level_of[9] = { [1] = 0, [4] = 1, [8] = 2 };
+	size_t i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_strategies = 2;
+	cfg.run_repeats = 2;
+	cfg.n_clients = 3;
+	cfg.run_clients[0] = 1;
+	cfg.run_clients[1] = 4;
+	cfg.run_clients[2] = 8;
+	assert_int_equal(plan__build(&cfg, &plan), 0);
+	assert_int_equal(plan.n_steps, 12);
+	for (i = 0; i < plan.n_steps; i++) {
+		assert_int_equal(plan.steps[i].repeat, (int)(i / 6));
+		seen[plan.steps[i].strategy][level_of[plan.steps[i].clients]][plan.steps[i].repeat]++;
+		/* a level's strategies run back to back */
+		if (i % 2)
+			assert_int_equal(plan.steps[i].clients, plan.steps[i - 1].clients);
+	}
+	for (i = 0; i < 12; i++)
+		assert_int_equal(seen[i % 2][(i / 2) % 3][i / 6], 1);
+	assert_int_equal(plan.steps[0].clients, 1);
+	assert_int_equal(plan.steps[6].clients, 4);
+	plan__free(&plan);
+	cfg.n_clients = 0;
+	assert_int_equal(plan__build(&cfg, &plan), -22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_apply_error_names_file),
 		cmocka_unit_test(test_check_ops),
 		cmocka_unit_test(test_plan_interleaves_and_rotates),
+		cmocka_unit_test(test_plan_sweeps_clients),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

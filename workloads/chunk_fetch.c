@@ -29,7 +29,12 @@ struct chunk_fetch {
 	int64_t k;
 	bool uniform;
 	uint64_t seed;
+};
+
+/* A client's picks and fetch buffers. */
+struct chunk_fetch_client {
 	int64_t *ids;
+	struct chunk_buf buf;
 };
 
 static int chunk_fetch_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
@@ -50,7 +55,6 @@ static void chunk_fetch_close(struct rb_workload *w)
 	if (!s)
 		return;
 	chunk_io__close(&s->io);
-	free(s->ids);
 	free(s);
 	w->priv = NULL;
 	w->n_files = 0;
@@ -70,11 +74,38 @@ static int chunk_fetch_open(struct rb_workload *w, const struct rb_config *cfg,
 	s->k = cfg->workload_k;
 	s->uniform = !strcmp(cfg->workload_chunk_ids, "uniform");
 	s->seed = (uint64_t)cfg->dataset_seed;
-	s->ids = calloc((size_t)s->k, sizeof(*s->ids));
-	rc = s->ids ? chunk_io__open(&s->io, w, 0, cfg, ds, s->k, err, errlen) : -ENOMEM;
+	rc = chunk_io__open(&s->io, w, 0, cfg, ds, s->k, err, errlen);
 	if (rc)
 		chunk_fetch_close(w);
 	return rc;
+}
+
+static void chunk_fetch_client_close(struct rb_client *c)
+{
+	struct chunk_fetch_client *cc = c->priv;
+
+	if (!cc)
+		return;
+	chunk_buf__free(&cc->buf);
+	free(cc->ids);
+	free(cc);
+	c->priv = NULL;
+}
+
+static int chunk_fetch_client_open(struct rb_client *c)
+{
+	const struct chunk_fetch *s = c->w->priv;
+	struct chunk_fetch_client *cc = calloc(1, sizeof(*cc));
+
+	if (!cc)
+		return -ENOMEM;
+	c->priv = cc;
+	cc->ids = calloc((size_t)s->k, sizeof(*cc->ids));
+	if (!cc->ids || chunk_buf__init(&cc->buf, &s->io)) {
+		chunk_fetch_client_close(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* splitmix64 */
@@ -91,47 +122,49 @@ static uint64_t mix64(uint64_t *s)
  * The k chunk ids query qi fetches: the one place that decides (a query
  * stream, e.g. a skewed one, would replace the uniform pick here).
  */
-static void chunk_fetch_pick(struct chunk_fetch *s, int64_t qi)
+static void chunk_fetch_pick(const struct chunk_fetch *s, int64_t *ids, int64_t qi)
 {
 	uint64_t rng = s->seed ^ ((uint64_t)qi * 0xd1342543de82ef95ULL);
 	int64_t i;
 
 	for (i = 0; i < s->k; i++)
-		s->ids[i] = s->uniform ? (int64_t)(mix64(&rng) % s->io.cs.count) :
+		ids[i] = s->uniform ? (int64_t)(mix64(&rng) % s->io.cs.count) :
 					 s->ds->gt[qi * s->ds->gt_k + i];
 }
 
 /* 1 when the query's source chunk is among the k fetched; NaN when unknowable. */
-static double source_hit(const struct chunk_fetch *s, int64_t qi)
+static double source_hit(const struct chunk_fetch *s, const int64_t *ids, int64_t qi)
 {
 	int64_t i;
 
 	if (s->uniform || !s->ds->query_chunk)
 		return NAN;
 	for (i = 0; i < s->k; i++)
-		if (s->ids[i] == s->ds->query_chunk[qi])
+		if (ids[i] == s->ds->query_chunk[qi])
 			return 1.0;
 	return 0.0;
 }
 
-static int chunk_fetch_run_query(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int chunk_fetch_run_query(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
-	struct chunk_fetch *s = w->priv;
+	const struct chunk_fetch *s = c->w->priv;
+	struct chunk_fetch_client *cc = c->priv;
 
-	chunk_fetch_pick(s, qi);
-	res->ids = s->ids;
+	chunk_fetch_pick(s, cc->ids, qi);
+	res->ids = cc->ids;
 	res->has_recall = true;
-	res->recall = source_hit(s, qi);
-	return chunk_io__fetch(&s->io, w, s->ids, s->k);
+	res->recall = source_hit(s, cc->ids, qi);
+	return chunk_io__fetch(&s->io, c->w, &cc->buf, cc->ids, s->k);
 }
 
-static int chunk_fetch_extents(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int chunk_fetch_extents(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
-	struct chunk_fetch *s = w->priv;
+	const struct chunk_fetch *s = c->w->priv;
+	struct chunk_fetch_client *cc = c->priv;
 
-	chunk_fetch_pick(s, qi);
-	res->n_extents = chunk_io__extents(&s->io, s->ids, s->k);
-	res->extents = s->io.extents;
+	chunk_fetch_pick(s, cc->ids, qi);
+	res->n_extents = chunk_io__extents(&s->io, &cc->buf, cc->ids, s->k);
+	res->extents = cc->buf.extents;
 	return 0;
 }
 
@@ -149,6 +182,8 @@ const struct workload_ops chunk_fetch_ops = {
 	.help = "fetch k chunks of the chunk store by id (pread or mmap), checksum-verified",
 	.list_files = chunk_fetch_list_files,
 	.open = chunk_fetch_open,
+	.client_open = chunk_fetch_client_open,
+	.client_close = chunk_fetch_client_close,
 	.run_query = chunk_fetch_run_query,
 	.extents = chunk_fetch_extents,
 	.close = chunk_fetch_close,

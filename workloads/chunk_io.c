@@ -69,10 +69,6 @@ int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 	for (i = 0; i < c->cs.count; i++)
 		if (c->cs.recs[i].len > c->max_len)
 			c->max_len = c->cs.recs[i].len;
-	c->buf = malloc((size_t)k * c->max_len);
-	c->extents = calloc((size_t)k, sizeof(*c->extents));
-	if (!c->buf || !c->extents)
-		return -ENOMEM;
 	return chunk_io_file(c, w, ds->chunks_path, err, errlen);
 }
 
@@ -90,10 +86,24 @@ void chunk_io__close(struct chunk_io *c)
 	}
 	c->f = NULL;
 	chunkstore__close(&c->cs);
-	free(c->buf);
-	free(c->extents);
-	c->buf = NULL;
-	c->extents = NULL;
+}
+
+int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c)
+{
+	b->buf = malloc((size_t)c->k * c->max_len + 1);
+	b->extents = calloc((size_t)c->k, sizeof(*b->extents));
+	if (b->buf && b->extents)
+		return 0;
+	chunk_buf__free(b);
+	return -ENOMEM;
+}
+
+void chunk_buf__free(struct chunk_buf *b)
+{
+	free(b->buf);
+	free(b->extents);
+	b->buf = NULL;
+	b->extents = NULL;
 }
 
 static int pread_all(int fd, char *p, size_t len, off_t off)
@@ -114,8 +124,8 @@ static int pread_all(int fd, char *p, size_t len, off_t off)
 	return 0;
 }
 
-int chunk_io__fetch(struct chunk_io *c, const struct rb_workload *w, const int64_t *ids,
-		    int64_t n)
+int chunk_io__fetch(const struct chunk_io *c, const struct rb_workload *w, struct chunk_buf *b,
+		    const int64_t *ids, int64_t n)
 {
 	const struct rb_file *f = &w->files[c->file];
 	const struct chunk_rec *r;
@@ -129,26 +139,26 @@ int chunk_io__fetch(struct chunk_io *c, const struct rb_workload *w, const int64
 		if ((uint64_t)ids[i] >= c->cs.count)
 			return -ERANGE;
 		r = &c->cs.recs[ids[i]];
-		dst = c->buf + (size_t)i * c->max_len;
+		dst = b->buf + (size_t)i * c->max_len;
 		if (f->map)
 			memcpy(dst, (const char *)f->map + r->offset, r->len);
 		else if ((rc = pread_all(f->fd, dst, r->len, (off_t)r->offset)))
 			return rc;
 		if (chunkstore__verify(&c->cs, (uint64_t)ids[i], dst, r->len))
 			return -EBADMSG;
-		c->bytes += r->len;
 	}
 	return 0;
 }
 
-size_t chunk_io__extents(struct chunk_io *c, const int64_t *ids, int64_t n)
+size_t chunk_io__extents(const struct chunk_io *c, struct chunk_buf *b, const int64_t *ids,
+			 int64_t n)
 {
 	size_t m = 0;
 	int64_t i;
 
 	for (i = 0; i < n && i < c->k; i++)
 		if (ids[i] >= 0 && (uint64_t)ids[i] < c->cs.count)
-			c->extents[m++] = (struct rb_extent){ c->file, c->cs.recs[ids[i]].offset,
+			b->extents[m++] = (struct rb_extent){ c->file, c->cs.recs[ids[i]].offset,
 							      c->cs.recs[ids[i]].len };
 	return m;
 }

@@ -6,6 +6,8 @@
  * which faults the pages in) into a buffer that holds the k chunks of a query,
  * as the context a RAG server hands on, and checks each one's XXH32 against the
  * table: a mismatch fails the query with -EBADMSG, never counts as a result.
+ * The store and the file are shared by every client; the buffer each fetch
+ * writes is the client's own (struct chunk_buf).
  */
 #ifndef RB_CHUNK_IO_H
 #define RB_CHUNK_IO_H
@@ -26,10 +28,13 @@ struct chunk_io {
 	struct rb_file *f;         /* that slot, once this opened it (NULL before) */
 	bool use_mmap;
 	int64_t k;
+	uint32_t max_len;          /* the longest chunk */
+};
+
+/* What one client's fetches write. */
+struct chunk_buf {
 	char *buf;                 /* k * max_len: the fetched chunks of one query */
-	uint32_t max_len;
 	struct rb_extent *extents; /* k extents of the last chunk_io__extents call */
-	uint64_t bytes;            /* bytes fetched so far */
 };
 
 /* Load chunks.idx, open (or map) chunks.dat into w->files[file]. */
@@ -38,12 +43,17 @@ int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 		   size_t errlen);
 void chunk_io__close(struct chunk_io *c);
 
-/* Fetch and verify chunks ids[0..n) (n <= k; ids < 0 are skipped). */
-int chunk_io__fetch(struct chunk_io *c, const struct rb_workload *w, const int64_t *ids,
-		    int64_t n);
+/* A client's buffers for fetches of up to c->k chunks. 0 or -ENOMEM. */
+int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c);
+void chunk_buf__free(struct chunk_buf *b);
 
-/* The extents of chunks ids[0..n) into c->extents; how many. */
-size_t chunk_io__extents(struct chunk_io *c, const int64_t *ids, int64_t n);
+/* Fetch and verify chunks ids[0..n) (n <= k; ids < 0 are skipped) into b->buf. */
+int chunk_io__fetch(const struct chunk_io *c, const struct rb_workload *w, struct chunk_buf *b,
+		    const int64_t *ids, int64_t n);
+
+/* The extents of chunks ids[0..n) into b->extents; how many. */
+size_t chunk_io__extents(const struct chunk_io *c, struct chunk_buf *b, const int64_t *ids,
+			 int64_t n);
 
 /* The extent of chunk id (extent_map); -ENOENT past the last chunk. */
 int chunk_io__extent_of(const struct chunk_io *c, int64_t id, struct rb_extent *out, size_t max);

@@ -43,12 +43,17 @@ struct flat_scan {
 	int64_t k, dim, n;
 	size_t row_floats;          /* dim + 1: the int32 header, then dim float32 */
 	int64_t block_rows;
+	struct rb_extent extent;    /* the whole file */
+};
+
+/* What one client's scans write. */
+struct flat_scan_client {
+	const struct flat_scan *s;
 	float *block;               /* block_rows * row_floats */
 	float *ip;                  /* block_rows inner products */
 	struct neighbour *heap;     /* max-heap of the k best so far */
 	int64_t n_heap;
 	int64_t *ids;               /* the result, nearest first */
-	struct rb_extent extent;    /* the whole file */
 };
 
 static int flat_scan_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
@@ -68,27 +73,41 @@ static void flat_scan_close(struct rb_workload *w)
 	if (w->n_files && w->files[0].fd >= 0)
 		close(w->files[0].fd);
 	w->n_files = 0;
-	if (!s)
-		return;
-	free(s->block);
-	free(s->ip);
-	free(s->heap);
-	free(s->ids);
 	free(s);
 	w->priv = NULL;
 }
 
-static int flat_scan_alloc(struct flat_scan *s)
+static void flat_scan_client_close(struct rb_client *c)
 {
-	s->row_floats = (size_t)s->dim + 1;
-	s->block_rows = FLAT_BLOCK_BYTES / (s->row_floats * sizeof(float));
-	if (s->block_rows < 1)
-		s->block_rows = 1;
-	s->block = malloc(s->block_rows * s->row_floats * sizeof(float));
-	s->ip = malloc(s->block_rows * sizeof(float));
-	s->heap = malloc(s->k * sizeof(*s->heap));
-	s->ids = malloc(s->k * sizeof(*s->ids));
-	return s->block && s->ip && s->heap && s->ids ? 0 : -ENOMEM;
+	struct flat_scan_client *fc = c->priv;
+
+	if (!fc)
+		return;
+	free(fc->block);
+	free(fc->ip);
+	free(fc->heap);
+	free(fc->ids);
+	free(fc);
+	c->priv = NULL;
+}
+
+static int flat_scan_client_open(struct rb_client *c)
+{
+	const struct flat_scan *s = c->w->priv;
+	struct flat_scan_client *fc = calloc(1, sizeof(*fc));
+
+	if (!fc)
+		return -ENOMEM;
+	c->priv = fc;
+	fc->s = s;
+	fc->block = malloc(s->block_rows * s->row_floats * sizeof(float));
+	fc->ip = malloc(s->block_rows * sizeof(float));
+	fc->heap = malloc(s->k * sizeof(*fc->heap));
+	fc->ids = malloc(s->k * sizeof(*fc->ids));
+	if (fc->block && fc->ip && fc->heap && fc->ids)
+		return 0;
+	flat_scan_client_close(c);
+	return -ENOMEM;
 }
 
 /* Open base.fvecs and check it holds exactly n rows of dim floats. */
@@ -138,9 +157,11 @@ static int flat_scan_open(struct rb_workload *w, const struct rb_config *cfg,
 	s->k = cfg->workload_k;
 	s->dim = ds->dim;
 	s->n = ds->n;
-	rc = flat_scan_alloc(s);
-	if (!rc)
-		rc = flat_scan_open_file(w, s, err, errlen);
+	s->row_floats = (size_t)s->dim + 1;
+	s->block_rows = FLAT_BLOCK_BYTES / (s->row_floats * sizeof(float));
+	if (s->block_rows < 1)
+		s->block_rows = 1;
+	rc = flat_scan_open_file(w, s, err, errlen);
 	if (rc) {
 		flat_scan_close(w);
 		return rc;
@@ -174,20 +195,20 @@ static void heap_sift_down(struct neighbour *h, int64_t n, int64_t i)
 	}
 }
 
-static void heap_push(struct flat_scan *s, float dist, int64_t id)
+static void heap_push(struct flat_scan_client *fc, float dist, int64_t id)
 {
-	struct neighbour c = { dist, id }, *h = s->heap;
+	struct neighbour c = { dist, id }, *h = fc->heap;
 	int64_t i, p;
 
-	if (s->n_heap == s->k) {
+	if (fc->n_heap == fc->s->k) {
 		if (!worse(&h[0], &c))
 			return;
 		h[0] = c;
-		heap_sift_down(h, s->n_heap, 0);
+		heap_sift_down(h, fc->n_heap, 0);
 		return;
 	}
 	/* sift up: the worst of the k stays on top */
-	for (i = s->n_heap++; i > 0; i = p) {
+	for (i = fc->n_heap++; i > 0; i = p) {
 		p = (i - 1) / 2;
 		if (!worse(&c, &h[p]))
 			break;
@@ -211,14 +232,14 @@ static float l2sqr(const float *x, const float *q, int64_t dim)
 }
 
 /* Fill the block with rows [first, first + rows): pread until done. */
-static int read_block(struct flat_scan *s, int fd, int64_t first, int64_t rows)
+static int read_block(struct flat_scan_client *fc, int fd, int64_t first, int64_t rows)
 {
-	size_t row_bytes = s->row_floats * sizeof(float), want = rows * row_bytes, got = 0;
+	size_t row_bytes = fc->s->row_floats * sizeof(float), want = rows * row_bytes, got = 0;
 	off_t off = (off_t)(first * row_bytes);
 	ssize_t n;
 
 	while (got < want) {
-		n = pread(fd, (char *)s->block + got, want - got, off + (off_t)got);
+		n = pread(fd, (char *)fc->block + got, want - got, off + (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -231,15 +252,16 @@ static int read_block(struct flat_scan *s, int fd, int64_t first, int64_t rows)
 }
 
 /* Score one block against q and offer its candidates to the heap. */
-static int scan_block(struct flat_scan *s, const float *q, float qnorm, int64_t first,
+static int scan_block(struct flat_scan_client *fc, const float *q, float qnorm, int64_t first,
 		      int64_t rows)
 {
-	const float *x0 = s->block + 1;
+	const struct flat_scan *s = fc->s;
+	const float *x0 = fc->block + 1;
 	int64_t i, dim = s->dim;
 	int32_t hdr;
 
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)dim, 1.0f, x0,
-		    (int)s->row_floats, q, 1, 0.0f, s->ip, 1);
+		    (int)s->row_floats, q, 1, 0.0f, fc->ip, 1);
 	for (i = 0; i < rows; i++) {
 		const float *x = x0 + i * s->row_floats;
 		float xnorm, est;
@@ -247,13 +269,13 @@ static int scan_block(struct flat_scan *s, const float *q, float qnorm, int64_t 
 		memcpy(&hdr, x - 1, sizeof(hdr));
 		if (hdr != dim)
 			return -EIO;   /* not the rows we checked at open */
-		if (s->n_heap == s->k) {
+		if (fc->n_heap == s->k) {
 			xnorm = cblas_sdot((int)dim, x, 1, x, 1);
-			est = xnorm + qnorm - 2 * s->ip[i];
-			if (est > s->heap[0].dist + FLAT_SLACK * (xnorm + qnorm))
+			est = xnorm + qnorm - 2 * fc->ip[i];
+			if (est > fc->heap[0].dist + FLAT_SLACK * (xnorm + qnorm))
 				continue;
 		}
-		heap_push(s, l2sqr(x, q, dim), first + i);
+		heap_push(fc, l2sqr(x, q, dim), first + i);
 	}
 	return 0;
 }
@@ -263,34 +285,35 @@ static int cmp_neighbour(const void *a, const void *b)
 	return worse(a, b) ? 1 : worse(b, a) ? -1 : 0;
 }
 
-static int flat_scan_run_query(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int flat_scan_run_query(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
-	struct flat_scan *s = w->priv;
+	const struct flat_scan *s = c->w->priv;
+	struct flat_scan_client *fc = c->priv;
 	const float *q = s->ds->queries + qi * s->dim;
 	float qnorm = cblas_sdot((int)s->dim, q, 1, q, 1);
 	int64_t first, rows, i;
 	int rc;
 
-	s->n_heap = 0;
+	fc->n_heap = 0;
 	for (first = 0; first < s->n; first += rows) {
 		rows = s->n - first < s->block_rows ? s->n - first : s->block_rows;
-		rc = read_block(s, w->files[0].fd, first, rows);
+		rc = read_block(fc, c->w->files[0].fd, first, rows);
 		if (!rc)
-			rc = scan_block(s, q, qnorm, first, rows);
+			rc = scan_block(fc, q, qnorm, first, rows);
 		if (rc)
 			return rc;
 	}
-	qsort(s->heap, s->n_heap, sizeof(*s->heap), cmp_neighbour);
+	qsort(fc->heap, fc->n_heap, sizeof(*fc->heap), cmp_neighbour);
 	for (i = 0; i < s->k; i++)
-		s->ids[i] = i < s->n_heap ? s->heap[i].id : -1;
-	res->ids = s->ids;
+		fc->ids[i] = i < fc->n_heap ? fc->heap[i].id : -1;
+	res->ids = fc->ids;
 	return 0;
 }
 
 /* Every query reads the whole file: that is what it needs. */
-static int flat_scan_extents(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int flat_scan_extents(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
-	struct flat_scan *s = w->priv;
+	const struct flat_scan *s = c->w->priv;
 
 	(void)qi;
 	res->extents = &s->extent;
@@ -305,6 +328,8 @@ const struct workload_ops flat_scan_ops = {
 		"(OpenBLAS distances, top-k heap)",
 	.list_files = flat_scan_list_files,
 	.open = flat_scan_open,
+	.client_open = flat_scan_client_open,
+	.client_close = flat_scan_client_close,
 	.run_query = flat_scan_run_query,
 	.extents = flat_scan_extents,
 	.close = flat_scan_close,

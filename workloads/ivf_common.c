@@ -24,13 +24,32 @@ static int ivf_common_setup(struct ivf_common *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", c->ds->index_path, rbf_last_error());
 		return -EINVAL;
 	}
-	c->distances = calloc(c->k, sizeof(*c->distances));
-	c->ids = calloc(c->k, sizeof(*c->ids));
-	c->lists = calloc(c->nprobe, sizeof(*c->lists));
-	c->extents = calloc(2 * c->nprobe, sizeof(*c->extents));
-	if (!c->distances || !c->ids || !c->lists || !c->extents)
-		return -ENOMEM;
 	return 0;
+}
+
+int ivf_scratch__init(struct ivf_scratch *s, const struct ivf_common *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->x = calloc((size_t)(c->batch * c->ds->dim), sizeof(*s->x));
+	s->distances = calloc((size_t)(c->batch * c->k), sizeof(*s->distances));
+	s->ids = calloc((size_t)(c->batch * c->k), sizeof(*s->ids));
+	s->lists = calloc((size_t)c->nprobe, sizeof(*s->lists));
+	s->extents = calloc(2 * (size_t)c->nprobe, sizeof(*s->extents));
+	if (!s->x || !s->distances || !s->ids || !s->lists || !s->extents) {
+		ivf_scratch__free(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ivf_scratch__free(struct ivf_scratch *s)
+{
+	free(s->x);
+	free(s->distances);
+	free(s->ids);
+	free(s->lists);
+	free(s->extents);
+	memset(s, 0, sizeof(*s));
 }
 
 /* w->files[c->file]: FAISS's mapping of the lists (no fd: FAISS closed its own). */
@@ -62,6 +81,7 @@ int ivf_common__open(struct ivf_common *c, struct rb_workload *w, int file,
 	c->file = file;
 	c->k = cfg->workload_k;
 	c->nprobe = cfg->workload_nprobe;
+	c->batch = cfg->workload_batch;
 	c->configured_prefetch_threads = (int)cfg->index_prefetch_threads;
 	/* READ_ONLY: FAISS maps the lists PROT_READ, as a serving process would */
 	if (faiss_read_index_fname(ds->index_path, RBF_IO_FLAG_READ_ONLY, &c->index)) {
@@ -79,43 +99,51 @@ void ivf_common__close(struct ivf_common *c)
 {
 	if (c->index)
 		faiss_Index_free(c->index);
-	free(c->distances);
-	free(c->ids);
-	free(c->lists);
-	free(c->extents);
 	memset(c, 0, sizeof(*c));
 }
 
-int ivf_common__search(struct ivf_common *c, int64_t qi)
+int ivf_common__search(const struct ivf_common *c, struct ivf_scratch *s, const int64_t *qi,
+		       int n)
 {
-	const float *q = c->ds->queries + qi * c->ds->dim;
+	size_t row = (size_t)c->ds->dim * sizeof(float);
+	const float *x = c->ds->queries + qi[0] * c->ds->dim;
+	int i;
 
-	return faiss_Index_search(c->index, 1, q, c->k, c->distances, c->ids) ? -EIO : 0;
+	if (n < 1 || n > c->batch)
+		return -EINVAL;
+	/* a batch of stream picks is gathered into one matrix, as a server batches requests */
+	if (n > 1) {
+		for (i = 0; i < n; i++)
+			memcpy(s->x + (size_t)i * c->ds->dim, c->ds->queries + qi[i] * c->ds->dim, row);
+		x = s->x;
+	}
+	return faiss_Index_search(c->index, n, x, c->k, s->distances, s->ids) ? -EIO : 0;
 }
 
-int ivf_common__extents(struct ivf_common *c, int64_t qi, size_t *n)
+int ivf_common__extents(const struct ivf_common *c, struct ivf_scratch *s, int64_t qi,
+			size_t *n)
 {
 	const float *q = c->ds->queries + qi * c->ds->dim;
 	uint64_t co, cl, io, il;
 	int64_t i;
 
 	*n = 0;
-	if (rbf_ivf_assign(c->index, q, 1, c->nprobe, c->lists))
+	if (rbf_ivf_assign(c->index, q, 1, c->nprobe, s->lists))
 		return -EIO;
 	for (i = 0; i < c->nprobe; i++) {
-		if (c->lists[i] < 0)
+		if (s->lists[i] < 0)
 			continue;   /* fewer non-empty lists than nprobe */
-		if (rbf_ivf_list_extents(c->index, c->lists[i], &co, &cl, &io, &il))
+		if (rbf_ivf_list_extents(c->index, s->lists[i], &co, &cl, &io, &il))
 			return -EIO;
 		if (cl)
-			c->extents[(*n)++] = (struct rb_extent){ c->file, co, cl };
+			s->extents[(*n)++] = (struct rb_extent){ c->file, co, cl };
 		if (il)
-			c->extents[(*n)++] = (struct rb_extent){ c->file, io, il };
+			s->extents[(*n)++] = (struct rb_extent){ c->file, io, il };
 	}
 	return 0;
 }
 
-int ivf_common__list_extents(struct ivf_common *c, int64_t key, struct rb_extent *out, size_t max)
+int ivf_common__list_extents(const struct ivf_common *c, int64_t key, struct rb_extent *out, size_t max)
 {
 	uint64_t co, cl, io, il;
 	size_t n = 0;

@@ -1,9 +1,11 @@
 /*
  * ivf_common — the FAISS IVF search the ivf-search and rag workloads share: open
- * the on-disk index read-only (FAISS mmaps its .ivfdata), search one query,
- * name the extents (codes and ids of each probed list) a query needs, the
+ * the on-disk index read-only (FAISS mmaps its .ivfdata), search one query or a
+ * batch (one faiss_Index_search call either way), name the extents (codes and ids of each probed list) a query needs, the
  * per-list extent map and FAISS's own prefetch threads. The .ivfdata becomes
  * one rb_file of the workload (its mapping, no fd), at the slot the caller picks.
+ * The index is shared by every client (FAISS's search is const); each client
+ * searches into an ivf_scratch of its own.
  */
 #ifndef RB_IVF_COMMON_H
 #define RB_IVF_COMMON_H
@@ -23,9 +25,15 @@ struct ivf_common {
 	const struct rb_dataset *ds;
 	int file;                        /* slot of the .ivfdata in w->files */
 	int64_t k, nprobe, nlist;
+	int64_t batch;                   /* workload.batch: queries per search call, at most */
 	int configured_prefetch_threads; /* index.prefetch_threads */
-	float *distances;
-	int64_t *ids;                    /* k ids of the last search */
+};
+
+/* What one client's searches write. */
+struct ivf_scratch {
+	float *x;                        /* batch query vectors, contiguous for FAISS */
+	float *distances;                /* batch * k */
+	int64_t *ids;                    /* batch * k ids of the last search, query-major */
 	int64_t *lists;                  /* nprobe list numbers of the last extents call */
 	struct rb_extent *extents;       /* 2 per probed list: codes and ids */
 };
@@ -36,14 +44,21 @@ int ivf_common__open(struct ivf_common *c, struct rb_workload *w, int file,
 		     size_t errlen);
 void ivf_common__close(struct ivf_common *c);
 
-/* k nearest of query qi into c->ids. */
-int ivf_common__search(struct ivf_common *c, int64_t qi);
+/* A client's scratch for searches of up to c->batch queries. 0 or -ENOMEM. */
+int ivf_scratch__init(struct ivf_scratch *s, const struct ivf_common *c);
+void ivf_scratch__free(struct ivf_scratch *s);
 
-/* The extents of the lists query qi probes into c->extents; *n of them. */
-int ivf_common__extents(struct ivf_common *c, int64_t qi, size_t *n);
+/* k nearest of queries qi[0..n) (n <= c->batch) into s->ids, query-major. */
+int ivf_common__search(const struct ivf_common *c, struct ivf_scratch *s, const int64_t *qi,
+		       int n);
+
+/* The extents of the lists query qi probes into s->extents; *n of them. */
+int ivf_common__extents(const struct ivf_common *c, struct ivf_scratch *s, int64_t qi,
+			size_t *n);
 
 /* The extents of list key (extent_map); -ENOENT past the last list. */
-int ivf_common__list_extents(struct ivf_common *c, int64_t key, struct rb_extent *out, size_t max);
+int ivf_common__list_extents(const struct ivf_common *c, int64_t key, struct rb_extent *out,
+			     size_t max);
 
 /* FAISS's own prefetch threads; nthreads < 0 restores index.prefetch_threads. */
 int ivf_common__set_prefetch(struct ivf_common *c, int nthreads);

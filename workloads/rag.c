@@ -6,7 +6,9 @@
  * IVF list extents, then small records at random places.
  *
  * Phases: "search" and "fetch", timed inside run_query (res->phase_us); the
- * query's latency is their sum plus whatever a strategy's hint costs.
+ * query's latency is their sum plus whatever a strategy's hint costs. A batch
+ * (workload.batch) is one FAISS search of its queries, then every hit's fetch;
+ * each query of it gets the batch's times, as each waited for the whole batch.
  * Recall is 1 when the chunk the query was made from is among the k hits.
  *
  * Files during queries: w->files[0] the .ivfdata (FAISS's mapping), [1]
@@ -37,7 +39,14 @@ struct rag {
 	struct ivf_common ivf;
 	struct chunk_io io;
 	const struct rb_dataset *ds;
-	int64_t searched;          /* query whose hits ivf.ids holds, -1 none */
+};
+
+/* What one client writes. */
+struct rag_client {
+	struct ivf_scratch ivf;
+	struct chunk_buf buf;
+	int64_t *searched;         /* queries whose hits ivf.ids holds, in order */
+	int n_searched;
 	struct rb_extent *extents; /* lists + chunks of one query */
 };
 
@@ -62,7 +71,6 @@ static void rag_close(struct rb_workload *w)
 		return;
 	chunk_io__close(&s->io);
 	ivf_common__close(&s->ivf);
-	free(s->extents);
 	free(s);
 	w->priv = NULL;
 	w->n_files = 0;
@@ -79,19 +87,45 @@ static int rag_open(struct rb_workload *w, const struct rb_config *cfg,
 	w->priv = s;
 	w->n_files = 2;
 	s->ds = ds;
-	s->searched = -1;
 	rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, cfg, ds, err, errlen);
 	if (!rc)
 		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, cfg, ds, cfg->workload_k, err,
 				    errlen);
-	if (!rc) {
-		s->extents = calloc((size_t)(2 * s->ivf.nprobe + cfg->workload_k),
-				    sizeof(*s->extents));
-		rc = s->extents ? 0 : -ENOMEM;
-	}
 	if (rc)
 		rag_close(w);
 	return rc;
+}
+
+static void rag_client_close(struct rb_client *c)
+{
+	struct rag_client *rc = c->priv;
+
+	if (!rc)
+		return;
+	ivf_scratch__free(&rc->ivf);
+	chunk_buf__free(&rc->buf);
+	free(rc->searched);
+	free(rc->extents);
+	free(rc);
+	c->priv = NULL;
+}
+
+static int rag_client_open(struct rb_client *c)
+{
+	const struct rag *s = c->w->priv;
+	struct rag_client *rc = calloc(1, sizeof(*rc));
+
+	if (!rc)
+		return -ENOMEM;
+	c->priv = rc;
+	rc->searched = calloc((size_t)s->ivf.batch, sizeof(*rc->searched));
+	rc->extents = calloc((size_t)(2 * s->ivf.nprobe + s->ivf.k), sizeof(*rc->extents));
+	if (!rc->searched || !rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf) ||
+	    chunk_buf__init(&rc->buf, &s->io)) {
+		rag_client_close(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static double now_us(void)
@@ -102,53 +136,82 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
-static double source_hit(const struct rag *s, int64_t qi)
+static double source_hit(const struct rag *s, const int64_t *hits, int64_t qi)
 {
 	int64_t i;
 
 	if (!s->ds->query_chunk)
 		return NAN;
 	for (i = 0; i < s->ivf.k; i++)
-		if (s->ivf.ids[i] == s->ds->query_chunk[qi])
+		if (hits[i] == s->ds->query_chunk[qi])
 			return 1.0;
 	return 0.0;
 }
 
-static int rag_run_query(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
+			 struct rb_query_result *res)
 {
-	struct rag *s = w->priv;
-	double t0 = now_us(), t1;
-	int rc;
+	const struct rag *s = c->w->priv;
+	struct rag_client *rc = c->priv;
+	double t0 = now_us(), t1, fetch_us;
+	const int64_t *hits;
+	int ret, i;
 
-	s->searched = -1;
-	rc = ivf_common__search(&s->ivf, qi);
+	rc->n_searched = 0;
+	ret = ivf_common__search(&s->ivf, &rc->ivf, qi, n);
 	t1 = now_us();
-	if (rc)
-		return rc;
-	s->searched = qi;
-	rc = chunk_io__fetch(&s->io, w, s->ivf.ids, s->ivf.k);
-	res->phase_us[0] = t1 - t0;
-	res->phase_us[1] = now_us() - t1;
-	res->ids = s->ivf.ids;
-	res->has_recall = true;
-	res->recall = source_hit(s, qi);
-	return rc;
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		rc->searched[rc->n_searched++] = qi[i];
+		hits = rc->ivf.ids + (size_t)i * s->ivf.k;
+		ret = chunk_io__fetch(&s->io, c->w, &rc->buf, hits, s->ivf.k);
+		if (ret)
+			return ret;
+		res[i].ids = hits;
+		res[i].has_recall = true;
+		res[i].recall = source_hit(s, hits, qi[i]);
+	}
+	fetch_us = now_us() - t1;
+	for (i = 0; i < n; i++) {
+		res[i].phase_us[0] = t1 - t0;
+		res[i].phase_us[1] = fetch_us;
+	}
+	return 0;
 }
 
-static int rag_extents(struct rb_workload *w, int64_t qi, struct rb_query_result *res)
+static int rag_run_query(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
-	struct rag *s = w->priv;
-	size_t n, m = 0;
-	int rc;
+	return rag_run_batch(c, &qi, 1, res);
+}
 
-	rc = ivf_common__extents(&s->ivf, qi, &n);
-	if (rc)
-		return rc;
-	memcpy(s->extents, s->ivf.extents, n * sizeof(*s->extents));
-	if (s->searched == qi)
-		m = chunk_io__extents(&s->io, s->ivf.ids, s->ivf.k);
-	memcpy(s->extents + n, s->io.extents, m * sizeof(*s->extents));
-	res->extents = s->extents;
+/* The hits of query qi when this client's last search had it, else NULL. */
+static const int64_t *hits_of(const struct rag *s, const struct rag_client *rc, int64_t qi)
+{
+	int i;
+
+	for (i = 0; i < rc->n_searched; i++)
+		if (rc->searched[i] == qi)
+			return rc->ivf.ids + (size_t)i * s->ivf.k;
+	return NULL;
+}
+
+static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *res)
+{
+	const struct rag *s = c->w->priv;
+	struct rag_client *rc = c->priv;
+	const int64_t *hits = hits_of(s, rc, qi);
+	size_t n, m = 0;
+	int ret;
+
+	ret = ivf_common__extents(&s->ivf, &rc->ivf, qi, &n);
+	if (ret)
+		return ret;
+	memcpy(rc->extents, rc->ivf.extents, n * sizeof(*rc->extents));
+	if (hits)
+		m = chunk_io__extents(&s->io, &rc->buf, hits, s->ivf.k);
+	memcpy(rc->extents + n, rc->buf.extents, m * sizeof(*rc->extents));
+	res->extents = rc->extents;
 	res->n_extents = n + m;
 	return 0;
 }
@@ -176,9 +239,12 @@ const struct workload_ops rag_ops = {
 		"store (per-phase times: search, fetch)",
 	.list_files = rag_list_files,
 	.open = rag_open,
+	.client_open = rag_client_open,
+	.client_close = rag_client_close,
 	.run_query = rag_run_query,
 	.extents = rag_extents,
 	.close = rag_close,
+	.run_batch = rag_run_batch,
 	.set_library_prefetch = rag_set_library_prefetch,
 	.extent_map = rag_extent_map,
 	.phase_names = rag_phases,

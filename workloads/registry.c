@@ -32,7 +32,8 @@ int workload__check_ops(const struct workload_ops *ops)
 
 	if (!ops || !ops->name || !ops->help || ops->version != RB_WORKLOAD_VERSION)
 		return -EINVAL;
-	if (!ops->list_files || !ops->open || !ops->run_query || !ops->extents || !ops->close)
+	if (!ops->list_files || !ops->open || !ops->client_open || !ops->client_close ||
+	    !ops->run_query || !ops->extents || !ops->close)
 		return -EINVAL;
 	for (n = 0; ops->phase_names && ops->phase_names[n]; n++)
 		if (n == RB_MAX_PHASES)

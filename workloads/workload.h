@@ -1,10 +1,12 @@
 /*
  * workload — the ops table every workload fills (fio's ioengine_ops pattern).
  *
- * A workload opens the on-disk artifacts of a prepared dataset, runs one query at a
- * time (the runner times each call), says which byte extents of which files a query
- * touched (so "bytes needed" is known exactly) and closes everything again. Adding a
- * workload is one new file in workloads/ and one line in workloads/registry.c.
+ * A workload opens the on-disk artifacts of a prepared dataset once (one instance:
+ * the index, the files, the strategy applied to them), runs queries from one or
+ * more clients (threads, each with scratch of its own: struct rb_client), says
+ * which byte extents of which files a query touched (so "bytes needed" is known
+ * exactly) and closes everything again. Adding a workload is one new file in
+ * workloads/ and one line in workloads/registry.c.
  */
 #ifndef RB_WORKLOAD_H
 #define RB_WORKLOAD_H
@@ -13,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RB_WORKLOAD_VERSION 1
+#define RB_WORKLOAD_VERSION 2   /* 2: per-client ops (struct rb_client) */
 #define RB_MAX_FILES 8
 #define RB_MAX_PHASES 4
 
@@ -37,8 +39,8 @@ struct rb_extent {
 
 /* What one query returned and touched. */
 struct rb_query_result {
-	int64_t *ids;        /* k result ids, owned by the workload */
-	struct rb_extent *extents;   /* owned by the workload, valid until the next query */
+	const int64_t *ids;  /* k result ids, owned by the client */
+	const struct rb_extent *extents; /* owned by the client, valid until its next query */
 	size_t n_extents;
 	/* Optional (ops->phase_names): microseconds of each phase of this query. */
 	double phase_us[RB_MAX_PHASES];
@@ -52,13 +54,25 @@ struct rb_query_result {
 	double recall;
 };
 
-/* An open workload instance. */
+/* An open workload instance: shared by its clients, read-only while they query. */
 struct rb_workload {
 	const struct workload_ops *ops;
 	void *priv;
 	struct rb_file files[RB_MAX_FILES];
 	int n_files;
 	void *strategy_priv;   /* state of the strategy applied to this instance */
+};
+
+/*
+ * One client of an instance: what one thread writes while it queries (result
+ * and extent buffers, FAISS's output arrays). Clients of one instance run at
+ * once; everything a query writes lives here, never in the instance, so N
+ * clients need no lock and return exactly what one client would.
+ */
+struct rb_client {
+	struct rb_workload *w;
+	int id;                 /* 0-based */
+	void *priv;             /* the workload's per-client scratch */
 };
 
 struct workload_ops {
@@ -72,16 +86,26 @@ struct workload_ops {
 	/* Open the dataset's artifacts; fill w->files. Returns 0 or -errno. */
 	int (*open)(struct rb_workload *w, const struct rb_config *cfg,
 		    const struct rb_dataset *ds, char *err, size_t errlen);
-	/* Run query number qi (0-based, < cfg->workload_queries). The timed call. */
-	int (*run_query)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
+	/* Scratch for client c of instance c->w (into c->priv); 0 or -errno. */
+	int (*client_open)(struct rb_client *c);
+	void (*client_close)(struct rb_client *c);
+	/* Run query qi (0-based, < dataset's queries) as client c. The timed call. */
+	int (*run_query)(struct rb_client *c, int64_t qi, struct rb_query_result *res);
 	/*
 	 * Fill res->extents with what query qi touches. The runner calls it after
 	 * run_query (untimed) to count bytes needed; the willneed strategy calls it
 	 * before run_query (timed) to prefetch, as an application that knows its
 	 * extents would. It must not touch the files.
 	 */
-	int (*extents)(struct rb_workload *w, int64_t qi, struct rb_query_result *res);
+	int (*extents)(struct rb_client *c, int64_t qi, struct rb_query_result *res);
 	void (*close)(struct rb_workload *w);
+
+	/*
+	 * Optional: queries qi[0..n) in one call (n <= cfg->workload_batch), as one
+	 * FAISS search of n vectors; res[i] is query qi[i]'s result. Workloads
+	 * without it refuse workload.batch > 1 (config__validate says so).
+	 */
+	int (*run_batch)(struct rb_client *c, const int64_t *qi, int n, struct rb_query_result *res);
 
 	/*
 	 * Optional: the index library's own prefetcher (FAISS OnDiskInvertedLists'
