@@ -118,8 +118,11 @@ faiss-c: $(FAISS_C_LIB)
 
 # The test build is a separate tree with sanitizers; tests/run.sh runs everything
 # and ends with "N passed, N failed".
+# ASan+UBSan build for the suite, plus a ThreadSanitizer rabench that
+# tests/e2e_clients.sh runs concurrent clients under (RB_TSAN_BIN)
 test:
 	$(Q)$(MAKE) --no-print-directory MODE=asan build/asan/rabench unit-bins
+	$(Q)$(MAKE) --no-print-directory MODE=tsan build/tsan/rabench
 	$(Q)tests/run.sh build/asan
 
 unit-bins: $(TESTS)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "report.h"
 
 enum cmp_kind {
 	CMP_COUNTER,   /* deterministic: tolerance max(rel * base, abs) */
@@ -150,36 +151,33 @@ static void warn_env(json_object *base, json_object *new_, struct rb_compare *ou
 	}
 }
 
-static json_object *strategy_summary(json_object *doc, const char *name)
+static json_object *summary_list(json_object *doc)
 {
-	json_object *sum, *list, *s, *n;
-	size_t i;
+	json_object *sum, *list;
 
 	if (!json_object_object_get_ex(doc, "summary", &sum) ||
 	    !json_object_object_get_ex(sum, "strategies", &list))
 		return NULL;
-	for (i = 0; i < json_object_array_length(list); i++) {
-		s = json_object_array_get_idx(list, i);
-		if (json_object_object_get_ex(s, "name", &n) && n && !strcmp(json_object_get_string(n), name))
-			return s;
-	}
-	return NULL;
+	return list;
 }
 
-/* The name of a strategy listed twice in doc's summary (which one would it gate?), or NULL. */
-static const char *duplicate_strategy(json_object *doc)
+/* The entry of (name, clients) in doc's summary: runs are compared level by level. */
+static json_object *strategy_summary(json_object *doc, const char *name, int clients)
 {
-	json_object *sum, *list, *s, *n;
+	return report__entry(summary_list(doc), name, clients);
+}
+
+/* An entry listed twice in doc's summary (which one would it gate?), or NULL. */
+static json_object *duplicate_strategy(json_object *doc)
+{
+	json_object *list = summary_list(doc), *s, *n;
 	size_t i;
 
-	if (!json_object_object_get_ex(doc, "summary", &sum) ||
-	    !json_object_object_get_ex(sum, "strategies", &list))
-		return NULL;
-	for (i = 0; i < json_object_array_length(list); i++) {
+	for (i = 0; list && i < json_object_array_length(list); i++) {
 		s = json_object_array_get_idx(list, i);
 		if (json_object_object_get_ex(s, "name", &n) && n &&
-		    strategy_summary(doc, json_object_get_string(n)) != s)
-			return json_object_get_string(n);
+		    strategy_summary(doc, json_object_get_string(n), report__entry_clients(s)) != s)
+			return s;
 	}
 	return NULL;
 }
@@ -275,9 +273,9 @@ static int schema_of(json_object *doc)
 int compare__run(json_object *base, json_object *new_, const struct rb_compare_opts *opts,
 		 struct rb_compare *out, char *err, size_t errlen)
 {
-	json_object *sum, *list, *bs, *ns, *name;
+	json_object *list, *bs, *ns, *name, *dup;
 	const struct cmp_metric *m;
-	const char *dup;
+	char label[sizeof(((struct rb_compare_row *)0)->strategy)];
 	size_t i, common = 0;
 	int rc;
 
@@ -291,12 +289,13 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 	if (rc)
 		return rc;
 	if ((dup = duplicate_strategy(base)) || (dup = duplicate_strategy(new_))) {
-		snprintf(err, errlen, "strategy '%s' is listed twice in a report's summary", dup);
+		snprintf(err, errlen, "strategy '%s' is listed twice in a report's summary",
+			 report__entry_label(summary_list(base), dup, label, sizeof(label)));
 		return -EINVAL;
 	}
 	warn_env(base, new_, out);
-	if (!json_object_object_get_ex(base, "summary", &sum) ||
-	    !json_object_object_get_ex(sum, "strategies", &list)) {
+	list = summary_list(base);
+	if (!list) {
 		snprintf(err, errlen, "base report has no summary");
 		return -EINVAL;
 	}
@@ -304,10 +303,11 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 		bs = json_object_array_get_idx(list, i);
 		if (!json_object_object_get_ex(bs, "name", &name) || !name)
 			continue;   /* no name: nothing to match it with */
-		ns = strategy_summary(new_, json_object_get_string(name));
+		ns = strategy_summary(new_, json_object_get_string(name), report__entry_clients(bs));
 		common += ns != NULL;
+		report__entry_label(list, bs, label, sizeof(label));
 		for (m = cmp_metrics; m->name; m++) {
-			rc = add_row(out, json_object_get_string(name), m, bs, ns, opts);
+			rc = add_row(out, label, m, bs, ns, opts);
 			if (rc)
 				return rc;
 		}

@@ -80,6 +80,18 @@ double report__median(json_object *strategy, const char *key);
 /* A double as the shortest text that reads back to it; NaN/inf -> NULL (JSON null). */
 json_object *report__json_double(double v);
 
+/*
+ * Summary entries are (strategy, clients) pairs. The entry's clients level (1
+ * when the report predates clients), the distinct levels ascending (up to max;
+ * how many), the entry of (name, clients) or NULL, and a label for tables:
+ * "name" in a single-client report, "name, 4 clients" otherwise.
+ */
+int report__entry_clients(json_object *entry);
+int report__client_levels(json_object *strategies, int *levels, int max);
+json_object *report__entry(json_object *strategies, const char *name, int clients);
+const char *report__entry_label(json_object *strategies, json_object *entry, char *buf,
+				size_t len);
+
 /* Read and check a report.json (schema_version, required fields). */
 int report__load(const char *path, json_object **out, char *err, size_t errlen);
 

@@ -10,10 +10,10 @@
 
 /* column name = field of a repeat, or "latency_us.<p>" for a percentile */
 static const char *const columns[] = {
-	"strategy", "repeat", "order", "n_queries", "wall_s", "qps", "recall",
+	"strategy", "repeat", "order", "clients", "batch", "n_queries", "wall_s", "qps", "recall",
 	"latency_us.p50", "latency_us.p90", "latency_us.p99", "latency_us.p999", "latency_us.max",
 	"latency_us.mean", "proc_read_bytes", "dev_read_bytes", "needed_bytes", "needed_bytes_sum",
-	"read_amplification", "majflt", "minflt", NULL,
+	"read_amplification", "majflt", "minflt", "results_digest", NULL,
 };
 
 static json_object *field(json_object *repeat, const char *col)

@@ -5,7 +5,9 @@
  *   - latency CDF per strategy (every query of every repeat, log-scaled time axis);
  *   - bytes read vs bytes needed per strategy;
  *   - major faults per strategy;
- *   - readahead waste per strategy, when the probes ran.
+ *   - readahead waste per strategy, when the probes ran;
+ *   - throughput vs clients per strategy, when run.clients had several levels.
+ * With several clients levels, a "strategy" is a (strategy, clients) summary entry.
  */
 #include <errno.h>
 #include <math.h>
@@ -90,10 +92,17 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every latency sample of one strategy's repeats, sorted. */
-static double *strategy_samples(json_object *repeats, const char *name, size_t *n)
+/* An entry's label for legends and bar groups ("willneed, 4 clients" in a sweep). */
+static const char *label(json_object *strategies, size_t i, char *buf, size_t len)
 {
-	json_object *r, *s, *v;
+	return report__entry_label(strategies, json_object_array_get_idx(strategies, i), buf, len);
+}
+
+/* Every latency sample of one summary entry's repeats (its strategy and clients), sorted. */
+static double *strategy_samples(json_object *repeats, json_object *entry, size_t *n)
+{
+	json_object *r, *s, *v, *name = report__get(entry, "name");
+	int clients = report__entry_clients(entry);
 	double *all = NULL, *grown;
 	size_t i, j, len;
 
@@ -102,8 +111,8 @@ static double *strategy_samples(json_object *repeats, const char *name, size_t *
 		r = json_object_array_get_idx(repeats, i);
 		v = report__get(r, "strategy");
 		s = report__get(r, "latency_samples_us");
-		if (!v || !name || strcmp(json_object_get_string(v), name) ||
-		    !json_object_is_type(s, json_type_array))
+		if (!v || !name || strcmp(json_object_get_string(v), json_object_get_string(name)) ||
+		    report__entry_clients(r) != clients || !json_object_is_type(s, json_type_array))
 			continue;
 		len = json_object_array_length(s);
 		grown = realloc(all, (*n + len + 1) * sizeof(*all));
@@ -154,14 +163,13 @@ static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
 	size_t i, j, n, ns = json_object_array_length(strategies);
 	double lo = INFINITY, hi = 0, *s[16] = { NULL };
 	size_t counts[16] = { 0 };
-	const char *name;
+	char name[RB_NAME_MAX + 32];
 	int y0 = CHART_H - PAD_B;
 
 	if (ns > 16)
 		ns = 16;
 	for (i = 0; i < ns; i++) {
-		name = json_object_get_string(report__get(json_object_array_get_idx(strategies, i), "name"));
-		s[i] = strategy_samples(repeats, name, &counts[i]);
+		s[i] = strategy_samples(repeats, json_object_array_get_idx(strategies, i), &counts[i]);
 		if (counts[i]) {
 			lo = fmin(lo, fmax(s[i][0], 1.0));
 			hi = fmax(hi, s[i][counts[i] - 1]);
@@ -186,7 +194,7 @@ static void chart_cdf(FILE *out, json_object *strategies, json_object *repeats)
 			fprintf(out, "%.1f,%.1f ", log_x(fmax(s[i][j], lo), lo, hi),
 				y0 - (double)(j + 1) / n * (y0 - PAD_T));
 		fprintf(out, "\"/>\n");
-		legend(out, i, json_object_get_string(report__get(json_object_array_get_idx(strategies, i), "name")));
+		legend(out, i, label(strategies, i, name, sizeof(name)));
 	}
 	svg_close(out, "Latency CDF: every query of every repeat, per strategy. Further left is faster.");
 cleanup:
@@ -207,6 +215,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 {
 	size_t i, k, ns = json_object_array_length(strategies);
 	double max = 0, v, gw, bw, x, h, y0 = CHART_H - PAD_B;
+	char name[RB_NAME_MAX + 32];
 
 	for (i = 0; i < ns; i++)
 		for (k = 0; k < nk; k++) {
@@ -237,7 +246,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 		}
 		fprintf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">",
 			PAD_L + gw * (i + 0.5), y0 + 14);
-		html_escape(out, json_object_get_string(report__get(s, "name")));
+		html_escape(out, label(strategies, i, name, sizeof(name)));
 		fprintf(out, "</text>\n");
 	}
 	for (k = 0; k < nk; k++)
@@ -245,43 +254,87 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 	svg_close(out, caption);
 }
 
-/* "willneed: 3.1x faster than default at p99, reads 1.3x fewer bytes" */
+/* "willneed: 3.1x faster than default at p99, reads 1.3x fewer bytes", per clients level. */
 static void verdicts(FILE *out, json_object *strategies)
 {
-	json_object *base = NULL, *s;
+	json_object *base, *s;
+	char name[RB_NAME_MAX + 32];
 	double bp, bb, sp, sb;
-	size_t i;
+	size_t i, shown = 0;
 
-	for (i = 0; i < json_object_array_length(strategies); i++) {
-		const char *name;
-
-		s = json_object_array_get_idx(strategies, i);
-		name = json_object_get_string(report__get(s, "name"));
-		if (name && !strcmp(name, "default"))
-			base = s;
-	}
 	fprintf(out, "<h2>Verdict</h2>\n<ul class=\"verdict\">\n");
-	if (!base) {
-		fprintf(out, "<li>No <code>default</code> strategy in this run to compare with.</li></ul>\n");
-		return;
-	}
-	bp = report__median(base, "p99_us");
-	bb = report__median(base, "proc_read_bytes");
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		s = json_object_array_get_idx(strategies, i);
-		if (s == base)
+		base = report__entry(strategies, "default", report__entry_clients(s));
+		if (!base || s == base)
 			continue;
+		bp = report__median(base, "p99_us");
+		bb = report__median(base, "proc_read_bytes");
 		sp = report__median(s, "p99_us");
 		sb = report__median(s, "proc_read_bytes");
-		if (isnan(sp) || isnan(sb) || sp <= 0 || sb <= 0)
+		if (isnan(sp) || isnan(sb) || isnan(bp) || isnan(bb) || sp <= 0 || sb <= 0)
 			continue;
 		fprintf(out, "<li><b>");
-		html_escape(out, json_object_get_string(report__get(s, "name")));
+		html_escape(out, label(strategies, i, name, sizeof(name)));
 		fprintf(out, "</b>: %.1fx %s than default at p99, reads %.1fx %s bytes</li>\n",
 			sp < bp ? bp / sp : sp / bp, sp < bp ? "faster" : "slower",
 			sb < bb ? bb / sb : sb / bb, sb < bb ? "fewer" : "more");
+		shown++;
 	}
+	if (!shown)
+		fprintf(out, "<li>No <code>default</code> strategy in this run to compare with.</li>\n");
 	fprintf(out, "</ul>\n");
+}
+
+/* Queries per second vs clients, one line per strategy; only for a sweep. */
+static void chart_scaling(FILE *out, json_object *strategies)
+{
+	int levels[RB_MAX_CLIENT_LEVELS * 2], nl, l;
+	const char *names[16], *nm;
+	size_t i, j, n = 0;
+	double max = 0, v, x, y, y0 = CHART_H - PAD_B;
+
+	nl = report__client_levels(strategies, levels, (int)(sizeof(levels) / sizeof(levels[0])));
+	if (nl < 2)
+		return;
+	for (i = 0; i < json_object_array_length(strategies) && n < 16; i++) {
+		nm = json_object_get_string(report__get(json_object_array_get_idx(strategies, i), "name"));
+		if (!nm)
+			continue;
+		for (j = 0; j < n && strcmp(names[j], nm); j++)
+			;
+		if (j == n)
+			names[n++] = nm;
+		max = fmax(max, report__median(json_object_array_get_idx(strategies, i), "qps"));
+	}
+	if (!(max > 0))
+		return;
+	svg_open(out, "throughput vs clients");
+	axes(out, "concurrent clients", "queries/s");
+	for (l = 0; l < nl; l++) {
+		x = PAD_L + (CHART_W - PAD_L - PAD_R) * (l + 0.5) / nl;
+		fprintf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">%d"
+			"</text>\n", x, y0 + 14, levels[l]);
+	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%.0f</text>\n",
+		PAD_L - 6, PAD_T + 4, max);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "<polyline class=\"scaling\" fill=\"none\" stroke-width=\"2\" "
+			"stroke=\"%s\" points=\"", color(i));
+		for (l = 0; l < nl; l++) {
+			v = report__median(report__entry(strategies, names[i], levels[l]), "qps");
+			if (isnan(v))
+				continue;
+			x = PAD_L + (CHART_W - PAD_L - PAD_R) * (l + 0.5) / nl;
+			y = y0 - v / max * (y0 - PAD_T);
+			fprintf(out, "%.1f,%.1f ", x, y);
+		}
+		fprintf(out, "\"/>\n");
+		legend(out, i, names[i]);
+	}
+	svg_close(out, "Throughput of all clients together (median across repeats) vs the number "
+		  "of concurrent clients sharing one index; flat means the clients wait on the "
+		  "same disk or CPU.");
 }
 
 static void kv_table(FILE *out, const char *title, json_object *obj)
@@ -350,6 +403,7 @@ int report__render_html(json_object *report, FILE *out)
 	verdicts(out, strategies);
 	fprintf(out, "<h2>Charts</h2>\n");
 	chart_cdf(out, strategies, repeats);
+	chart_scaling(out, strategies);
 	chart_bars(out, strategies, bytes_keys, bytes_labels, 2, 1.0 / 1048576, "MiB",
 		   "bytes read vs needed", "Bytes read from storage by the process (/proc/self/io) "
 		   "vs the distinct pages the queries needed; median across repeats.");

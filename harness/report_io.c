@@ -257,3 +257,60 @@ json_object *report__json_double(double v)
 		strcat(buf, ".0");
 	return json_object_new_double_s(v, buf);
 }
+
+/* An entry's clients level: its "clients" member, 1 for reports from before it. */
+int report__entry_clients(json_object *entry)
+{
+	json_object *c = report__get(entry, "clients");
+
+	return c && json_object_is_type(c, json_type_int) ? json_object_get_int(c) : 1;
+}
+
+int report__client_levels(json_object *strategies, int *levels, int max)
+{
+	size_t i;
+	int n = 0, c, j, k;
+
+	for (i = 0; strategies && i < json_object_array_length(strategies); i++) {
+		c = report__entry_clients(json_object_array_get_idx(strategies, i));
+		for (j = 0; j < n && levels[j] != c; j++)
+			;
+		if (j < n || n == max)
+			continue;
+		/* insertion sort: a handful of levels */
+		for (k = n++; k > 0 && levels[k - 1] > c; k--)
+			levels[k] = levels[k - 1];
+		levels[k] = c;
+	}
+	return n;
+}
+
+json_object *report__entry(json_object *strategies, const char *name, int clients)
+{
+	json_object *s, *n;
+	size_t i;
+
+	for (i = 0; strategies && i < json_object_array_length(strategies); i++) {
+		s = json_object_array_get_idx(strategies, i);
+		n = report__get(s, "name");
+		if (n && json_object_is_type(n, json_type_string) &&
+		    !strcmp(json_object_get_string(n), name) && report__entry_clients(s) == clients)
+			return s;
+	}
+	return NULL;
+}
+
+const char *report__entry_label(json_object *strategies, json_object *entry, char *buf,
+				size_t len)
+{
+	json_object *n = report__get(entry, "name");
+	const char *name = n && json_object_is_type(n, json_type_string) ?
+			   json_object_get_string(n) : "";
+	int levels[2], c = report__entry_clients(entry);
+
+	if (report__client_levels(strategies, levels, 2) > 1 || c != 1)
+		snprintf(buf, len, "%s, %d client%s", name, c, c == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%s", name);
+	return buf;
+}

@@ -90,6 +90,8 @@ static const struct column repeat_cols[] = {
 	{ "order", NULL, "order", fmt_count },
 	{ "strategy", NULL, "strategy", NULL },
 	{ "repeat", NULL, "repeat", fmt_count },
+	{ "clients", NULL, "clients", fmt_count },
+	{ "batch", NULL, "batch", fmt_count },
 	{ "queries", NULL, "n_queries", fmt_count },
 	{ "open s", NULL, "open_s", fmt_secs },
 	{ "wall s", NULL, "wall_s", fmt_secs },
@@ -352,11 +354,12 @@ static void md_summary(json_object *report, json_object *strategies, FILE *out)
 	fputc('\n', out);
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		json_object *s = json_object_array_get_idx(strategies, i);
+		char label[RB_NAME_MAX + 32];
 		double n = 0;
 
 		number(lookup(s, "repeats"), &n);
 		fprintf(out, "| ");
-		md_escape(out, text(s, "name"));
+		md_escape(out, report__entry_label(strategies, s, label, sizeof(label)));
 		fprintf(out, " | %.0f |", n);
 		for (j = 0; j < ARRAY_SIZE(summary_cols); j++) {
 			spread_cell(lookup(s, summary_cols[j].path), summary_cols[j].fmt, n > 1,
@@ -465,11 +468,12 @@ static void md_spread_table(json_object *strategies, const struct column *cols, 
 	fputc('\n', out);
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		json_object *s = json_object_array_get_idx(strategies, i);
+		char label[RB_NAME_MAX + 32];
 		double reps = 0;
 
 		number(lookup(s, "repeats"), &reps);
 		fprintf(out, "| ");
-		md_escape(out, text(s, "name"));
+		md_escape(out, report__entry_label(strategies, s, label, sizeof(label)));
 		fprintf(out, " |");
 		for (j = 0; j < n; j++) {
 			spread_cell(lookup(s, cols[j].path), cols[j].fmt, reps > 1, cell, sizeof(cell));
@@ -523,6 +527,101 @@ static void md_probes(json_object *report, json_object *strategies, json_object 
 	md_table(repeats, probe_repeat_cols, ARRAY_SIZE(probe_repeat_cols), out);
 }
 
+/* Each client's share and latency, for the repeats that had more than one. */
+static const struct column client_cols[] = {
+	{ "client", NULL, "client", fmt_count },
+	{ "queries", NULL, "n_queries", fmt_count },
+	{ "mean ms", NULL, "latency_us.mean", fmt_ms },
+	{ "p50 ms", NULL, "latency_us.p50", fmt_ms },
+	{ "p99 ms", NULL, "latency_us.p99", fmt_ms },
+	{ "max ms", NULL, "latency_us.max", fmt_ms },
+};
+
+/* The distinct strategy names of the summary, in entry order; how many. */
+static size_t strategy_names(json_object *strategies, const char **names, size_t max)
+{
+	size_t i, j, n = 0;
+	const char *name;
+
+	for (i = 0; i < json_object_array_length(strategies) && n < max; i++) {
+		name = text(json_object_array_get_idx(strategies, i), "name");
+		for (j = 0; j < n && strcmp(names[j], name); j++)
+			;
+		if (j == n)
+			names[n++] = name;
+	}
+	return n;
+}
+
+/* Strategies x clients levels: median qps and p99 of each pair. */
+static void md_scaling(json_object *strategies, const int *levels, int nl, FILE *out)
+{
+	const char *names[RB_MAX_STRATEGIES * 2];
+	char qps[32], p99[32];
+	size_t i, n = strategy_names(strategies, names, ARRAY_SIZE(names));
+	json_object *s;
+	int l;
+
+	fprintf(out, "Median queries per second of all clients together, and in brackets the "
+		"median p99 latency in ms, per strategy and number of concurrent clients.\n\n"
+		"| strategy |");
+	for (l = 0; l < nl; l++)
+		fprintf(out, " %d client%s |", levels[l], levels[l] == 1 ? "" : "s");
+	fprintf(out, "\n| --- |");
+	for (l = 0; l < nl; l++)
+		fprintf(out, " ---: |");
+	fputc('\n', out);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "| ");
+		md_escape(out, names[i]);
+		fprintf(out, " |");
+		for (l = 0; l < nl; l++) {
+			s = report__entry(strategies, names[i], levels[l]);
+			spread_cell(lookup(s, "qps"), fmt_qps, false, qps, sizeof(qps));
+			spread_cell(lookup(s, "p99_us"), fmt_ms, false, p99, sizeof(p99));
+			fprintf(out, s ? " %s (%s) |" : " - |", qps, p99);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+/* Per-client rows of every multi-client repeat. */
+static void md_per_client(json_object *repeats, FILE *out)
+{
+	json_object *r, *pc;
+	double c;
+	size_t i;
+
+	fprintf(out, "Per client of each multi-client repeat: the queries it took from the "
+		"shared stream and their latency.\n\n");
+	for (i = 0; i < json_object_array_length(repeats); i++) {
+		r = json_object_array_get_idx(repeats, i);
+		pc = lookup(r, "per_client");
+		if (!number(lookup(r, "clients"), &c) || c < 2 || !pc ||
+		    !json_object_is_type(pc, json_type_array))
+			continue;
+		fprintf(out, "**");
+		md_escape(out, text(r, "strategy"));
+		fprintf(out, "**, %.0f clients, repeat %.0f:\n\n", c,
+			json_object_get_double(lookup(r, "repeat")) + 1);
+		md_table(pc, client_cols, ARRAY_SIZE(client_cols), out);
+	}
+}
+
+/* Throughput vs clients, when the run had more than one client or level. */
+static void md_concurrency(json_object *strategies, json_object *repeats, FILE *out)
+{
+	int levels[RB_MAX_CLIENT_LEVELS * 2], nl;
+
+	nl = report__client_levels(strategies, levels, (int)ARRAY_SIZE(levels));
+	if (nl < 1 || (nl == 1 && levels[0] == 1))
+		return;
+	fprintf(out, "## Throughput vs clients\n\n");
+	md_scaling(strategies, levels, nl, out);
+	md_per_client(repeats, out);
+}
+
 int report__render_md(json_object *report, FILE *out)
 {
 	json_object *strategies = array_at(report, "summary.strategies");
@@ -537,6 +636,7 @@ int report__render_md(json_object *report, FILE *out)
 	fprintf(out, "## Dataset\n\n");
 	md_members(lookup(report, "dataset"), out);
 	md_summary(report, strategies, out);
+	md_concurrency(strategies, repeats, out);
 	md_skipped(report, out);
 	md_counter_note(report, out);
 	md_probes(report, strategies, repeats, out);
@@ -571,16 +671,18 @@ int report__print_table(json_object *report, FILE *out)
 
 	if (!out || !strategies)
 		return -EINVAL;
-	fprintf(out, "%-20s %3s", "strategy", "n");
+	fprintf(out, "%-24s %3s", "strategy", "n");
 	for (j = 0; j < ARRAY_SIZE(summary_cols); j++)
 		fprintf(out, " %9s", header(report, summary_cols[j].tty_header, hbuf, sizeof(hbuf)));
 	fputc('\n', out);
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		json_object *s = json_object_array_get_idx(strategies, i);
+		char label[RB_NAME_MAX + 32];
 		double n = 0;
 
 		number(lookup(s, "repeats"), &n);
-		fprintf(out, "%-20s %3.0f", text(s, "name"), n);
+		fprintf(out, "%-24s %3.0f", report__entry_label(strategies, s, label, sizeof(label)),
+			n);
 		for (j = 0; j < ARRAY_SIZE(summary_cols); j++) {
 			spread_cell(lookup(s, summary_cols[j].path), summary_cols[j].fmt, false,
 				    cell, sizeof(cell));

@@ -10,10 +10,12 @@
 
 #include "report.h"
 
-static void row(FILE *out, const char *label, json_object *s)
+static void row(FILE *out, const char *label, json_object *strategies, json_object *s)
 {
+	char name[RB_NAME_MAX + 32];
+
 	fprintf(out, "| %s | %s | %.3f | %.3f | %.1f | %.3f | %.1f | %.2f | %.0f |\n", label,
-		json_object_get_string(report__get(s, "name")),
+		report__entry_label(strategies, s, name, sizeof(name)),
 		report__median(s, "p50_us") / 1000, report__median(s, "p99_us") / 1000,
 		report__median(s, "qps"), report__median(s, "recall"),
 		report__median(s, "proc_read_bytes") / 1048576,
@@ -47,7 +49,7 @@ int report__render_merged_md(json_object *const *reports, const char *const *lab
 		if (!strategies)
 			return -EINVAL;
 		for (j = 0; j < json_object_array_length(strategies); j++)
-			row(out, labels[i], json_object_array_get_idx(strategies, j));
+			row(out, labels[i], strategies, json_object_array_get_idx(strategies, j));
 	}
 	fprintf(out, "\nRuns:\n\n");
 	for (i = 0; i < n; i++)

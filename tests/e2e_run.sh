@@ -34,7 +34,7 @@ check "missing config file: exit 2 naming it" bash -c \
 check "bad --set value: exit 2 naming the key" bash -c \
 	"'$rb' run configs/ci.yaml --set workload.k=0 2>'$work/err'; test \$? -eq 2 && grep -q 'workload.k' '$work/err'"
 check "dry run prints the interleaved plan" bash -c \
-	"'$rb' run configs/ci.yaml --dry-run | grep -q 'fadvise-random *repeat 2'"
+	"'$rb' run configs/ci.yaml --dry-run | grep -q 'fadvise-random *clients 1 *repeat 2'"
 
 # the real run
 "$rb" run configs/ci.yaml "${sets[@]}" >"$work/out1" 2>"$work/err1"

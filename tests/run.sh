@@ -14,6 +14,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_v
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export RABENCH="$root/$build/rabench"
+# the ThreadSanitizer build of rabench (make test builds it) for the clients test
+if [ -z "${RB_TSAN_BIN:-}" ] && [ -x "$root/build/tsan/rabench" ]; then
+	export RB_TSAN_BIN="$root/build/tsan/rabench"
+fi
 
 passed=0 failed=0
 failures=()

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness/config.h"
+#include "workloads/workload.h"
 
 #define MAX_FILES 128
 
@@ -206,7 +207,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 34);
+	assert_int_equal(n, 36);
 }
 
 static void test_find_key(void **state)
@@ -267,7 +268,7 @@ static void test_print_keys(void **state)
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 34 + 2);
+	assert_int_equal(lines, 36 + 2);
 	free(text);
 }
 
@@ -472,6 +473,74 @@ static void test_validate_memory_limit(void **state)
 }
 
 /* flat-scan reads no index: index.* and workload.nprobe are not checked for it. */
+/* run.clients: a list of integers, from YAML, --set and defaults; workload.batch with it. */
+static void test_clients_and_batch(void **state)
+{
+	const struct rb_key *k = config__find_key("run.clients");
+	struct rb_config cfg;
+	char buf[128];
+	const char *path;
+
+	(void)state;
+	config__defaults(&cfg);
+	assert_int_equal(cfg.n_clients, 1);
+	assert_int_equal(cfg.run_clients[0], 1);
+	assert_int_equal(cfg.workload_batch, 1);
+	path = write_yaml("clients.yaml", "run:\n  clients: [1, 2, 4, 8]\nworkload:\n  batch: 4\n");
+	assert_int_equal(config__load(&cfg, path, NULL, 0), 0);
+	assert_int_equal(cfg.n_clients, 4);
+	assert_int_equal(cfg.run_clients[3], 8);
+	assert_int_equal(cfg.workload_batch, 4);
+	config__format_value(&cfg, k, buf, sizeof(buf));
+	assert_string_equal(buf, "[1, 2, 4, 8]");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "run.clients=3");
+	assert_int_equal(cfg.n_clients, 1);
+	assert_int_equal(cfg.run_clients[0], 3);
+	/* each bad item named at its own line */
+	expect_load_error("clients-bad.yaml", "run:\n  clients:\n    - 1\n    - x\n", 4, "run.clients",
+			  "not an integer (got 'x'; expected a list of integers in 1..64)");
+	expect_load_error("clients-range.yaml", "run:\n  clients: [0]\n", 2, "run.clients",
+			  "out of range");
+	expect_load_error("clients-big.yaml", "run:\n  clients: [1, 65]\n", 2, "run.clients",
+			  "out of range (got '65'");
+	expect_load_error("clients-twice.yaml", "run:\n  clients: [2, 2]\n", 2, "run.clients",
+			  "listed twice (got 2 again");
+	expect_load_error("clients-empty.yaml", "run:\n  clients: []\n", 2, "run.clients",
+			  "empty list");
+	expect_load_error("clients-scalar.yaml", "run:\n  clients: {a: 1}\n", 2, "run.clients",
+			  "wrong type");
+	expect_set_error("run.clients=1,2,3,4,5,6,7,8,9", "run.clients", "too many entries (at most 8)");
+	expect_set_error("run.clients=1,,2", "run.clients", "empty list entry");
+	expect_set_error("workload.batch=0", "workload.batch", "out of range");
+}
+
+/* A batch needs a batched search, and each client at least one whole batch. */
+static void test_validate_batch(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "workload.batch=8");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "workload.type=flat-scan");
+	expect_invalid(&cfg, "workload.batch", "workload.type flat-scan has no batched search");
+	set_ok(&cfg, "workload.type=ivf-search");
+	set_ok(&cfg, "workload.queries=100");
+	set_ok(&cfg, "run.clients=[1,16]");
+	expect_invalid(&cfg, "workload.batch",
+		       "larger than workload.queries / the most run.clients (got 128; expected at most 100)");
+	set_ok(&cfg, "run.clients=[1,8]");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	/* the config's list of batching workloads is the registry's truth */
+	for (const struct workload_ops *const *w = workload__all(); *w; w++)
+		if (((*w)->run_batch != NULL) != config__workload_batches((*w)->name))
+			fail_msg("workload %s: run_batch %s, config__workload_batches says %d",
+				 (*w)->name, (*w)->run_batch ? "set" : "unset",
+				 config__workload_batches((*w)->name));
+}
+
 static void test_validate_flat_scan(void **state)
 {
 	struct rb_config cfg;
@@ -906,6 +975,8 @@ int main(void)
 		cmocka_unit_test(test_size_suffixes),
 		cmocka_unit_test(test_validate_memory_limit),
 		cmocka_unit_test(test_validate_flat_scan),
+		cmocka_unit_test(test_clients_and_batch),
+		cmocka_unit_test(test_validate_batch),
 		cmocka_unit_test(test_validate_sources),
 		cmocka_unit_test(test_malformed_yaml),
 		cmocka_unit_test(test_invalid_utf8),

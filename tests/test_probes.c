@@ -504,6 +504,8 @@ static void fake_run(struct rb_run *run, struct rb_repeat_result *reps)
 		snprintf(reps[i].strategy, sizeof(reps[i].strategy), "default");
 		reps[i].repeat = i;
 		reps[i].order = i;
+		reps[i].clients = 1;
+		reps[i].batch = 1;
 	}
 	reps[0].has_probes = true;
 	r->files = calloc(1, sizeof(*r->files));

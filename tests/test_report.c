@@ -41,6 +41,8 @@ static void fill_repeat(struct rb_repeat_result *r, const char *strategy, int re
 	snprintf(r->strategy, sizeof(r->strategy), "%s", strategy);
 	r->repeat = repeat;
 	r->order = order;
+	r->clients = 1;
+	r->batch = 1;
 	r->n_queries = NQ;
 	r->latency_us = calloc(NQ, sizeof(double));
 	assert_non_null(r->latency_us);
@@ -77,6 +79,8 @@ static void build_run(struct rb_run *run)
 	snprintf(run->cfg.strategies[0], RB_NAME_MAX, "default");
 	snprintf(run->cfg.strategies[1], RB_NAME_MAX, "fadvise-random");
 	run->cfg.n_strategies = 2;
+	run->cfg.run_clients[0] = 1;
+	run->cfg.n_clients = 1;
 	run->cfg.run_repeats = 2;
 	run->cfg.workload_k = 10;
 	env__capture(&run->env, NULL, "/tmp");
@@ -429,6 +433,48 @@ static void assert_contains(char *hay, const char *needle)
 	fail_msg("'%s' not found in the rendering above", needle);
 }
 
+/* A clients sweep: one summary entry per (strategy, clients), a scaling table, compare by level. */
+static void test_clients_sweep(void **state)
+{
+	struct fixture *f = *state;
+	json_object *doc, *list, *e;
+	char *md, label[96];
+
+	f->run.cfg.run_clients[1] = 4;
+	f->run.cfg.n_clients = 2;
+	f->run.repeats[1].clients = 4;
+	f->run.repeats[1].client_of = calloc(NQ, sizeof(int));
+	assert_non_null(f->run.repeats[1].client_of);
+	for (int i = 0; i < NQ; i++)
+		f->run.repeats[1].client_of[i] = i % 4;
+	doc = report__to_json(&f->run);
+	assert_non_null(doc);
+	list = report__get(report__get(doc, "summary"), "strategies");
+	/* 2 levels x 2 strategies, level-major */
+	assert_int_equal(json_object_array_length(list), 4);
+	e = report__entry(list, "default", 4);
+	assert_non_null(e);
+	assert_ptr_equal(e, json_object_array_get_idx(list, 2));
+	assert_int_equal(json_object_get_int(report__get(e, "repeats")), 1);
+	assert_int_equal(json_object_get_int(report__get(report__entry(list, "default", 1),
+							 "repeats")), 1);
+	assert_string_equal(report__entry_label(list, e, label, sizeof(label)), "default, 4 clients");
+	e = json_object_array_get_idx(report__get(doc, "repeats"), 1);
+	assert_int_equal(json_object_array_length(report__get(e, "per_client")), 4);
+	assert_int_equal(json_object_get_int(report__get(json_object_array_get_idx(
+		report__get(e, "per_client"), 3), "n_queries")), NQ / 4);
+	md = render(report__render_md, doc);
+	assert_contains(md, "## Throughput vs clients");
+	assert_contains(md, "| strategy | 1 client | 4 clients |");
+	assert_contains(md, "| default, 4 clients | 1 |");
+	free(md);
+	json_object_put(doc);
+	free(f->run.repeats[1].client_of);
+	f->run.repeats[1].client_of = NULL;
+	f->run.repeats[1].clients = 1;
+	f->run.cfg.n_clients = 1;
+}
+
 static void test_markdown(void **state)
 {
 	struct fixture *f = *state;
@@ -448,7 +494,8 @@ static void test_markdown(void **state)
 	assert_contains(md, "deterministic");
 	assert_contains(md, "- `read_amplification`: proc_read_bytes / needed_bytes");
 	assert_contains(md, "## Repeats (raw)");
-	assert_contains(md, "| 3 | default | 1 | 100 |");
+	/* order, strategy, repeat, clients, batch, queries */
+	assert_contains(md, "| 3 | default | 1 | 1 | 1 | 100 |");
 	free(md);
 
 	md = render(report__print_table, f->doc);
@@ -552,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_and_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clients_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_markdown, setup, teardown),
 		cmocka_unit_test(test_render_rejects_non_report),
 		cmocka_unit_test_setup_teardown(test_schema_valid, setup, teardown),
