@@ -133,6 +133,22 @@ static int rm_rf(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }
 
+static volatile sig_atomic_t *stop_flag;
+
+void dataset__set_stop(volatile sig_atomic_t *stop)
+{
+	stop_flag = stop;
+}
+
+/* -EINTR (with the message) once a stop was asked for, else 0: polled between chunks. */
+static int interrupted(char *err, size_t errlen)
+{
+	if (!stop_flag || !*stop_flag)
+		return 0;
+	snprintf(err, errlen, "interrupted");
+	return -EINTR;
+}
+
 /* Remove "<name>.tmp-<pid>" folders in dir left by builders that died. */
 static void remove_stale_tmp(const char *dir, const char *name)
 {
@@ -464,7 +480,7 @@ static int write_base_and_gt(const struct synth_model *m, const struct rb_config
 		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
 
 		synth__sample(m, SYNTH_STREAM_BASE, first, c, x);
-		if ((ret = vecio__append(w, x, c, err, errlen)) ||
+		if ((ret = interrupted(err, errlen)) || (ret = vecio__append(w, x, c, err, errlen)) ||
 		    (ret = groundtruth__add_chunk(gt, queries, x, c, dim, first, err, errlen)))
 			goto cleanup;
 		progress__update(&p, first + c);
@@ -560,7 +576,9 @@ static int gt_from_base(const char *dir, const float *queries, struct gt_acc *gt
 	for (first = 0; !ret && first < n; first += DS_CHUNK) {
 		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
 
-		ret = vecio__read(base, first, c, x, err, errlen);
+		ret = interrupted(err, errlen);
+		if (!ret)
+			ret = vecio__read(base, first, c, x, err, errlen);
 		if (!ret)
 			ret = groundtruth__add_chunk(gt, queries, x, c, dim, first, err, errlen);
 	}
@@ -749,7 +767,7 @@ static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb
 	for (first = 0; first < n; first += DS_CHUNK) {
 		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
 
-		if ((ret = vecio__read(base, first, c, x, err, errlen)))
+		if ((ret = interrupted(err, errlen)) || (ret = vecio__read(base, first, c, x, err, errlen)))
 			break;
 		if (faiss_Index_add(idx, c, x)) {
 			snprintf(err, errlen, "%s: adding vectors failed: %s", cfg->index_factory,
@@ -808,7 +826,7 @@ static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if ((ret = index_train(idx, base, cfg, err, errlen)) ||
+	if ((ret = index_train(idx, base, cfg, err, errlen)) || (ret = interrupted(err, errlen)) ||
 	    (ret = index_add(idx, base, cfg, err, errlen)))
 		goto cleanup;
 	fprintf(stderr, "rabench: writing on-disk inverted lists %s ...\n", ds->ivfdata_path);

@@ -12,6 +12,7 @@
 #ifndef RB_DATASET_H
 #define RB_DATASET_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "../harness/config.h"
@@ -38,6 +39,14 @@ struct rb_dataset {
 
 /* Generate/build what is missing (progress on stderr) and load queries + gt. */
 int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen);
+
+/*
+ * Make dataset__prepare poll *stop (set by SIGINT/SIGTERM) between the chunks of
+ * its long loops (generation, ground truth, index add) and after training: it
+ * then returns -EINTR with nothing committed (the folder being built is removed).
+ * NULL: never stop. FAISS's own k-means is not interruptible.
+ */
+void dataset__set_stop(volatile sig_atomic_t *stop);
 void dataset__free(struct rb_dataset *ds);
 
 /* recall@k of one query: |ids[0..k) ∩ gt[0..k)| / k (ids < 0 never match). */

@@ -37,6 +37,7 @@ static struct run_env {
 	int live;
 } env;
 
+/* The signal (SIGINT, SIGTERM) that asked the run to stop; 0 while none did. */
 static volatile sig_atomic_t stop_requested;
 
 static const char doc[] =
@@ -53,7 +54,8 @@ static const char doc[] =
 	"    rabench run configs/ci.yaml --set run.repeats=5 --set workload.nprobe=32\n"
 	"    rabench run configs/ivf.yaml --dry-run     # show the resolved config and plan\n"
 	"\n"
-	"Exit status: 0 done, 1 the run failed, 2 bad config or options, 130 interrupted.\n"
+	"Exit status: 0 done, 1 the run failed, 2 bad config or options, 130/143 interrupted\n"
+	"by SIGINT/SIGTERM (a report of the whole repeats done so far, marked incomplete).\n"
 	"'rabench list keys' documents every config key.";
 
 static const struct argp_option opts[] = {
@@ -98,8 +100,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
+}
+
+/* The shell's status for "stopped by a signal": 130 for SIGINT, 143 for SIGTERM. */
+static int interrupted_status(void)
+{
+	return 128 + (int)stop_requested;
 }
 
 static void install_signal_handlers(void)
@@ -260,11 +267,19 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	char err[RB_ERR_MAX] = "", stamp[32];
 	int rc, wrc;
 
+	/* a signal while preparing stops it between chunks; nothing half-built is kept */
+	dataset__set_stop(&stop_requested);
 	rc = dataset__prepare(&run->cfg, &ds, err, sizeof(err));
+	dataset__set_stop(NULL);
+	if (rc == -EINTR) {
+		fprintf(stderr, "rabench: interrupted while preparing the dataset; nothing was "
+			"measured or written\n");
+		return interrupted_status();
+	}
 	if (rc) {
 		fprintf(stderr, "rabench: preparing the dataset: %s\n", err);
 		dataset__free(&ds);
-		return stop_requested ? 130 : 1;
+		return stop_requested ? interrupted_status() : 1;
 	}
 	metrics__blockdev_for(ds.ivfdata_path, &dev);
 	env__capture(&run->env, dev.name[0] ? &dev : NULL, ds.dir);
@@ -285,7 +300,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	wrc = (rc == 0 || run->n_repeats > 0) ? write_reports(run, stamp, env.quiet) : 0;
 	dataset__free(&ds);
 	if (rc == -EINTR)
-		return 130;
+		return interrupted_status();
 	if (rc == 0 && run->n_repeats == 0) {
 		/* every strategy was skipped: the report says why, but nothing was measured */
 		fprintf(stderr, "rabench: no strategy could run on this machine (%s: %s)\n",

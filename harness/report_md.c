@@ -666,22 +666,28 @@ static void tty_memcg_note(json_object *report, FILE *out)
 int report__print_table(json_object *report, FILE *out)
 {
 	json_object *strategies = array_at(report, "summary.strategies");
-	char cell[CELL_MAX], hbuf[32];
+	char cell[CELL_MAX], hbuf[32], label[RB_NAME_MAX + 32];
+	int width = 20;
 	size_t i, j;
 
 	if (!out || !strategies)
 		return -EINVAL;
-	fprintf(out, "%-24s %3s", "strategy", "n");
+	for (i = 0; i < json_object_array_length(strategies); i++) {
+		int l = (int)strlen(report__entry_label(strategies, json_object_array_get_idx(strategies, i),
+							 label, sizeof(label)));
+
+		width = l > width ? l : width;
+	}
+	fprintf(out, "%-*s %3s", width, "strategy", "n");
 	for (j = 0; j < ARRAY_SIZE(summary_cols); j++)
 		fprintf(out, " %9s", header(report, summary_cols[j].tty_header, hbuf, sizeof(hbuf)));
 	fputc('\n', out);
 	for (i = 0; i < json_object_array_length(strategies); i++) {
 		json_object *s = json_object_array_get_idx(strategies, i);
-		char label[RB_NAME_MAX + 32];
 		double n = 0;
 
 		number(lookup(s, "repeats"), &n);
-		fprintf(out, "%-24s %3.0f", report__entry_label(strategies, s, label, sizeof(label)),
+		fprintf(out, "%-*s %3.0f", width, report__entry_label(strategies, s, label, sizeof(label)),
 			n);
 		for (j = 0; j < ARRAY_SIZE(summary_cols); j++) {
 			spread_cell(lookup(s, summary_cols[j].path), summary_cols[j].fmt, false,
