@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -659,6 +660,47 @@ static int source_build(const struct rb_config *cfg, const char *tmp, const char
 }
 
 /* Make <cache_dir>/<key> valid (reusing it when its manifest matches); realpath into ds->dir. */
+/*
+ * Refuse up front what cannot fit: need is a lower bound of the bytes a build
+ * writes into dir, so a refusal is never wrong; a build that still runs out of
+ * space fails with the write's own ENOSPC and removes what it wrote.
+ */
+static int check_space(const char *dir, uint64_t need, const char *what, char *err, size_t errlen)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (statvfs(dir, &sv) < 0)
+		return 0;   /* no figure: let the writes tell */
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (need <= avail)
+		return 0;
+	snprintf(err, errlen, "%s: not enough free space for %s: needs at least %.1f MiB, %.1f MiB "
+		 "free (run.cache_dir elsewhere, or smaller dataset.n / dataset.dim)", dir, what,
+		 need / 1048576.0, avail / 1048576.0);
+	return -ENOSPC;
+}
+
+/* The base vectors a synthetic build writes (fvecs: dim + 1 words per row); 0 for sources
+ * whose size the files decide. */
+static uint64_t dataset_bytes(const struct rb_config *cfg)
+{
+	if (!is_synthetic(cfg))
+		return 0;
+	return (uint64_t)cfg->dataset_n * ((uint64_t)cfg->dataset_dim + 1) * sizeof(float);
+}
+
+/* The inverted lists' ids, plus float codes for a Flat index: a lower bound of ivfdata. */
+static uint64_t index_bytes(const struct rb_config *cfg, const struct rb_dataset *ds)
+{
+	uint64_t row = sizeof(int64_t);
+	const char *flat = strstr(cfg->index_factory, "Flat");
+
+	if (flat && flat[4] == '\0')
+		row += (uint64_t)ds->dim * sizeof(float);
+	return (uint64_t)ds->n * row;
+}
+
 static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	char canonical[DS_CANONICAL_MAX], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
@@ -681,7 +723,8 @@ static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, ch
 		ds->reused_dataset = 1;
 	} else {
 		remove_stale_tmp(cfg->cache_dir, key);
-		if ((ret = fresh_dir(tmp, err, errlen)))
+		if ((ret = check_space(cfg->cache_dir, dataset_bytes(cfg), "the dataset", err, errlen)) ||
+		    (ret = fresh_dir(tmp, err, errlen)))
 			return ret;
 		if (is_synthetic(cfg))
 			ret = dataset_build(cfg, tmp, key, canonical, err, errlen);
@@ -874,7 +917,8 @@ static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char
 		return 0;
 	}
 	remove_stale_tmp(ds->dir, key);
-	if ((ret = fresh_dir(tmp, err, errlen)))
+	if ((ret = check_space(ds->dir, index_bytes(cfg, ds), "the index", err, errlen)) ||
+	    (ret = fresh_dir(tmp, err, errlen)))
 		return ret;
 	ret = index_build(cfg, ds, tmp, key, canonical, err, errlen);
 	if (!ret)

@@ -8,12 +8,15 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "config.h"
@@ -23,6 +26,7 @@
 #include "plan.h"
 #include "report.h"
 #include "runner.h"
+#include "stream.h"
 #include "../datasets/dataset.h"
 #include "../workloads/workload.h"
 
@@ -91,6 +95,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.config)
 			argp_error(state, "which config? e.g. rabench run configs/ivf.yaml");
+		if (env.live && env.quiet)
+			argp_error(state, "--live and --quiet conflict: the live view is progress output");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -118,6 +124,23 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * A replay file is read now, before any preparing: a bad one is bad input (exit
+ * 2), not a failed run. Ids are checked against dataset.queries here; an import
+ * with fewer queries than that is caught again when the run builds its stream.
+ */
+static int check_replay(const struct rb_config *cfg, char *err, size_t errlen)
+{
+	int64_t *ids = NULL;
+	int rc;
+
+	if (strcmp(cfg->workload_stream, "replay"))
+		return 0;
+	rc = stream__build(cfg, cfg->dataset_queries, &ids, err, errlen);
+	free(ids);
+	return rc;
+}
+
 static int load_config(struct rb_config *cfg)
 {
 	char err[RB_ERR_MAX];
@@ -129,7 +152,7 @@ static int load_config(struct rb_config *cfg)
 	for (i = 0; i < env.n_sets; i++)
 		if (config__set(cfg, env.sets[i], err, sizeof(err)))
 			goto bad;
-	if (config__validate(cfg, err, sizeof(err)))
+	if (config__validate(cfg, err, sizeof(err)) || check_replay(cfg, err, sizeof(err)))
 		goto bad;
 	return 0;
 bad:
@@ -168,6 +191,42 @@ static uint64_t run_files_bytes(const struct rb_config *cfg, const struct rb_dat
 		if (stat(paths[i], &st) == 0)
 			sum += (uint64_t)st.st_size;
 	return sum;
+}
+
+/*
+ * Errors of a folder or file the user pointed rabench at (full, read-only, not
+ * ours to write, not a folder): bad input, exit 2, not a failed run.
+ */
+static bool is_input_error(int rc)
+{
+	return rc == -ENOSPC || rc == -EDQUOT || rc == -EROFS || rc == -EACCES || rc == -EPERM ||
+	       rc == -ENOTDIR || rc == -ENAMETOOLONG || rc == -EISDIR;
+}
+
+/*
+ * Before spending any time: results/<name>/ must be a folder this process can
+ * create files in (a file is created there and removed again).
+ */
+static int check_results_dir(const struct rb_config *cfg)
+{
+	char dir[RB_PATH_MAX + RB_NAME_MAX + 2], probe[RB_PATH_MAX + RB_NAME_MAX + 40];
+	int rc, fd;
+
+	snprintf(dir, sizeof(dir), "%s/%s", cfg->results_dir, cfg->name);
+	rc = fsutil__mkdir_p(dir, 0755, 0);
+	if (!rc) {
+		snprintf(probe, sizeof(probe), "%s/.rabench-probe-%ld", dir, (long)getpid());
+		fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		rc = fd < 0 ? -errno : 0;
+		if (fd >= 0) {
+			close(fd);
+			unlink(probe);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "rabench: run.results_dir: %s: cannot write there: %s\n", dir,
+			strerror(-rc));
+	return rc;
 }
 
 /* results/<name>/<UTC stamp>[-N]/ — a new folder per run, never overwritten. */
@@ -235,10 +294,20 @@ static int write_reports(struct rb_run *run, const char *stamp, int quiet)
 	rc = report__write_atomic(dir, "report.json",
 				  json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY),
 				  err, sizeof(err));
+	if (rc) {
+		/* no report.json, no result: leave no folder that looks like one */
+		rmdir(dir);
+		goto cleanup;
+	}
 	for (i = 0; rc == 0 && i < sizeof(renderers) / sizeof(renderers[0]); i++)
 		rc = write_rendered(doc, dir, renderers[i].file, renderers[i].render, err, sizeof(err));
-	if (rc)
-		goto cleanup;
+	if (rc) {
+		fprintf(stderr, "rabench: %s\n", err);
+		fprintf(stderr, "rabench: %s/report.json is complete; `rabench report` renders the "
+			"rest once there is room\n", dir);
+		json_object_put(doc);
+		return rc;
+	}
 	report__print_table(doc, stdout);
 	if (!quiet)
 		fprintf(stderr, "rabench: wrote %s/report.{json,md,html,csv}\n", dir);
@@ -279,7 +348,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	if (rc) {
 		fprintf(stderr, "rabench: preparing the dataset: %s\n", err);
 		dataset__free(&ds);
-		return stop_requested ? interrupted_status() : 1;
+		return stop_requested ? interrupted_status() : is_input_error(rc) ? 2 : 1;
 	}
 	metrics__blockdev_for(ds.ivfdata_path, &dev);
 	env__capture(&run->env, dev.name[0] ? &dev : NULL, ds.dir);
@@ -299,6 +368,8 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 			"marked incomplete\n", run->n_repeats);
 	wrc = (rc == 0 || run->n_repeats > 0) ? write_reports(run, stamp, env.quiet) : 0;
 	dataset__free(&ds);
+	if (wrc && is_input_error(wrc))
+		return 2;   /* the results folder filled up or went read-only under us */
 	if (rc == -EINTR)
 		return interrupted_status();
 	if (rc == 0 && run->n_repeats == 0) {
@@ -330,6 +401,10 @@ int cmd_run(int argc, char **argv)
 		print_plan(&run.cfg, &plan);
 		plan__free(&plan);
 		return 0;
+	}
+	if (check_results_dir(&run.cfg)) {
+		plan__free(&plan);
+		return 2;
 	}
 	install_signal_handlers();
 	rc = execute(&run, &plan);

@@ -36,6 +36,9 @@
  * Adding an allowed value (a workload, a strategy) is a one-line change to the
  * matching string here.
  */
+/* flags is 0 for all but the write folders: leave it out of the other entries */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct rb_key rb_config_keys[] = {
 	{ "name", RB_KEY_STR, OFF(name), SZ(name), "ivf", 0, 0, NULL,
 	  "Run name; results go to the folder run.results_dir/NAME/. Letters, digits, '.', '_' and '-' only" },
@@ -121,12 +124,15 @@ const struct rb_key rb_config_keys[] = {
 	{ "run.probes", RB_KEY_BOOL, OFF(run_probes), 0, "true", 0, 0, NULL,
 	  "Attach the BPF page-cache probes around each repeat's queries (root and BTF; without them the run goes on and the report says why)" },
 	{ "run.results_dir", RB_KEY_STR, OFF(results_dir), SZ(results_dir), "results", 0, 0, NULL,
-	  "Folder that receives NAME/TIMESTAMP/ for every run" },
+	  "Folder that receives NAME/TIMESTAMP/ for every run; in a config file a relative path without '..' (elsewhere: --set run.results_dir=PATH)",
+	  RB_KEY_F_WRITE_DIR },
 	{ "run.cache_dir", RB_KEY_STR, OFF(cache_dir), SZ(cache_dir), "datasets/cache", 0, 0, NULL,
-	  "Folder for generated datasets and built indexes, reused while their parameters match" },
+	  "Folder for generated datasets and built indexes, reused while their parameters match; in a config file a relative path without '..' (elsewhere: --set run.cache_dir=PATH)",
+	  RB_KEY_F_WRITE_DIR },
 
 	{ NULL },
 };
+#pragma GCC diagnostic pop
 
 _Static_assert(sizeof(rb_config_keys) / sizeof(rb_config_keys[0]) <= RB_CFG_MAX_KEYS,
 	       "raise RB_CFG_MAX_KEYS");
@@ -423,12 +429,37 @@ static int set_bool(struct rb_config *cfg, const struct rb_key *k, const char *t
 	return bad_value(w, k, "not a boolean", text, err, errlen);
 }
 
+/* Does path stay below the folder it is relative to: not absolute, no ".." part? */
+static bool path_confined(const char *path)
+{
+	const char *p = path;
+	size_t n;
+
+	if (*path == '/')
+		return false;
+	while (*p) {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += n;
+		p += *p == '/';
+	}
+	return true;
+}
+
 static int set_str(struct rb_config *cfg, const struct rb_key *k, const char *text,
 		   const struct where *w, char *err, size_t errlen)
 {
-	char *dst = (char *)cfg + k->offset;
+	char *dst = (char *)cfg + k->offset, shown[RB_SHOW_MAX + 8];
 	size_t l = strlen(text);
 
+	/* only a config file is confined: --set on the command line is the user asking */
+	if ((k->flags & RB_KEY_F_WRITE_DIR) && w->line && !path_confined(text))
+		return errf(-EINVAL, err, errlen, w, k->key,
+			    "a config file may only name a folder below the working folder (got '%s'; "
+			    "expected a relative path without '..'; to write there, ask on the command "
+			    "line: --set %s=%s)", show(shown, sizeof(shown), text), k->key,
+			    show(shown, sizeof(shown), text));
 	if (k->type == RB_KEY_ENUM && !in_allowed(k->allowed, text))
 		return bad_value(w, k, "not allowed", text, err, errlen);
 	if (l >= k->len)
@@ -1193,6 +1224,12 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 	if (!ret && !strcmp(cfg->workload_stream, "replay") && !cfg->workload_replay_file[0])
 		ret = errf(-EINVAL, err, errlen, &w, "workload.replay_file",
 			   "missing (workload.stream replay reads its query ids from it)");
+	/* a replay file that would be ignored is a mistake, not a preference */
+	if (!ret && strcmp(cfg->workload_stream, "replay") && cfg->workload_replay_file[0])
+		ret = errf(-EINVAL, err, errlen, &w, "workload.replay_file",
+			   "conflicts with workload.stream %s (got '%s'; expected workload.stream: "
+			   "replay to replay it, or no replay file)", cfg->workload_stream,
+			   cfg->workload_replay_file);
 	return ret;
 }
 

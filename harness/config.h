@@ -92,7 +92,15 @@ struct rb_key {
 	double min, max;         /* numeric range */
 	const char *allowed;     /* ENUM/STRLIST: '|'-separated allowed values, or NULL */
 	const char *help;
+	unsigned flags;          /* RB_KEY_F_* */
 };
+
+/*
+ * A folder rabench writes into (results, cache). Set from a config file it must
+ * be a relative path without '..' (a config cannot make rabench write anywhere
+ * else); somewhere else is asked for explicitly with --set on the command line.
+ */
+#define RB_KEY_F_WRITE_DIR 1u
 
 /* The table of every key; ends with a NULL key. */
 extern const struct rb_key rb_config_keys[];

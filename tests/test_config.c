@@ -302,8 +302,8 @@ static const char full_yaml[] =
 	"  repeats: 5\n"
 	"  cache: warm\n"
 	"  drop_caches: true\n"
-	"  results_dir: /tmp/res\n"
-	"  cache_dir: /tmp/cache\n";
+	"  results_dir: out/res\n"
+	"  cache_dir: out/cache\n";
 
 static void test_full_file(void **state)
 {
@@ -335,8 +335,8 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.run_repeats, 5);
 	assert_string_equal(cfg.run_cache, "warm");
 	assert_true(cfg.run_drop_caches);
-	assert_string_equal(cfg.results_dir, "/tmp/res");
-	assert_string_equal(cfg.cache_dir, "/tmp/cache");
+	assert_string_equal(cfg.results_dir, "out/res");
+	assert_string_equal(cfg.cache_dir, "out/cache");
 	if (config__validate(&cfg, err, sizeof(err)))
 		fail_msg("full.yaml does not validate: %s", err);
 }
@@ -539,6 +539,59 @@ static void test_validate_batch(void **state)
 			fail_msg("workload %s: run_batch %s, config__workload_batches says %d",
 				 (*w)->name, (*w)->run_batch ? "set" : "unset",
 				 config__workload_batches((*w)->name));
+}
+
+/* Huge and zero sizes are refused by the table's ranges, naming the key. */
+static void test_huge_values(void **state)
+{
+	(void)state;
+	expect_load_error("n-1e12.yaml", "dataset:\n  n: 1e12\n", 2, "dataset.n",
+			  "not an integer (got '1e12'");
+	expect_load_error("n-huge.yaml", "dataset:\n  n: 1000000000000\n", 2, "dataset.n",
+			  "out of range (got '1000000000000'; expected an integer in 1000..200000000");
+	expect_load_error("n-1000G.yaml", "dataset:\n  n: 1000G\n", 2, "dataset.n", "out of range");
+	expect_load_error("dim-0.yaml", "dataset:\n  dim: 0\n", 2, "dataset.dim",
+			  "out of range (got '0'");
+	expect_load_error("queries-huge.yaml", "workload:\n  queries: 99999999999999999999\n", 2,
+			  "workload.queries", "too large for a 64-bit integer");
+	expect_load_error("limit-huge.yaml", "run:\n  memory_limit: 9999999G\n", 2,
+			  "run.memory_limit", "out of range");
+}
+
+/* A config file cannot point the folders rabench writes outside the working folder. */
+static void test_write_dirs_confined(void **state)
+{
+	struct rb_config cfg;
+	const char *path;
+
+	(void)state;
+	expect_load_error("abs-results.yaml", "run:\n  results_dir: /etc\n", 2, "run.results_dir",
+			  "a config file may only name a folder below the working folder (got '/etc'");
+	expect_load_error("dotdot-cache.yaml", "run:\n  cache_dir: datasets/../../x\n", 2,
+			  "run.cache_dir", "--set run.cache_dir=datasets/../../x");
+	expect_load_error("dotdot-only.yaml", "run:\n  results_dir: ..\n", 2, "run.results_dir",
+			  "relative path without '..'");
+	config__defaults(&cfg);
+	path = write_yaml("below.yaml", "run:\n  results_dir: out/results..d\n  cache_dir: ./c\n");
+	assert_int_equal(config__load(&cfg, path, NULL, 0), 0);
+	assert_string_equal(cfg.results_dir, "out/results..d");
+	/* asked for on the command line: allowed */
+	set_ok(&cfg, "run.results_dir=/tmp/elsewhere");
+	assert_string_equal(cfg.results_dir, "/tmp/elsewhere");
+}
+
+/* Options that contradict each other are refused, not silently resolved. */
+static void test_conflicting_options(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "workload.replay_file=ids.txt");
+	expect_invalid(&cfg, "workload.replay_file",
+		       "conflicts with workload.stream sequential (got 'ids.txt'");
+	set_ok(&cfg, "workload.stream=replay");
+	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
 }
 
 static void test_validate_flat_scan(void **state)
@@ -975,6 +1028,9 @@ int main(void)
 		cmocka_unit_test(test_size_suffixes),
 		cmocka_unit_test(test_validate_memory_limit),
 		cmocka_unit_test(test_validate_flat_scan),
+		cmocka_unit_test(test_huge_values),
+		cmocka_unit_test(test_write_dirs_confined),
+		cmocka_unit_test(test_conflicting_options),
 		cmocka_unit_test(test_clients_and_batch),
 		cmocka_unit_test(test_validate_batch),
 		cmocka_unit_test(test_validate_sources),
