@@ -99,7 +99,7 @@ static int run_command(char **cmd)
 		fprintf(stderr, "rabench probe: cannot run '%s': %s\n", cmd[0], strerror(errno));
 		_exit(127);
 	}
-	/* like system(): ^C is for the command; we still report when it exits */
+	/* as the C library's system does: ^C is for the command; we still report when it exits */
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -7,8 +7,9 @@
 # (report.md table, report.html chart, compare by level). Batches (workload.batch)
 # return the same results; rag with clients and batches too; a batch on a
 # workload without a batched search is refused with exit 2.
-# With RB_TSAN_BIN set (tests/run.sh sets it when build/tsan/rabench exists), the
-# same sweep runs under ThreadSanitizer and must print no report.
+# With RB_TSAN_BIN set (tests/run.sh sets it when build/tsan/rabench exists), 4
+# clients with batches, the --live view and (as root) the bpf-prefetch agent run
+# under ThreadSanitizer and must print no report.
 #
 # usage: tests/e2e_clients.sh BUILD_DIR
 set -u
@@ -102,8 +103,8 @@ if [ -n "${RB_TSAN_BIN:-}" ] && [ -x "$RB_TSAN_BIN" ]; then
 	mkdir -p "$logs"
 	OMP_NUM_THREADS=1 TSAN_OPTIONS="suppressions=$root/tests/tsan.supp log_path=$logs/tsan history_size=4" \
 		"$RB_TSAN_BIN" run configs/ci.yaml "${sets[@]}" --set name=tsan --set "run.clients=[4]" \
-		--set workload.batch=2 >"$work/out4" 2>&1
-	check "ThreadSanitizer: 4 clients with batches exit 0" test $? -eq 0
+		--set workload.batch=2 --live >"$work/out4" 2>&1
+	check "ThreadSanitizer: 4 clients with batches and --live exit 0" test $? -eq 0
 	check "ThreadSanitizer: no report" bash -c "! ls '$logs'/tsan.* >/dev/null 2>&1 || { cat '$logs'/tsan.*; false; }"
 else
 	echo "# skipped ThreadSanitizer run: no RB_TSAN_BIN (make test builds build/tsan/rabench)"

@@ -74,6 +74,9 @@ check "conflicting keys (a replay file without the replay stream): exit 2" bash 
 check "a results folder that is a file: exit 2 before any work" bash -c \
 	"touch '$work/afile'; '$rb' run configs/ci.yaml --set run.results_dir='$work/afile' 2>'$work/err'; rc=\$?; cat '$work/err'; test \$rc -eq 2 && grep -q 'cannot write there' '$work/err'"
 
+check "no shell: the sources call neither system() nor popen()" bash -c \
+	"! grep -rnE '(^|[^_a-z])(system|popen)\\(' harness workloads datasets bpf --include='*.c' --include='*.cpp'"
+
 # ---- full and read-only folders (tmpfs mounts: root only) ----
 if [ $is_root = 1 ] && mkdir -p "$work/ro" "$work/full16" "$work/full64" "$work/smallcache" &&
    mount -t tmpfs -o ro,size=1m tmpfs "$work/ro" && mounts+=("$work/ro") &&
