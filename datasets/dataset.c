@@ -15,7 +15,7 @@
  * Each folder is built as "<name>.tmp-<pid>" beside its final name and renamed
  * into place with its manifest (written last, fsync'd) inside, so a folder under
  * its final name is complete; one whose manifest is missing or does not match
- * (params, file sizes) is removed and built again. The manifest is the only
+ * (params, file sizes and checksums: manifest.c) is removed and built again. The manifest is the only
  * thing trusted: the key hash just makes names distinct.
  *
  * The .ivfdata path recorded in ivf.index must be absolute and final, but the
@@ -25,7 +25,7 @@
  * then makes that name true. This keeps the one-rename commit that the dataset
  * folder uses, so concurrent builders never see or clobber each other's files.
  */
-#define _GNU_SOURCE /* nftw, realpath */
+#define _GNU_SOURCE /* realpath */
 #include <dirent.h>
 #include <errno.h>
 #include <float.h>
@@ -52,12 +52,13 @@
 #include "groundtruth.h"
 #include "faiss_bridge.h"
 #include "import.h"
+#include "manifest.h"
 #include "synth.h"
 #include "vecio.h"
+#include "../harness/fsutil.h"
 
 #define DS_FORMAT_VERSION 1
 #define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */
-#define DS_MANIFEST "manifest.json"
 #define DS_CANONICAL_MAX 4096     /* room for the source files' paths of an import */
 
 struct progress {
@@ -118,22 +119,6 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Remove a folder we built (or were building), contents first, never following links. */
-static int rm_rf(const char *path)
-{
-	if (access(path, F_OK) < 0)
-		return 0;
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
-}
-
 static volatile sig_atomic_t *stop_flag;
 
 void dataset__set_stop(volatile sig_atomic_t *stop)
@@ -172,7 +157,7 @@ static void remove_stale_tmp(const char *dir, const char *name)
 		if (*end || pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		if (!join(path, sizeof(path), dir, e->d_name))
-			rm_rf(path);
+			fsutil__rm_rf(path);
 	}
 	closedir(d);
 }
@@ -191,153 +176,9 @@ static int fsync_path(const char *path, char *err, size_t errlen)
 	return ret;
 }
 
-static int64_t file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) < 0 ? -1 : (int64_t)st.st_size;
-}
-
-/* ---- manifests ---------------------------------------------------------- */
-
-static struct json_object *manifest__new(const char *format, const char *key, const char *canonical)
-{
-	struct json_object *m = json_object_new_object();
-
-	json_object_object_add(m, "format", json_object_new_string(format));
-	json_object_object_add(m, "version", json_object_new_int(DS_FORMAT_VERSION));
-	json_object_object_add(m, "key", json_object_new_string(key));
-	json_object_object_add(m, "canonical", json_object_new_string(canonical));
-	json_object_object_add(m, "created", json_object_new_int64((int64_t)time(NULL)));
-	json_object_object_add(m, "files", json_object_new_object());
-	return m;
-}
-
-static void manifest__int(struct json_object *m, const char *k, int64_t v)
-{
-	json_object_object_add(m, k, json_object_new_int64(v));
-}
-
-static int manifest__add_file(struct json_object *m, const char *dir, const char *name, char *err,
-			      size_t errlen)
-{
-	struct json_object *files;
-	char path[RB_PATH_MAX];
-	int64_t size;
-
-	if (join(path, sizeof(path), dir, name) || (size = file_size(path)) < 0) {
-		snprintf(err, errlen, "%s/%s: missing after build", dir, name);
-		return -ENOENT;
-	}
-	json_object_object_get_ex(m, "files", &files);
-	json_object_object_add(files, name, json_object_new_int64(size));
-	return 0;
-}
-
-/* Write dir/manifest.json through a temporary name; fsync it and the folder. */
-static int manifest__write(struct json_object *m, const char *dir, char *err, size_t errlen)
-{
-	char path[RB_PATH_MAX], tmp[RB_PATH_MAX + 16];
-	const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
-	FILE *f;
-	int ret = 0;
-
-	if (join(path, sizeof(path), dir, DS_MANIFEST))
-		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) || fsync(fileno(f)) < 0)
-		ret = -errno;
-	if (f && fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot write manifest: %s", path, strerror(-ret));
-		unlink(tmp);
-		return ret;
-	}
-	return vecio__fsync_dir(dir);
-}
-
-static int json_str_is(struct json_object *m, const char *k, const char *want)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(m, k, &v) && json_object_is_type(v, json_type_string) &&
-	       !strcmp(json_object_get_string(v), want);
-}
-
-/* Every file the manifest lists still has the size it had when built. */
-static int manifest__files_match(struct json_object *m, const char *dir)
-{
-	struct json_object *files;
-	char path[RB_PATH_MAX];
-	int n = 0;
-
-	if (!json_object_object_get_ex(m, "files", &files) || !json_object_is_type(files, json_type_object))
-		return 0;
-	json_object_object_foreach(files, name, size) {
-		if (join(path, sizeof(path), dir, name) || file_size(path) != json_object_get_int64(size))
-			return 0;
-		n++;
-	}
-	return n > 0;
-}
-
-/*
- * 1 when dir holds a manifest of this format and version whose canonical
- * params text is `canonical` (and whose "ivfdata" is `ivfdata`, if given).
- */
-static int manifest__matches(const char *dir, const char *format, const char *canonical,
-			     const char *ivfdata)
-{
-	char path[RB_PATH_MAX];
-	struct json_object *m, *v;
-	int ok;
-
-	if (join(path, sizeof(path), dir, DS_MANIFEST) || access(path, R_OK) < 0)
-		return 0;
-	m = json_object_from_file(path);
-	if (!m)
-		return 0;
-	ok = json_object_is_type(m, json_type_object) && json_str_is(m, "format", format) &&
-	     json_object_object_get_ex(m, "version", &v) && json_object_get_int(v) == DS_FORMAT_VERSION &&
-	     json_str_is(m, "canonical", canonical) && (!ivfdata || json_str_is(m, "ivfdata", ivfdata)) &&
-	     manifest__files_match(m, dir);
-	json_object_put(m);
-	return ok;
-}
-
-/*
- * Rename a finished tmp folder onto final. If final exists (a bad leftover, or
- * a concurrent builder that finished first), keep a matching one and drop ours.
- */
-static int commit_dir(const char *tmp, const char *final, const char *format, const char *canonical,
-		      const char *ivfdata, char *err, size_t errlen)
-{
-	int e;
-
-	if (rename(tmp, final) == 0)
-		return 0;
-	if (errno != ENOTEMPTY && errno != EEXIST)
-		goto fail;
-	if (manifest__matches(final, format, canonical, ivfdata)) {
-		rm_rf(tmp);
-		return 0;
-	}
-	if (rm_rf(final) == 0 && rename(tmp, final) == 0)
-		return 0;
-fail:
-	e = errno;
-	snprintf(err, errlen, "%s: cannot rename onto %s: %s", tmp, final, strerror(e));
-	return -e;
-}
-
 static int fresh_dir(const char *path, char *err, size_t errlen)
 {
-	rm_rf(path);
+	fsutil__rm_rf(path);
 	if (mkdir(path, 0755) < 0) {
 		int e = errno;
 
@@ -731,9 +572,9 @@ static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, ch
 		else
 			ret = source_build(cfg, tmp, key, canonical, err, errlen);
 		if (!ret)
-			ret = commit_dir(tmp, final, "rabench-dataset", canonical, NULL, err, errlen);
+			ret = manifest__commit_dir(tmp, final, "rabench-dataset", canonical, NULL, err, errlen);
 		if (ret) {
-			rm_rf(tmp);
+			fsutil__rm_rf(tmp);
 			return ret;
 		}
 		vecio__fsync_dir(cfg->cache_dir);
@@ -922,10 +763,10 @@ static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char
 		return ret;
 	ret = index_build(cfg, ds, tmp, key, canonical, err, errlen);
 	if (!ret)
-		ret = commit_dir(tmp, ds->index_dir, "rabench-index", canonical, ds->ivfdata_path, err,
+		ret = manifest__commit_dir(tmp, ds->index_dir, "rabench-index", canonical, ds->ivfdata_path, err,
 				 errlen);
 	if (ret) {
-		rm_rf(tmp);
+		fsutil__rm_rf(tmp);
 		return ret;
 	}
 	vecio__fsync_dir(ds->dir);

@@ -1,10 +1,13 @@
 /*
  * fsutil — see fsutil.h.
  */
+#define _GNU_SOURCE   /* nftw */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 
@@ -29,4 +32,19 @@ int fsutil__mkdir_p(const char *path, mode_t mode, int exclusive)
 	if (errno == EEXIST && !exclusive)
 		return 0;
 	return -errno;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int fsutil__rm_rf(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }

@@ -12,4 +12,7 @@
  */
 int fsutil__mkdir_p(const char *path, mode_t mode, int exclusive);
 
+/* rm -rf of a folder rabench built (or was building): contents first, links not followed. */
+int fsutil__rm_rf(const char *path);
+
 #endif

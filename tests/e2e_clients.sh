@@ -25,15 +25,6 @@ chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
-schema_ok() {
-	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
-}
-report_of() {  # the report.json of run NAME
-	ls "$work"/results/"$1"/*/report.json 2>/dev/null | head -1
-}
 strategies=default,willneed,fadvise-random
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	strategies=$strategies,bpf-prefetch

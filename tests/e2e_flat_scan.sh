@@ -22,9 +22,6 @@ sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/
       --set run.strategies=default,fadvise-random,fadvise-sequential --set workload.queries=5)
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
 # Memory cgroups this machine lets us make: root, and a v1 memory hierarchy or a
 # cgroup2 mount offering memory to our cgroup.
 memcg_usable() {

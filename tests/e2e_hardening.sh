@@ -34,9 +34,6 @@ cleanup() {
 trap cleanup EXIT
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
       --set run.repeats=1)
 is_root=0

@@ -19,9 +19,6 @@ trap 'rm -rf "$work"' EXIT
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
 schema() {  # schema FILE -> valid against harness/report.schema.json
 	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
 }

@@ -34,15 +34,6 @@ sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/
       --set run.strategies=default,fadvise-random,willneed)
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
-schema_ok() {
-	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
-}
-report_of() {  # the report.json of run NAME
-	ls "$work"/results/"$1"/*/report.json 2>/dev/null | head -1
-}
 # proc_read_bytes: fadvise-random no more than default
 random_reads_less='max(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="fadvise-random") <= min(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="default")'
 

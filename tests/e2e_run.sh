@@ -17,9 +17,6 @@ trap 'rm -rf "$work"' EXIT
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
 
 . "$root/tests/lib_e2e.sh"
-json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
-	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
 
 check "rabench --help lists the commands" bash -c "'$rb' --help | grep -q 'run '"
 check "rabench run --help explains --set" bash -c "'$rb' run --help | grep -q -- '--set'"

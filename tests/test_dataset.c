@@ -23,6 +23,7 @@
 
 #include "datasets/dataset.h"
 #include "datasets/faiss_bridge.h"
+#include "datasets/manifest.h"
 #include "datasets/vecio.h"
 
 struct fixture {
@@ -355,6 +356,77 @@ static void test_bad_manifest_rebuilds(void **state)
 	assert_int_equal(size_of(f->ds.gt_path), 50 * (4 + RB_GT_K * 4));
 }
 
+/* Flip one byte of path at off, keeping its size. */
+static void flip_byte(const char *path, long off)
+{
+	FILE *fp = fopen(path, "r+");
+	int ch;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	ch = fgetc(fp);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	assert_int_equal(fputc(ch ^ 0x40, fp), ch ^ 0x40);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Same size, other bytes: the checksums in the manifests catch it. */
+static void test_corrupt_files_rebuild(void **state)
+{
+	struct fixture *f = *state;
+	struct file_id base, index;
+
+	prepare_ok(f);
+	base = id_of(f->ds.base_path);
+	index = id_of(f->ds.index_path);
+	flip_byte(f->ds.queries_path, size_of(f->ds.queries_path) / 2);
+	prepare_ok(f);
+	assert_false(f->ds.reused_dataset);
+	assert_false(same_file(base, id_of(f->ds.base_path)));
+
+	/* one byte of the lists: only the index is built again */
+	base = id_of(f->ds.base_path);
+	index = id_of(f->ds.index_path);
+	flip_byte(f->ds.ivfdata_path, 0);
+	prepare_ok(f);
+	assert_true(f->ds.reused_dataset);
+	assert_false(f->ds.reused_index);
+	assert_true(same_file(base, id_of(f->ds.base_path)));
+	assert_false(same_file(index, id_of(f->ds.index_path)));
+	prepare_ok(f);
+	assert_true(f->ds.reused_index);
+}
+
+/* What the checksum covers: all of a small file, 16 evenly spaced 64 KiB samples of a big one. */
+static void test_manifest_digest(void **state)
+{
+	struct fixture *f = *state;
+	char path[RB_PATH_MAX + 32];
+	uint64_t a, b, size = 9u << 20;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/big", f->cfg.cache_dir);
+	assert_int_equal(mkdir(f->cfg.cache_dir, 0755) == 0 || errno == EEXIST, 1);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (uint64_t i = 0; i < size; i++)
+		fputc((int)(i * 7 % 251), fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(manifest__file_digest(path, size, &a), 0);
+	flip_byte(path, (long)(size - 1));          /* the last sample ends at the last byte */
+	assert_int_equal(manifest__file_digest(path, size, &b), 0);
+	assert_true(a != b);
+	flip_byte(path, (long)(size - 1));
+	assert_int_equal(manifest__file_digest(path, size, &b), 0);
+	assert_true(a == b);
+	flip_byte(path, 100 << 10);                 /* between the first two samples: not seen */
+	assert_int_equal(manifest__file_digest(path, size, &b), 0);
+	assert_true(a == b);
+	assert_int_equal(truncate(path, (off_t)(size / 2)), 0);
+	assert_int_not_equal(manifest__file_digest(path, size, &b), 0);   /* shrank under us */
+	unlink(path);
+}
+
 static void test_bad_config_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -381,6 +453,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_prepare_reuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_params_new_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_manifest_rebuilds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_files_rebuild, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_errors, setup, teardown),
 	};
 
