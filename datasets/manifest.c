@@ -104,7 +104,7 @@ int manifest__add_file(struct json_object *m, const char *dir, const char *name,
 {
 	struct json_object *files, *f;
 	char path[RB_PATH_MAX], hex[20];
-	uint64_t digest;
+	uint64_t digest = 0;
 	int64_t size;
 	int rc;
 
@@ -167,7 +167,7 @@ static int file_matches(const char *dir, const char *name, struct json_object *f
 {
 	struct json_object *size, *sum;
 	char path[RB_PATH_MAX], hex[20];
-	uint64_t digest;
+	uint64_t digest = 0;
 	int64_t have;
 
 	if (!json_object_object_get_ex(f, "size", &size) ||

@@ -628,7 +628,7 @@ static size_t group_order(const struct rb_run *run, struct group *groups)
 
 static json_object *summary_to_json(const struct rb_run *run, int *err)
 {
-	size_t cap = RB_MAX_STRATEGIES * RB_MAX_CLIENT_LEVELS + run->n_repeats + 1, n, i;
+	size_t cap = (size_t)RB_MAX_STRATEGIES * RB_MAX_CLIENT_LEVELS + run->n_repeats + 1, n, i;
 	struct group *groups = calloc(cap, sizeof(*groups));
 	struct rep_figs *figs = calloc(run->n_repeats + 1, sizeof(*figs));
 	double *scratch = calloc(run->n_repeats + 1, sizeof(*scratch));
