@@ -898,7 +898,8 @@ int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *e
 	if ((ret = config_check(cfg, err, errlen)) || (ret = dataset_ensure(cfg, ds, err, errlen)))
 		goto cleanup;
 	if ((ret = dataset_paths(cfg, ds, err, errlen)) || (ret = base_shape(ds, err, errlen)) ||
-	    (ret = index_ensure(cfg, ds, err, errlen)) || (ret = dataset_load(cfg, ds, err, errlen)))
+	    (config__uses_index(cfg) && (ret = index_ensure(cfg, ds, err, errlen))) ||
+	    (ret = dataset_load(cfg, ds, err, errlen)))
 		goto cleanup;
 	return 0;
 cleanup:

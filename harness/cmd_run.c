@@ -350,7 +350,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 		dataset__free(&ds);
 		return stop_requested ? interrupted_status() : is_input_error(rc) ? 2 : 1;
 	}
-	metrics__blockdev_for(ds.ivfdata_path, &dev);
+	runner__blockdev(&run->cfg, &ds, &dev);
 	env__capture(&run->env, dev.name[0] ? &dev : NULL, ds.dir);
 	utc_stamps(run->started, sizeof(run->started), stamp, sizeof(stamp));
 	snprintf(run->dataset_dir, sizeof(run->dataset_dir), "%s", ds.dir);

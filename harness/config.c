@@ -1111,7 +1111,7 @@ static int check_le(const struct where *w, const char *ka, int64_t a, const char
 }
 
 /* Does the workload read the IVF index (so index.* and workload.nprobe matter)? */
-static bool uses_index(const struct rb_config *cfg)
+bool config__uses_index(const struct rb_config *cfg)
 {
 	return strcmp(cfg->workload_type, "flat-scan") != 0 &&
 	       strcmp(cfg->workload_type, "chunk-fetch") != 0;
@@ -1207,13 +1207,13 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 	if (!ret)
 		ret = check_le(&w, "workload.queries", cfg->workload_queries, "dataset.queries",
 			       cfg->dataset_queries, err, errlen);
-	if (!ret && uses_index(cfg))
+	if (!ret && config__uses_index(cfg))
 		ret = check_le(&w, "index.train_size", cfg->index_train_size, "dataset.n",
 			       cfg->dataset_n, err, errlen);
 	if (!ret)
 		ret = check_le(&w, "dataset.clusters", cfg->dataset_clusters, "dataset.n",
 			       cfg->dataset_n, err, errlen);
-	if (!ret && uses_index(cfg))
+	if (!ret && config__uses_index(cfg))
 		ret = check_index(cfg, &w, err, errlen);
 	if (!ret)
 		ret = check_memory_limit(cfg, &w, err, errlen);

@@ -120,6 +120,13 @@ int config__set(struct rb_config *cfg, const char *assignment, char *err, size_t
 /* Cross-key checks (e.g. nprobe <= nlist, queries <= dataset.queries). */
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen);
 
+/*
+ * Does the workload read the IVF index (ivf-search, rag)? flat-scan and
+ * chunk-fetch do not: index.* and workload.nprobe are neither checked nor
+ * built for them.
+ */
+bool config__uses_index(const struct rb_config *cfg);
+
 /* Does this workload search in batches (workload.batch > 1 allowed)? */
 bool config__workload_batches(const char *workload);
 

@@ -581,6 +581,19 @@ static void drop_repeat(struct rb_repeat_result *rr)
 	memset(rr, 0, sizeof(*rr));
 }
 
+int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
+		     struct rb_blockdev *dev)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	char paths[RB_MAX_FILES][512];
+
+	memset(dev, 0, sizeof(*dev));
+	dev->read_ahead_kb = -1;
+	if (!ops || ops->list_files(cfg, ds, paths, RB_MAX_FILES) < 1)
+		return -ENOENT;
+	return metrics__blockdev_for(paths[0], dev);
+}
+
 static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		     struct rb_probes *probes, struct rb_run *run, char *err, size_t errlen)
@@ -592,7 +605,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 	size_t i;
 	int rc = 0;
 
-	if (metrics__blockdev_for(ds->ivfdata_path, &dev))
+	if (runner__blockdev(cfg, ds, &dev))
 		devp = NULL;   /* tmpfs & co: no device counters, the report shows 0 */
 	run->repeats = calloc(plan->n_steps, sizeof(*run->repeats));
 	if (!run->repeats)

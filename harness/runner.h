@@ -10,6 +10,7 @@
 #include <signal.h>
 #include "config.h"
 #include "live.h"
+#include "metrics.h"
 #include "plan.h"
 #include "report.h"
 #include "../datasets/dataset.h"
@@ -20,6 +21,10 @@ struct rb_runner_opts {
 	struct rb_live *live;         /* --live view, or NULL */
 	const int64_t *stream;        /* query id of the i-th query (set by runner__execute) */
 };
+
+/* The block device under the first file the run's workload reads. 0 or -errno. */
+int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
+		     struct rb_blockdev *dev);
 
 /*
  * Run every step of plan. run->repeats is allocated here. Returns 0, -EINTR when

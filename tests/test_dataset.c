@@ -356,6 +356,27 @@ static void test_bad_manifest_rebuilds(void **state)
 	assert_int_equal(size_of(f->ds.gt_path), 50 * (4 + RB_GT_K * 4));
 }
 
+/* flat-scan and chunk-fetch read no index: none is built for them. */
+static void test_no_index_without_ivf_workload(void **state)
+{
+	struct fixture *f = *state;
+	DIR *d;
+	struct dirent *e;
+	int indexes = 0;
+
+	snprintf(f->cfg.workload_type, sizeof(f->cfg.workload_type), "flat-scan");
+	prepare_ok(f);
+	assert_string_equal(f->ds.index_dir, "");
+	assert_string_equal(f->ds.ivfdata_path, "");
+	d = opendir(f->ds.dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		indexes += !strncmp(e->d_name, "index-", 6);
+	closedir(d);
+	assert_int_equal(indexes, 0);
+	assert_true(f->ds.queries != NULL && f->ds.gt != NULL);
+}
+
 /* Flip one byte of path at off, keeping its size. */
 static void flip_byte(const char *path, long off)
 {
@@ -454,6 +475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changed_params_new_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_manifest_rebuilds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_files_rebuild, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_index_without_ivf_workload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_errors, setup, teardown),
 	};
