@@ -1182,6 +1182,12 @@ static int check_concurrency(const struct rb_config *cfg, const struct where *w,
 	for (i = 0; i < cfg->n_clients; i++)
 		if (cfg->run_clients[i] > most)
 			most = cfg->run_clients[i];
+	/* the runner keeps every query's k result ids for the accounting after the phase */
+	if (cfg->workload_queries * cfg->workload_k > RB_MAX_RESULT_IDS)
+		return errf(-EINVAL, err, errlen, w, "workload.queries",
+			    "too many results to keep (got %" PRId64 " queries x workload.k %" PRId64
+			    "; expected at most %d ids, 80 MB)", cfg->workload_queries,
+			    cfg->workload_k, RB_MAX_RESULT_IDS);
 	return check_le(w, "workload.batch", cfg->workload_batch * most,
 			"workload.queries / the most run.clients", cfg->workload_queries, err, errlen);
 }

@@ -16,6 +16,7 @@
 #define RB_MAX_STRATEGIES 8
 #define RB_MAX_CLIENT_LEVELS 8   /* entries of run.clients */
 #define RB_MAX_CLIENTS 64        /* threads of one level */
+#define RB_MAX_RESULT_IDS 10000000 /* workload.queries x workload.k, kept per repeat */
 #define RB_NAME_MAX 64
 #define RB_PATH_MAX 512
 #define RB_ERR_MAX 512

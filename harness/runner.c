@@ -3,31 +3,23 @@
  * next (see runner.h).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
 
 #include "cache.h"
 #include "memcg.h"
 #include "metrics.h"
+#include "query_phase.h"
 #include "runner.h"
 #include "stream.h"
 #include "strategy.h"
 #include "../bpf/probes.h"
 #include "../workloads/workload.h"
 
-#define RB_PAGE 4096ULL
-
-/* Pages of each file the queries touched: "bytes needed" without double counting. */
-struct page_sets {
-	unsigned char *bits[RB_MAX_FILES];
-	uint64_t pages[RB_MAX_FILES];
-};
 
 static double now_s(void)
 {
@@ -35,40 +27,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int page_sets__init(struct page_sets *ps, const struct rb_workload *w)
-{
-	int i;
-
-	memset(ps, 0, sizeof(*ps));
-	for (i = 0; i < w->n_files; i++) {
-		ps->pages[i] = (w->files[i].size + RB_PAGE - 1) / RB_PAGE;
-		ps->bits[i] = calloc(ps->pages[i] / 8 + 1, 1);
-		if (!ps->bits[i])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static uint64_t page_sets__bytes(const struct page_sets *ps)
-{
-	uint64_t n = 0, i, b;
-	int f;
-
-	for (f = 0; f < RB_MAX_FILES; f++)
-		for (i = 0; ps->bits[f] && i < ps->pages[f] / 8 + 1; i++)
-			for (b = ps->bits[f][i]; b; b &= b - 1)
-				n++;
-	return n * RB_PAGE;
-}
-
-static void page_sets__free(struct page_sets *ps)
-{
-	int i;
-
-	for (i = 0; i < RB_MAX_FILES; i++)
-		free(ps->bits[i]);
 }
 
 static int prepare_cache(const struct rb_config *cfg, char paths[][512], int n, char *err,
@@ -101,224 +59,6 @@ static uint64_t resident_pages(char paths[][512], int n)
 		if (cache__resident_pages(paths[i], &res, &total) == 0)
 			sum += res;
 	return sum;
-}
-
-/*
- * The query phase of one repeat, shared by its clients: each client takes the
- * next batch of stream positions and writes only the slots of those positions,
- * so clients need no lock (page bits are set with atomic ORs).
- */
-struct query_phase {
-	const struct rb_config *cfg;
-	const struct rb_dataset *ds;
-	const struct ra_strategy_ops *strategy;
-	const struct rb_runner_opts *opts;
-	struct rb_repeat_result *rr;
-	struct page_sets *ps;
-	double *recall;            /* per stream position, summed in order at the end */
-	uint64_t *digest;          /* per stream position: hash of the query's result ids */
-	int64_t next;              /* next stream position to hand out (atomic) */
-	int failed;                /* a client failed or saw the stop flag (atomic) */
-};
-
-/* One client thread of a query phase. */
-struct client_run {
-	struct query_phase *qp;
-	struct rb_client c;
-	pthread_t thread;
-	bool started;
-	int rc;
-	struct rb_query_result *res;   /* workload.batch results */
-	int64_t *qi;                   /* the batch's query ids */
-};
-
-/* Mark e's pages; clients of one repeat mark at once, hence the atomic OR. */
-static void page_sets__add(struct page_sets *ps, const struct rb_extent *e)
-{
-	uint64_t p, first = e->offset / RB_PAGE, last = (e->offset + e->len - 1) / RB_PAGE;
-
-	if (e->len == 0 || e->file < 0 || e->file >= RB_MAX_FILES || !ps->bits[e->file])
-		return;
-	for (p = first; p <= last && p < ps->pages[e->file]; p++)
-		__atomic_fetch_or(&ps->bits[e->file][p / 8], (unsigned char)(1 << (p % 8)),
-				  __ATOMIC_RELAXED);
-}
-
-/* What query qi returned: its recall, a hash of its ids; then its extents (untimed). */
-static int account_query(struct client_run *cr, int64_t pos, int64_t qi,
-			 struct rb_query_result *res)
-{
-	struct query_phase *qp = cr->qp;
-	const struct rb_config *cfg = qp->cfg;
-	struct rb_repeat_result *rr = qp->rr;
-	uint64_t needed = 0;
-	size_t e;
-	int rc;
-
-	if (rr->n_phases)
-		memcpy(rr->phase_us + pos * rr->n_phases, res->phase_us,
-		       sizeof(double) * rr->n_phases);
-	rr->client_of[pos] = cr->c.id;
-	qp->recall[pos] = res->has_recall ? res->recall :
-			  dataset__recall_at_k(res->ids, qp->ds->gt + qi * qp->ds->gt_k,
-					       cfg->workload_k);
-	/* the ids are read before extents(), which may reuse the client's buffers */
-	qp->digest[pos] = XXH3_64bits_withSeed(res->ids, (size_t)cfg->workload_k * sizeof(int64_t),
-					      (uint64_t)qi);
-	rc = cr->c.w->ops->extents(&cr->c, qi, res);
-	if (rc)
-		return rc;
-	for (e = 0; e < res->n_extents; e++) {
-		page_sets__add(qp->ps, &res->extents[e]);
-		needed += res->extents[e].len;
-	}
-	__atomic_fetch_add(&rr->needed_bytes_sum, needed, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* One batch (workload.batch stream positions from first): hints, the timed call, accounting. */
-static int run_batch(struct client_run *cr, int64_t first, int n)
-{
-	struct query_phase *qp = cr->qp;
-	const struct workload_ops *ops = cr->c.w->ops;
-	double t0, us;
-	int i, rc = 0;
-
-	for (i = 0; i < n; i++) {
-		cr->qi[i] = qp->opts->stream ? qp->opts->stream[first + i] : first + i;
-		memset(&cr->res[i], 0, sizeof(cr->res[i]));
-	}
-	t0 = now_s();
-	for (i = 0; i < n && !rc && qp->strategy->before_query; i++)
-		rc = qp->strategy->before_query(&cr->c, cr->qi[i]);
-	if (!rc)
-		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
-			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
-	us = (now_s() - t0) * 1e6;
-	/* every query of a batch waited for the whole batch */
-	for (i = 0; i < n && !rc; i++) {
-		qp->rr->latency_us[first + i] = us;
-		rc = account_query(cr, first + i, cr->qi[i], &cr->res[i]);
-		live__query_done(qp->opts->live);
-	}
-	return rc;
-}
-
-static void *client_main(void *arg)
-{
-	struct client_run *cr = arg;
-	struct query_phase *qp = cr->qp;
-	int64_t nq = qp->cfg->workload_queries, batch = qp->cfg->workload_batch, first;
-
-	while (!__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
-		if (qp->opts->stop && *qp->opts->stop) {
-			cr->rc = -EINTR;
-			break;
-		}
-		first = __atomic_fetch_add(&qp->next, batch, __ATOMIC_RELAXED);
-		if (first >= nq)
-			break;
-		cr->rc = run_batch(cr, first, (int)(first + batch <= nq ? batch : nq - first));
-		if (cr->rc)
-			break;
-	}
-	if (cr->rc)
-		__atomic_store_n(&qp->failed, 1, __ATOMIC_RELAXED);
-	return NULL;
-}
-
-static int client_init(struct client_run *cr, struct query_phase *qp, struct rb_workload *w,
-		       int id)
-{
-	cr->qp = qp;
-	cr->c = (struct rb_client){ .w = w, .id = id };
-	cr->res = calloc((size_t)qp->cfg->workload_batch, sizeof(*cr->res));
-	cr->qi = calloc((size_t)qp->cfg->workload_batch, sizeof(*cr->qi));
-	if (!cr->res || !cr->qi)
-		return -ENOMEM;
-	return w->ops->client_open(&cr->c);
-}
-
-static void client_fini(struct client_run *cr)
-{
-	if (cr->c.w)
-		cr->c.w->ops->client_close(&cr->c);
-	free(cr->res);
-	free(cr->qi);
-}
-
-/* Start clients 1..n-1 in threads, run client 0 here, wait for all; first error wins. */
-static int run_clients(struct client_run *cr, int n)
-{
-	int i, rc = 0;
-
-	for (i = 1; i < n; i++) {
-		rc = -pthread_create(&cr[i].thread, NULL, client_main, &cr[i]);
-		if (rc) {
-			__atomic_store_n(&cr[0].qp->failed, 1, __ATOMIC_RELAXED);
-			break;
-		}
-		cr[i].started = true;
-	}
-	if (!rc)
-		client_main(&cr[0]);
-	for (i = 1; i < n; i++)
-		if (cr[i].started)
-			pthread_join(cr[i].thread, NULL);
-	for (i = 0; i < n && !rc; i++)
-		if (cr[i].rc && cr[i].rc != -EINTR)
-			rc = cr[i].rc;
-	for (i = 0; i < n && !rc; i++)
-		rc = cr[i].rc;
-	return rc;
-}
-
-/* The in-order sums: the same figures whatever the number of clients. */
-static void finish_queries(struct query_phase *qp)
-{
-	struct rb_repeat_result *rr = qp->rr;
-	double recall_sum = 0;
-	int64_t i, nq = qp->cfg->workload_queries;
-
-	rr->results_digest = 0;
-	for (i = 0; i < nq; i++) {
-		recall_sum += qp->recall[i];
-		rr->results_digest += qp->digest[i];
-	}
-	rr->n_queries = (size_t)nq;
-	rr->recall = recall_sum / (double)nq;
-}
-
-/*
- * The timed part: every query, by rr->clients clients, its latency, its recall,
- * its extents. Returns 0, -EINTR when stopped, or the first client's error.
- */
-static int run_queries(const struct rb_config *cfg, const struct rb_dataset *ds,
-		       const struct ra_strategy_ops *strategy, struct rb_workload *w,
-		       const struct rb_runner_opts *opts,
-		       struct rb_repeat_result *rr, struct page_sets *ps)
-{
-	struct query_phase qp = { .cfg = cfg, .ds = ds, .strategy = strategy, .opts = opts,
-				  .rr = rr, .ps = ps };
-	int i, n = rr->clients, rc = 0;
-	struct client_run *cr = calloc((size_t)n, sizeof(*cr));
-
-	qp.recall = calloc((size_t)cfg->workload_queries, sizeof(*qp.recall));
-	qp.digest = calloc((size_t)cfg->workload_queries, sizeof(*qp.digest));
-	if (!cr || !qp.recall || !qp.digest)
-		rc = -ENOMEM;
-	for (i = 0; i < n && !rc; i++)
-		rc = client_init(&cr[i], &qp, w, i);
-	if (!rc)
-		rc = run_clients(cr, n);
-	if (!rc)
-		finish_queries(&qp);
-	for (i = 0; cr && i < n; i++)
-		client_fini(&cr[i]);
-	free(cr);
-	free(qp.recall);
-	free(qp.digest);
-	return rc;
 }
 
 /*
@@ -422,7 +162,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	const struct workload_ops *ops = workload__find(cfg->workload_type);
 	struct rb_workload w = { .ops = ops };
 	struct rb_counters before, after;
-	struct page_sets ps = { 0 };
+	struct query_phase *qp = NULL;
 	struct rb_memcg *cg;
 	char paths[RB_MAX_FILES][512];
 	int n_paths, rc, applied = 0;
@@ -447,7 +187,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (rc)
 		return memcg_end(cg, rr, rc, err, errlen);
 	rr->open_s = now_s() - t0;
-	rc = page_sets__init(&ps, &w);
+	rc = query_phase__new(&qp, cfg, ds, strategy, &w, opts, rr);
 	if (rc)
 		goto cleanup;
 	if (strategy->apply) {
@@ -462,14 +202,15 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 		goto cleanup;
 	probing = probes_begin(probes);
 	t0 = now_s();
-	rc = run_queries(cfg, ds, strategy, &w, opts, rr, &ps);
+	rc = query_phase__run(qp);
 	rr->wall_s = now_s() - t0;
 	probes_end(probes, probing, rr);
 	if (metrics__snapshot(dev, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);
 	if (strategy->collect)
 		strategy->collect(&w, &rr->strategy_stats);
-	rr->needed_bytes = page_sets__bytes(&ps);
+	if (!rc)
+		rc = query_phase__account(qp);
 	if (rc && rc != -EINTR)
 		snprintf(err, errlen, "%s: query failed: %s", cfg->workload_type, strerror(-rc));
 cleanup:
@@ -479,8 +220,8 @@ cleanup:
 			 strategy->name);
 		rc = -EIO;
 	}
+	query_phase__free(qp);   /* the clients, before the instance they query */
 	ops->close(&w);
-	page_sets__free(&ps);
 	return memcg_end(cg, rr, rc, err, errlen);
 }
 

@@ -14,9 +14,9 @@
  * Files during queries: w->files[0] the .ivfdata (FAISS's mapping), [1]
  * chunks.dat (fd or our mapping). ivf.index and chunks.idx are read at open
  * only; list_files names them too, so the cache is cold for all four.
- * Extents of query qi: its probed lists, plus the chunks of its hits once it has
- * been searched (the runner asks after run_query; willneed asks before, when
- * the hits are not known yet, so its hint covers the lists only). Extent map:
+ * Extents of query qi: its probed lists, plus the chunks of its hits when they
+ * are known (the runner asks with the query's result in res->ids; willneed asks
+ * before the query, when they are not, so its hint covers the lists only). Extent map:
  * keys [0, nlist) are the lists, key nlist + c is chunk c.
  */
 #include <errno.h>
@@ -45,8 +45,6 @@ struct rag {
 struct rag_client {
 	struct ivf_scratch ivf;
 	struct chunk_buf buf;
-	int64_t *searched;         /* queries whose hits ivf.ids holds, in order */
-	int n_searched;
 	struct rb_extent *extents; /* lists + chunks of one query */
 };
 
@@ -104,7 +102,6 @@ static void rag_client_close(struct rb_client *c)
 		return;
 	ivf_scratch__free(&rc->ivf);
 	chunk_buf__free(&rc->buf);
-	free(rc->searched);
 	free(rc->extents);
 	free(rc);
 	c->priv = NULL;
@@ -118,9 +115,8 @@ static int rag_client_open(struct rb_client *c)
 	if (!rc)
 		return -ENOMEM;
 	c->priv = rc;
-	rc->searched = calloc((size_t)s->ivf.batch, sizeof(*rc->searched));
 	rc->extents = calloc((size_t)(2 * s->ivf.nprobe + s->ivf.k), sizeof(*rc->extents));
-	if (!rc->searched || !rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf) ||
+	if (!rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf) ||
 	    chunk_buf__init(&rc->buf, &s->io)) {
 		rag_client_close(c);
 		return -ENOMEM;
@@ -157,13 +153,11 @@ static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
 	const int64_t *hits;
 	int ret, i;
 
-	rc->n_searched = 0;
 	ret = ivf_common__search(&s->ivf, &rc->ivf, qi, n);
 	t1 = now_us();
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		rc->searched[rc->n_searched++] = qi[i];
 		hits = rc->ivf.ids + (size_t)i * s->ivf.k;
 		ret = chunk_io__fetch(&s->io, c->w, &rc->buf, hits, s->ivf.k);
 		if (ret)
@@ -185,22 +179,10 @@ static int rag_run_query(struct rb_client *c, int64_t qi, struct rb_query_result
 	return rag_run_batch(c, &qi, 1, res);
 }
 
-/* The hits of query qi when this client's last search had it, else NULL. */
-static const int64_t *hits_of(const struct rag *s, const struct rag_client *rc, int64_t qi)
-{
-	int i;
-
-	for (i = 0; i < rc->n_searched; i++)
-		if (rc->searched[i] == qi)
-			return rc->ivf.ids + (size_t)i * s->ivf.k;
-	return NULL;
-}
-
 static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *res)
 {
 	const struct rag *s = c->w->priv;
 	struct rag_client *rc = c->priv;
-	const int64_t *hits = hits_of(s, rc, qi);
 	size_t n, m = 0;
 	int ret;
 
@@ -208,8 +190,8 @@ static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *
 	if (ret)
 		return ret;
 	memcpy(rc->extents, rc->ivf.extents, n * sizeof(*rc->extents));
-	if (hits)
-		m = chunk_io__extents(&s->io, &rc->buf, hits, s->ivf.k);
+	if (res->ids)
+		m = chunk_io__extents(&s->io, &rc->buf, res->ids, s->ivf.k);
 	memcpy(rc->extents + n, rc->buf.extents, m * sizeof(*rc->extents));
 	res->extents = rc->extents;
 	res->n_extents = n + m;

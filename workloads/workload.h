@@ -93,8 +93,9 @@ struct workload_ops {
 	int (*run_query)(struct rb_client *c, int64_t qi, struct rb_query_result *res);
 	/*
 	 * Fill res->extents with what query qi touches. The runner calls it after
-	 * run_query (untimed) to count bytes needed; the willneed strategy calls it
-	 * before run_query (timed) to prefetch, as an application that knows its
+	 * the query phase (untimed), with res->ids the query's result, to count
+	 * bytes needed; the willneed strategy calls it before run_query (timed),
+	 * with res->ids NULL, to prefetch, as an application that knows its
 	 * extents would. It must not touch the files.
 	 */
 	int (*extents)(struct rb_client *c, int64_t qi, struct rb_query_result *res);
