@@ -15,7 +15,8 @@ static void list_workloads(void)
 
 	printf("workloads:\n");
 	for (w = workload__all(); *w; w++)
-		printf("  %-20s %s\n", (*w)->name, (*w)->help);
+		printf("  %-20s %s%s\n", (*w)->name, (*w)->help,
+		       (*w)->run_batch ? " [batches: workload.batch]" : "");
 }
 
 static void list_strategies(void)
