@@ -26,6 +26,7 @@
 #include "datasets/dataset.h"
 #include "datasets/textembed.h"
 #include "workloads/chunk_io.h"
+#include "tests/flip.h"
 
 #define N_CHUNKS 300
 
@@ -164,19 +165,6 @@ static void fetch_all(struct fixture *f, const char *io)
 	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), -ERANGE);
 	chunk_buf__free(&b);
 	chunk_io__close(&c);
-}
-
-static void flip_byte(const char *path, long off)
-{
-	FILE *fp = fopen(path, "r+");
-	int ch;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-	ch = fgetc(fp);
-	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-	assert_int_equal(fputc(ch ^ 0x20, fp), ch ^ 0x20);
-	assert_int_equal(fclose(fp), 0);
 }
 
 static void test_fetch_pread_mmap_and_corruption(void **state)

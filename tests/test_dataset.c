@@ -25,6 +25,7 @@
 #include "datasets/faiss_bridge.h"
 #include "datasets/manifest.h"
 #include "datasets/vecio.h"
+#include "tests/flip.h"
 
 struct fixture {
 	char dir[64];
@@ -375,20 +376,6 @@ static void test_no_index_without_ivf_workload(void **state)
 	closedir(d);
 	assert_int_equal(indexes, 0);
 	assert_true(f->ds.queries != NULL && f->ds.gt != NULL);
-}
-
-/* Flip one byte of path at off, keeping its size. */
-static void flip_byte(const char *path, long off)
-{
-	FILE *fp = fopen(path, "r+");
-	int ch;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-	ch = fgetc(fp);
-	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-	assert_int_equal(fputc(ch ^ 0x40, fp), ch ^ 0x40);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* Same size, other bytes: the checksums in the manifests catch it. */
