@@ -9,12 +9,8 @@
 #
 # usage: tests/e2e_bpf_prefetch.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init bpf "${1:-build/asan}"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "# skipped: bpf-prefetch needs root"
 	exit 0
@@ -24,13 +20,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	exit 0
 fi
 
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e-bpf.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
-
-. "$root/tests/lib_e2e.sh"
 json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
 	"$py" -c "
 import json, sys
@@ -96,10 +86,7 @@ fi
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-int --set run.repeats=400 \
 	--set run.strategies=bpf-prefetch >/dev/null 2>"$work/err3" &
 pid=$!
-for _ in $(seq 1 300); do
-	grep -q '\[3/' "$work/err3" 2>/dev/null && break
-	sleep 0.1
-done
+wait_for '\[3/' "$work/err3"
 kill -INT $pid
 wait $pid
 rc=$?

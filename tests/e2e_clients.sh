@@ -13,18 +13,8 @@
 #
 # usage: tests/e2e_clients.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e-clients.$$"
-mkdir -p "$work"
-chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
-
-. "$root/tests/lib_e2e.sh"
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init clients "${1:-build/asan}"
 strategies=default,willneed,fadvise-random
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	strategies=$strategies,bpf-prefetch
@@ -70,6 +60,8 @@ check "batch: a batch's queries share its latency" \
 	json "$batch" "all(len(set(r['latency_samples_us'][i:i+4])) == 1 for r in d['repeats'] for i in range(0, r['n_queries'] - r['n_queries'] % 4, 4) if r['clients'] == 1)"
 check "batch on flat-scan: exit 2 naming workload.batch" bash -c \
 	"'$rb' run configs/ci.yaml --set workload.type=flat-scan --set workload.batch=2 2>'$work/err'; test \$? -eq 2 && grep -q 'workload.batch' '$work/err'"
+check "rabench list workloads says which take workload.batch" bash -c \
+	"'$rb' list workloads | grep -q 'ivf-search .*\\[batches' && ! '$rb' list workloads | grep -q 'flat-scan .*\\[batches'"
 check "dry run lists the clients of each step" bash -c \
 	"'$rb' run configs/ci.yaml --set 'run.clients=[1,8]' --dry-run | grep -q 'clients 8 *repeat 2'"
 

@@ -3,16 +3,8 @@
 # configs/ci.yaml run, and the gate script against the committed baseline.
 # usage: tests/e2e_compare.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-work="$root/build/e2e-compare.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-
-. "$root/tests/lib_e2e.sh"
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init compare "${1:-build/asan}"
 doctor() {  # doctor IN OUT PYTHON-STATEMENTS-ON-d
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2],'w'))" "$1" "$2"
 }

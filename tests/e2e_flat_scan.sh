@@ -8,20 +8,11 @@
 #
 # usage: tests/e2e_flat_scan.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e-flat.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init flat "${1:-build/asan}"
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
       --set workload.type=flat-scan --set name=flat
       --set run.strategies=default,fadvise-random,fadvise-sequential --set workload.queries=5)
-
-. "$root/tests/lib_e2e.sh"
 # Memory cgroups this machine lets us make: root, and a v1 memory hierarchy or a
 # cgroup2 mount offering memory to our cgroup.
 memcg_usable() {
@@ -91,10 +82,7 @@ check "run.memory_limit below 32M: exit 2 naming the key" bash -c \
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=flat-int --set run.memory_limit=96M \
 	--set run.repeats=400 >/dev/null 2>"$work/err3" &
 pid=$!
-for _ in $(seq 1 300); do
-	grep -q '\[2/' "$work/err3" 2>/dev/null && break
-	sleep 0.1
-done
+wait_for '\[2/' "$work/err3"
 kill -INT $pid
 wait $pid
 rc=$?

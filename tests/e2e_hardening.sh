@@ -18,22 +18,10 @@
 #
 # usage: tests/e2e_hardening.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e-hardening.$$"
-mkdir -p "$work"
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init hardening "${1:-build/asan}"
 mounts=()
-cleanup() {
-	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-. "$root/tests/lib_e2e.sh"
+on_exit 'for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done'
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
       --set run.repeats=1)
 is_root=0
@@ -110,10 +98,7 @@ prep=(--set "run.cache_dir=$cache" --set "run.results_dir=$work/results" --set n
       --set run.repeats=1 --set run.strategies=default)
 "$rb" run configs/ci.yaml "${prep[@]}" >/dev/null 2>"$work/errp" &
 pid=$!
-for _ in $(seq 1 300); do
-	grep -q 'generating' "$work/errp" 2>/dev/null && break
-	sleep 0.05
-done
+wait_for 'generating' "$work/errp"
 t0=$(date +%s.%N)
 kill -INT $pid
 wait $pid
@@ -140,10 +125,7 @@ fi
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=term --set run.repeats=200 \
 	--set "run.strategies=$strategies" "${extra[@]}" >/dev/null 2>"$work/errt" &
 pid=$!
-for _ in $(seq 1 300); do
-	grep -q '\[3/' "$work/errt" 2>/dev/null && break
-	sleep 0.05
-done
+wait_for '\[3/' "$work/errt"
 kill -TERM $pid
 wait $pid
 rc=$?
@@ -162,10 +144,7 @@ for m in "${moments[@]}"; do
 		--set run.strategies=default,fadvise-random >/dev/null 2>"$work/erri" &
 	pid=$!
 	if [ "$when" = last ]; then
-		for _ in $(seq 1 400); do
-			grep -q '\[12/12\]' "$work/erri" 2>/dev/null && break
-			sleep 0.01
-		done
+		wait_for '\[12/12\]' "$work/erri"
 	else
 		sleep "$when"
 	fi

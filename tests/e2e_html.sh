@@ -4,15 +4,8 @@
 # screenshot has them drawn (a blank page compresses to a few KiB).
 # usage: tests/e2e_html.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-work="$root/build/e2e-html.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-
-. "$root/tests/lib_e2e.sh"
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init html "${1:-build/asan}"
 
 "$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
 	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"

@@ -7,18 +7,9 @@
 #
 # usage: tests/e2e_probes.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs has no readahead and no block I/O
-work="$root/build/e2e-probes.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init probes "${1:-build/asan}"
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
-
-. "$root/tests/lib_e2e.sh"
 schema() {  # schema FILE -> valid against harness/report.schema.json
 	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
 }

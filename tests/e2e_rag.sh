@@ -10,16 +10,8 @@
 #
 # usage: tests/e2e_rag.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e-rag.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init rag "${1:-build/asan}"
 corpus=wordnet
 if [ ! -r /usr/share/wordnet/data.noun ]; then
 	echo "# wordnet-base is not installed: using /usr/share/common-licenses as the corpus"
@@ -32,8 +24,6 @@ sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/
       --set index.train_size=1500 --set workload.nprobe=4 --set workload.queries=20
       --set run.repeats=1 --set run.probes=false
       --set run.strategies=default,fadvise-random,willneed)
-
-. "$root/tests/lib_e2e.sh"
 # proc_read_bytes: fadvise-random no more than default
 random_reads_less='max(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="fadvise-random") <= min(r["proc_read_bytes"] for r in d["repeats"] if r["strategy"]=="default")'
 

@@ -5,18 +5,9 @@
 #
 # usage: tests/e2e_run.sh BUILD_DIR
 set -u
-build=${1:-build/asan}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-rb="$root/$build/rabench"
-py=/usr/bin/python3
-# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would lie
-work="$root/build/e2e.$$"
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init run "${1:-build/asan}"
 sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
-
-. "$root/tests/lib_e2e.sh"
 
 check "rabench --help lists the commands" bash -c "'$rb' --help | grep -q 'run '"
 check "rabench run --help explains --set" bash -c "'$rb' run --help | grep -q -- '--set'"
@@ -90,10 +81,7 @@ check "--live prints per-second lines naming the step and queries/s" bash -c \
 "$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-int --set run.repeats=400 \
 	>/dev/null 2>"$work/err3" &
 pid=$!
-for _ in $(seq 1 300); do
-	grep -q '\[2/' "$work/err3" 2>/dev/null && break
-	sleep 0.1
-done
+wait_for '\[2/' "$work/err3"
 kill -INT $pid
 wait $pid
 rc=$?

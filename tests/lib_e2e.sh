@@ -1,12 +1,51 @@
 # lib_e2e.sh — sourced by tests/e2e_*.sh: one TAP-like check per line.
+#   e2e_init NAME [BUILD]          cd to the repository root; set root, build (default
+#                                  build/asan), rb (its rabench), py and work, a
+#                                  scratch folder under build/ removed on exit
+#   on_exit COMMAND                run COMMAND on exit too, before work is removed
+#   wait_for PATTERN FILE [SECS]   until PATTERN is in FILE (default 30 s); 1 if never
 #   check DESCRIPTION COMMAND...   runs COMMAND and prints "ok N - DESCRIPTION" or
 #                                  "not ok N - DESCRIPTION" followed by its output
 #   json FILE EXPR                 Python EXPR over d = the JSON document FILE holds
 #   schema_ok FILE                 FILE validates against harness/report.schema.json
 #   report_of NAME                 the report.json of run NAME under $work/results
-# tests/run.sh counts those lines. The caller sets $work (a scratch folder) and
-# runs from the repository root.
+# tests/run.sh counts those lines.
 n=0
+exit_cmds=()
+
+e2e_cleanup() {
+	local c
+	for c in "${exit_cmds[@]}"; do eval "$c"; done
+	rm -rf "$work"
+}
+
+on_exit() {
+	exit_cmds+=("$1")
+}
+
+e2e_init() {
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	cd "$root" || exit 1
+	build=${2:-build/asan}
+	rb="$root/$build/rabench"
+	# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would
+	# lie, and tmpfs has no readahead or block I/O to probe; world-searchable, so
+	# the checks that run as user nobody can reach it
+	work="$root/build/e2e-$1.$$"
+	mkdir -p "$work"
+	chmod 755 "$work"
+	trap e2e_cleanup EXIT
+}
+
+wait_for() {
+	local i
+	for i in $(seq 1 $((${3:-30} * 20))); do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 check() {
 	local what=$1
 	shift
