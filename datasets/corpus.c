@@ -506,38 +506,6 @@ static int make_queries(struct corpus_build *b, const struct chunkstore *cs, con
 	return ret;
 }
 
-static int write_ivecs(const char *path, const int32_t *v, int64_t n, int64_t dim, char *err,
-		       size_t errlen)
-{
-	struct vecio_writer *w;
-	int ret = vecio__create(&w, path, VECIO_IVECS, dim, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = vecio__append(w, v, n, err, errlen);
-	if (ret) {
-		vecio__abort(w);
-		return ret;
-	}
-	return vecio__commit(w, err, errlen);
-}
-
-static int write_fvecs(const char *path, const float *v, int64_t n, int64_t dim, char *err,
-		       size_t errlen)
-{
-	struct vecio_writer *w;
-	int ret = vecio__create(&w, path, VECIO_FVECS, dim, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = vecio__append(w, v, n, err, errlen);
-	if (ret) {
-		vecio__abort(w);
-		return ret;
-	}
-	return vecio__commit(w, err, errlen);
-}
-
 /* queries.fvecs, query_chunks.ivecs, queries.txt */
 static int write_queries(struct corpus_build *b, const struct chunkstore *cs, const char *text,
 			 const char *dir)
@@ -559,10 +527,10 @@ static int write_queries(struct corpus_build *b, const struct chunkstore *cs, co
 	}
 	if ((ret = make_queries(b, cs, text, &qs)) ||
 	    (ret = join(path, sizeof(path), dir, "queries.fvecs")) ||
-	    (ret = write_fvecs(path, qs.x, nq, dim, b->err, b->errlen)) ||
+	    (ret = vecio__save(path, VECIO_FVECS, qs.x, nq, dim, b->err, b->errlen)) ||
 	    (ret = join(path, sizeof(path), dir, "query_chunks.ivecs")))
 		goto cleanup;
-	ret = write_ivecs(path, qs.src, nq, 1, b->err, b->errlen);
+	ret = vecio__save(path, VECIO_IVECS, qs.src, nq, 1, b->err, b->errlen);
 cleanup:
 	if (qs.txt && fclose(qs.txt) && !ret)
 		ret = -EIO;

@@ -286,19 +286,9 @@ static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
 static int write_queries(const struct synth_model *m, const struct rb_config *cfg, const char *path,
 			 float *q, char *err, size_t errlen)
 {
-	struct vecio_writer *w;
-	int ret;
-
 	synth__sample(m, SYNTH_STREAM_QUERIES, 0, cfg->dataset_queries, q);
-	ret = vecio__create(&w, path, VECIO_FVECS, cfg->dataset_dim, err, errlen);
-	if (ret)
-		return ret;
-	ret = vecio__append(w, q, cfg->dataset_queries, err, errlen);
-	if (ret) {
-		vecio__abort(w);
-		return ret;
-	}
-	return vecio__commit(w, err, errlen);
+	return vecio__save(path, VECIO_FVECS, q, cfg->dataset_queries, cfg->dataset_dim, err,
+			   errlen);
 }
 
 /* One pass over the base: generate a chunk, append it to base.fvecs, fold it into the gt. */

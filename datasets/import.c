@@ -239,22 +239,6 @@ cleanup:
 	return ret;
 }
 
-static int write_fvecs(const char *path, const float *x, int64_t n, int64_t dim, char *err,
-		       size_t errlen)
-{
-	struct vecio_writer *w;
-	int ret = vecio__create(&w, path, VECIO_FVECS, dim, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = vecio__append(w, x, n, err, errlen);
-	if (ret) {
-		vecio__abort(w);
-		return ret;
-	}
-	return vecio__commit(w, err, errlen);
-}
-
 /* ---- dataset.generator: import ------------------------------------------------- */
 
 static int copy_block(struct vecio_reader *r, struct vecio_writer *w, int fmt, int64_t first,
@@ -332,7 +316,7 @@ static int import_queries(const struct rb_config *cfg, const char *src, const ch
 	if (!ret && cfg->dataset_normalize)
 		normalize_rows(q, info->nq, dim);
 	if (!ret)
-		ret = write_fvecs(dst, q, info->nq, dim, err, errlen);
+		ret = vecio__save(dst, VECIO_FVECS, q, info->nq, dim, err, errlen);
 	free(q);
 	return ret;
 }
@@ -603,7 +587,7 @@ static int idx_to_fvecs(const char *src, const char *dst, int64_t max_n, bool no
 	free(px);
 	if (normalize)
 		normalize_rows(x, *n, *dim);
-	ret = write_fvecs(dst, x, *n, *dim, err, errlen);
+	ret = vecio__save(dst, VECIO_FVECS, x, *n, *dim, err, errlen);
 	free(x);
 	return ret;
 }

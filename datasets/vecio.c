@@ -286,6 +286,22 @@ void vecio__abort(struct vecio_writer *w)
 	free(w);
 }
 
+int vecio__save(const char *path, enum vecio_format fmt, const void *rows, int64_t n, int64_t dim,
+		char *err, size_t errlen)
+{
+	struct vecio_writer *w;
+	int ret = vecio__create(&w, path, fmt, dim, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = vecio__append(w, rows, n, err, errlen);
+	if (ret) {
+		vecio__abort(w);
+		return ret;
+	}
+	return vecio__commit(w, err, errlen);
+}
+
 /* Header of record i; its value must be r->dim. */
 static int check_header(struct vecio_reader *r, int64_t i, int32_t d, char *err, size_t errlen)
 {

@@ -51,6 +51,10 @@ int vecio__commit(struct vecio_writer *w, char *err, size_t errlen);
 /* Drop the temporary file and free w (NULL ok). */
 void vecio__abort(struct vecio_writer *w);
 
+/* The whole file at once: create, append n rows, commit (or abort). 0 or -errno. */
+int vecio__save(const char *path, enum vecio_format fmt, const void *rows, int64_t n, int64_t dim,
+		char *err, size_t errlen);
+
 /* Open and check the shape of path (first and last record headers, size). */
 int vecio__open(struct vecio_reader **out, const char *path, enum vecio_format fmt, char *err,
 		size_t errlen);

@@ -117,6 +117,26 @@ static void test_ivecs_round_trip(void **state)
 	free(y);
 }
 
+/* vecio__save: the whole file in one call; a bad folder leaves nothing behind. */
+static void test_save(void **state)
+{
+	struct fixture *f = *state;
+	int32_t x[3 * 2] = { 1, 2, 3, 4, 5, 6 }, *y = NULL;
+	int64_t rn, rd;
+
+	snprintf(f->path, sizeof(f->path), "%s/saved.ivecs", f->dir);
+	assert_int_equal(vecio__save(f->path, VECIO_IVECS, x, 3, 2, f->err, sizeof(f->err)), 0);
+	assert_int_equal(vecio__load(f->path, VECIO_IVECS, (void **)&y, &rn, &rd, f->err, sizeof(f->err)), 0);
+	assert_int_equal(rn, 3);
+	assert_int_equal(rd, 2);
+	assert_memory_equal(x, y, sizeof(x));
+	free(y);
+	snprintf(f->path, sizeof(f->path), "%s/no-such-folder/saved.ivecs", f->dir);
+	f->err[0] = '\0';
+	assert_int_not_equal(vecio__save(f->path, VECIO_IVECS, x, 3, 2, f->err, sizeof(f->err)), 0);
+	assert_non_null(strstr(f->err, "no-such-folder"));
+}
+
 static void test_abort_leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -226,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fvecs_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ivecs_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length_file, setup, teardown),
