@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -53,12 +54,12 @@ static int hash_range(int fd, XXH3_state_t *st, char *buf, uint64_t off, uint64_
 
 int manifest__file_digest(const char *path, uint64_t size, uint64_t *digest)
 {
-	static char buf[SAMPLE_LEN];   /* prepare is single-threaded */
 	XXH3_state_t *st = XXH3_createState();
+	char *buf = malloc(SAMPLE_LEN);
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0, i;
 
-	if (!st || fd < 0) {
-		rc = !st ? -ENOMEM : -errno;
+	if (!st || !buf || fd < 0) {
+		rc = fd < 0 ? -errno : -ENOMEM;
 		goto out;
 	}
 	XXH3_64bits_reset_withSeed(st, size);
@@ -72,6 +73,7 @@ int manifest__file_digest(const char *path, uint64_t size, uint64_t *digest)
 out:
 	if (fd >= 0)
 		close(fd);
+	free(buf);
 	XXH3_freeState(st);
 	return rc;
 }
