@@ -289,11 +289,11 @@ void vecio__abort(struct vecio_writer *w)
 int vecio__save(const char *path, enum vecio_format fmt, const void *rows, int64_t n, int64_t dim,
 		char *err, size_t errlen)
 {
-	struct vecio_writer *w;
+	struct vecio_writer *w = NULL;
 	int ret = vecio__create(&w, path, fmt, dim, err, errlen);
 
-	if (ret)
-		return ret;
+	if (ret || !w)
+		return ret ? ret : -EIO;
 	ret = vecio__append(w, rows, n, err, errlen);
 	if (ret) {
 		vecio__abort(w);
