@@ -24,6 +24,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pcache.h"
+#include "core_fixes.bpf.h"
 
 #define PAGE_SHIFT		12
 #define MINORBITS		20
@@ -41,12 +42,12 @@
 #define NR_MADVISE	28
 #define NR_READAHEAD	187
 #define NR_FADVISE64	221
-#define REGS_NR(r)	((r)->orig_ax)
+#define REGS_NR(r)	BPF_CORE_READ((r), orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_MADVISE	233
 #define NR_READAHEAD	213
 #define NR_FADVISE64	223
-#define REGS_NR(r)	((r)->syscallno)
+#define REGS_NR(r)	BPF_CORE_READ((r), syscallno)
 #else
 #define NR_MADVISE	-1
 #define NR_READAHEAD	-1
@@ -209,8 +210,8 @@ static __always_inline void loop_chunks(__u64 n, __u64 max, void *cb, void *ctx)
 
 static __always_inline void inode_key(struct inode *inode, struct rb_pc_file_key *k)
 {
-	k->ino = inode->i_ino;
-	k->dev = inode->i_sb->s_dev;
+	k->ino = BPF_CORE_READ(inode, i_ino);
+	k->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	k->pad = 0;
 }
 
@@ -256,7 +257,7 @@ static __always_inline struct rb_pc_file *file_get(const struct rb_pc_file_key *
 		return NULL;
 	}
 	if (!err)
-		f->generation = inode->i_generation;
+		f->generation = BPF_CORE_READ(inode, i_generation);
 	return f;
 }
 
@@ -284,21 +285,6 @@ static __always_inline struct rb_pc_chunk *chunk_get(const struct rb_pc_file_key
 		return c;
 	bpf_map_update_elem(&chunks, &ck, &zero_chunk, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&chunks, &ck);
-}
-
-static __always_inline __u64 folio_pages(struct folio *folio)
-{
-	unsigned long flags = folio->flags.f;
-
-	if (!(flags & (1UL << PG_head)))
-		return 1;
-	/* folio_large_order(): the order sits in the low byte of _flags_1 */
-	return 1ULL << (folio->_flags_1 & 0x1f);
-}
-
-static __always_inline struct inode *folio_inode(struct folio *folio)
-{
-	return folio->mapping->host;
 }
 
 /* ---- adds -------------------------------------------------------------- */
@@ -375,18 +361,23 @@ static __always_inline void classify(struct add_ctx *a, struct task_ctx *t, bool
 
 static __always_inline int on_add(struct folio *folio)
 {
-	struct inode *inode = folio_inode(folio);
+	struct inode *inode = rb_folio_inode(folio);
 	struct add_ctx a = {};
 	struct rb_pc_file *f;
 	struct task_ctx *t;
 	bool major = false;
+	__u64 nr;
 
+	if (!inode)
+		return 0;
 	inode_key(inode, &a.fk);
 	f = file_get(&a.fk, inode);
 	if (!f)
 		return 0;
-	a.lo = folio->index;
-	a.hi = a.lo + folio_pages(folio);
+	nr = rb_folio_nr_pages(folio);
+	hist_add(counters.folio_pages, RB_PC_FOLIO_SLOTS, nr);
+	a.lo = BPF_CORE_READ(folio, index);
+	a.hi = a.lo + nr;
 	t = task_get(false);
 	classify(&a, t, &major);
 	loop_chunks(chunks_in(a.lo, a.hi), RB_PC_MAX_FOLIO_CHUNKS, add_chunk, &a);
@@ -441,17 +432,19 @@ static long del_chunk(__u32 i, void *data)
 
 static __always_inline int on_delete(struct folio *folio)
 {
-	struct inode *inode = folio_inode(folio);
+	struct inode *inode = rb_folio_inode(folio);
 	struct del_ctx d = {};
 	struct rb_pc_file *f;
 
+	if (!inode)
+		return 0;
 	inode_key(inode, &d.fk);
 	/* no entry made here: reclaim of files the window never saw is not news */
 	f = bpf_map_lookup_elem(&files, &d.fk);
 	if (!f)
 		return 0;
-	d.lo = folio->index;
-	d.hi = d.lo + folio_pages(folio);
+	d.lo = BPF_CORE_READ(folio, index);
+	d.hi = d.lo + rb_folio_nr_pages(folio);
 	loop_chunks(chunks_in(d.lo, d.hi), RB_PC_MAX_FOLIO_CHUNKS, del_chunk, &d);
 	ADD(&f->evicted, d.hi - d.lo);
 	ADD(&f->evicted_tracked, d.tracked);
@@ -507,7 +500,7 @@ static __always_inline __u64 walk(const struct rb_pc_file_key *fk, __u64 lo, __u
  */
 static __always_inline int on_get_pages(struct address_space *mapping, __u64 index, __u64 last)
 {
-	struct inode *inode = mapping->host;
+	struct inode *inode = BPF_CORE_READ(mapping, host);
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
@@ -532,7 +525,7 @@ static __always_inline int on_get_pages(struct address_space *mapping, __u64 ind
 		t->gp_nr = nr;
 		t->gp_ok = 1;
 	}
-	isize = inode->i_size;
+	isize = BPF_CORE_READ(inode, i_size);
 	if (isize <= 0)
 		return 0;
 	if (last > (__u64)(isize - 1) >> PAGE_SHIFT)
@@ -551,7 +544,7 @@ static __always_inline int on_get_pages(struct address_space *mapping, __u64 ind
  */
 static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 {
-	struct inode *inode = mapping->host;
+	struct inode *inode = BPF_CORE_READ(mapping, host);
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
@@ -582,7 +575,7 @@ static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 
 static __always_inline int on_map_pages(struct address_space *mapping, __u64 start, __u64 end)
 {
-	struct inode *inode = mapping->host;
+	struct inode *inode = BPF_CORE_READ(mapping, host);
 	struct rb_pc_file_key k;
 	struct rb_pc_file *f;
 	struct task_ctx *t;
@@ -646,7 +639,7 @@ static __always_inline int on_ra_order(struct inode *inode, struct file_ra_state
 		return 0;
 	ADD(&f->ra_calls[RB_PC_RA_ORDER], 1);
 	/* callers set the start to ra->start: the window is ra->size pages */
-	hist_add(f->ra_window, RB_PC_WIN_SLOTS, ra->size);
+	hist_add(f->ra_window, RB_PC_WIN_SLOTS, BPF_CORE_READ(ra, size));
 	t = task_get(true);
 	if (!t)
 		return 0;
@@ -683,15 +676,16 @@ static __always_inline int on_ra_unbounded(struct inode *inode, __u64 nr)
 
 static __always_inline __u32 rq_disk(struct request *rq)
 {
-	struct gendisk *disk = rq->q->disk;
+	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
 
-	return ((__u32)disk->major << MINORBITS) | (__u32)disk->first_minor;
+	return ((__u32)BPF_CORE_READ(disk, major) << MINORBITS) |
+	       (__u32)BPF_CORE_READ(disk, first_minor);
 }
 
 /* A read on the disk of the run's files (every disk when block_dev is 0). */
 static __always_inline bool counted_read(struct request *rq)
 {
-	if ((rq->cmd_flags & REQ_OP_MASK) != REQ_OP_READ)
+	if ((BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK) != REQ_OP_READ)
 		return false;
 	return !block_dev || rq_disk(rq) == block_dev;
 }
@@ -744,7 +738,7 @@ static __always_inline int on_rq_issue(struct request *rq)
 		f = rq_file(rq);
 		if (f) {
 			ADD(&f->block_reads, 1);
-			ADD(&f->block_read_bytes, rq->__data_len);
+			ADD(&f->block_read_bytes, BPF_CORE_READ(rq, __data_len));
 		}
 	}
 	if (bpf_map_update_elem(&inflight, &key, &ts, BPF_ANY))
@@ -772,75 +766,220 @@ static __always_inline int on_rq_complete(struct request *rq, __u32 nr_bytes)
 	return 0;
 }
 
-/* ---- attach points ------------------------------------------------------ */
+/*
+ * ---- attach points ------------------------------------------------------
+ *
+ * One body per figure, several ways in (libbpf-tools' pattern): the
+ * tracepoint where the kernel has it (tp_btf), else an fentry, else a kprobe
+ * on the function the tracepoint sits in. The loader (pcache.c, hooks.c)
+ * keeps one variant per hook, the best this kernel offers, and switches
+ * autoload off for the rest. Program names are <hook>_{tp,fentry,kprobe}:
+ * the loader finds them by name. The function variants see the same values
+ * the tracepoint reports:
+ *   - mm_filemap_fault(mapping, index) sits at the top of filemap_fault(vmf);
+ *   - mm_filemap_map_pages(mapping, start, end) at the end of
+ *     filemap_map_pages(vmf, start, end), when a folio was mapped (the entry
+ *     sees every call);
+ *   - mm_filemap_get_pages(mapping, index, last) in filemap_get_pages, once
+ *     per batch of a read: filemap_read(iocb, iter) gives the whole request
+ *     [pos, pos + count), which on_get_pages counts once either way;
+ *   - page_cache_{sync,async}_ra, page_cache_ra_order, page_cache_ra_unbounded
+ *     (inode, index, ...) at the top of the functions of the same name, which
+ *     take a readahead_control: mapping->host and _index.
+ */
 
 SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(pc_add, struct folio *folio)
+int BPF_PROG(pc_add_tp, struct folio *folio)
 {
 	return enabled ? on_add(folio) : 0;
 }
 
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
-int BPF_PROG(pc_delete, struct folio *folio)
+int BPF_PROG(pc_delete_tp, struct folio *folio)
 {
 	return enabled ? on_delete(folio) : 0;
 }
 
+/* get_pages: the pages a read() asked for */
+static __always_inline int on_read_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct address_space *mapping = BPF_CORE_READ(iocb, ki_filp, f_mapping);
+	__u64 pos = BPF_CORE_READ(iocb, ki_pos), count = BPF_CORE_READ(iter, count);
+
+	if (!count || !mapping)
+		return 0;
+	return on_get_pages(mapping, pos >> PAGE_SHIFT, (pos + count - 1) >> PAGE_SHIFT);
+}
+
 SEC("tp_btf/mm_filemap_get_pages")
-int BPF_PROG(pc_get_pages, struct address_space *mapping, unsigned long index,
+int BPF_PROG(pc_get_pages_tp, struct address_space *mapping, unsigned long index,
 	     unsigned long last_index)
 {
 	return enabled ? on_get_pages(mapping, index, last_index) : 0;
 }
 
+SEC("fentry/filemap_read")
+int BPF_PROG(pc_get_pages_fentry, struct kiocb *iocb, struct iov_iter *iter)
+{
+	return enabled ? on_read_iter(iocb, iter) : 0;
+}
+
+SEC("kprobe/filemap_read")
+int BPF_KPROBE(pc_get_pages_kprobe, struct kiocb *iocb, struct iov_iter *iter)
+{
+	return enabled ? on_read_iter(iocb, iter) : 0;
+}
+
+/* fault: a page fault on a file mapping that fault-around did not serve */
+static __always_inline int on_vmf(struct vm_fault *vmf)
+{
+	struct address_space *mapping = BPF_CORE_READ(vmf, vma, vm_file, f_mapping);
+
+	return mapping ? on_fault(mapping, BPF_CORE_READ(vmf, pgoff)) : 0;
+}
+
 SEC("tp_btf/mm_filemap_fault")
-int BPF_PROG(pc_fault, struct address_space *mapping, unsigned long index)
+int BPF_PROG(pc_fault_tp, struct address_space *mapping, unsigned long index)
 {
 	return enabled ? on_fault(mapping, index) : 0;
 }
 
+SEC("fentry/filemap_fault")
+int BPF_PROG(pc_fault_fentry, struct vm_fault *vmf)
+{
+	return enabled ? on_vmf(vmf) : 0;
+}
+
+SEC("kprobe/filemap_fault")
+int BPF_KPROBE(pc_fault_kprobe, struct vm_fault *vmf)
+{
+	return enabled ? on_vmf(vmf) : 0;
+}
+
+/* map_pages: fault-around */
+static __always_inline int on_vmf_around(struct vm_fault *vmf, __u64 start, __u64 end)
+{
+	struct address_space *mapping = BPF_CORE_READ(vmf, vma, vm_file, f_mapping);
+
+	return mapping ? on_map_pages(mapping, start, end) : 0;
+}
+
 SEC("tp_btf/mm_filemap_map_pages")
-int BPF_PROG(pc_map_pages, struct address_space *mapping, unsigned long start,
+int BPF_PROG(pc_map_pages_tp, struct address_space *mapping, unsigned long start,
 	     unsigned long end)
 {
 	return enabled ? on_map_pages(mapping, start, end) : 0;
 }
 
+SEC("fentry/filemap_map_pages")
+int BPF_PROG(pc_map_pages_fentry, struct vm_fault *vmf, unsigned long start, unsigned long end)
+{
+	return enabled ? on_vmf_around(vmf, start, end) : 0;
+}
+
+SEC("kprobe/filemap_map_pages")
+int BPF_KPROBE(pc_map_pages_kprobe, struct vm_fault *vmf, unsigned long start, unsigned long end)
+{
+	return enabled ? on_vmf_around(vmf, start, end) : 0;
+}
+
+/* readahead: what a readahead_control says */
+static __always_inline struct inode *ractl_inode(struct readahead_control *ractl)
+{
+	return BPF_CORE_READ(ractl, mapping, host);
+}
+
+static __always_inline __u64 ractl_index(struct readahead_control *ractl)
+{
+	return BPF_CORE_READ(ractl, _index);
+}
+
 SEC("tp_btf/page_cache_sync_ra")
-int BPF_PROG(pc_sync_ra, struct inode *inode, unsigned long index,
+int BPF_PROG(pc_sync_ra_tp, struct inode *inode, unsigned long index,
 	     struct file_ra_state *ra, unsigned long req_count)
 {
 	return enabled ? on_ra(inode, index, req_count, RB_PC_RA_SYNC) : 0;
 }
 
+SEC("fentry/page_cache_sync_ra")
+int BPF_PROG(pc_sync_ra_fentry, struct readahead_control *ractl, unsigned long req_count)
+{
+	return enabled ? on_ra(ractl_inode(ractl), ractl_index(ractl), req_count, RB_PC_RA_SYNC) : 0;
+}
+
+SEC("kprobe/page_cache_sync_ra")
+int BPF_KPROBE(pc_sync_ra_kprobe, struct readahead_control *ractl, unsigned long req_count)
+{
+	return enabled ? on_ra(ractl_inode(ractl), ractl_index(ractl), req_count, RB_PC_RA_SYNC) : 0;
+}
+
 SEC("tp_btf/page_cache_async_ra")
-int BPF_PROG(pc_async_ra, struct inode *inode, unsigned long index,
+int BPF_PROG(pc_async_ra_tp, struct inode *inode, unsigned long index,
 	     struct file_ra_state *ra, unsigned long req_count)
 {
 	return enabled ? on_ra(inode, index, req_count, RB_PC_RA_ASYNC) : 0;
 }
 
+SEC("fentry/page_cache_async_ra")
+int BPF_PROG(pc_async_ra_fentry, struct readahead_control *ractl, struct folio *folio,
+	     unsigned long req_count)
+{
+	return enabled ? on_ra(ractl_inode(ractl), ractl_index(ractl), req_count, RB_PC_RA_ASYNC) : 0;
+}
+
+SEC("kprobe/page_cache_async_ra")
+int BPF_KPROBE(pc_async_ra_kprobe, struct readahead_control *ractl, struct folio *folio,
+	       unsigned long req_count)
+{
+	return enabled ? on_ra(ractl_inode(ractl), ractl_index(ractl), req_count, RB_PC_RA_ASYNC) : 0;
+}
+
 SEC("tp_btf/page_cache_ra_order")
-int BPF_PROG(pc_ra_order, struct inode *inode, unsigned long index, struct file_ra_state *ra)
+int BPF_PROG(pc_ra_order_tp, struct inode *inode, unsigned long index, struct file_ra_state *ra)
 {
 	return enabled ? on_ra_order(inode, ra) : 0;
 }
 
+SEC("fentry/page_cache_ra_order")
+int BPF_PROG(pc_ra_order_fentry, struct readahead_control *ractl, struct file_ra_state *ra)
+{
+	return enabled ? on_ra_order(ractl_inode(ractl), ra) : 0;
+}
+
+SEC("kprobe/page_cache_ra_order")
+int BPF_KPROBE(pc_ra_order_kprobe, struct readahead_control *ractl, struct file_ra_state *ra)
+{
+	return enabled ? on_ra_order(ractl_inode(ractl), ra) : 0;
+}
+
 SEC("tp_btf/page_cache_ra_unbounded")
-int BPF_PROG(pc_ra_unbounded, struct inode *inode, unsigned long index,
+int BPF_PROG(pc_ra_unbounded_tp, struct inode *inode, unsigned long index,
 	     unsigned long nr_to_read, unsigned long lookahead_size)
 {
 	return enabled ? on_ra_unbounded(inode, nr_to_read) : 0;
 }
 
+SEC("fentry/page_cache_ra_unbounded")
+int BPF_PROG(pc_ra_unbounded_fentry, struct readahead_control *ractl, unsigned long nr_to_read)
+{
+	return enabled ? on_ra_unbounded(ractl_inode(ractl), nr_to_read) : 0;
+}
+
+SEC("kprobe/page_cache_ra_unbounded")
+int BPF_KPROBE(pc_ra_unbounded_kprobe, struct readahead_control *ractl, unsigned long nr_to_read)
+{
+	return enabled ? on_ra_unbounded(ractl_inode(ractl), nr_to_read) : 0;
+}
+
+/* block layer: these tracepoints exist on every kernel rabench supports */
 SEC("tp_btf/block_rq_issue")
-int BPF_PROG(pc_rq_issue, struct request *rq)
+int BPF_PROG(pc_rq_issue_tp, struct request *rq)
 {
 	return enabled ? on_rq_issue(rq) : 0;
 }
 
 SEC("tp_btf/block_rq_complete")
-int BPF_PROG(pc_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+int BPF_PROG(pc_rq_complete_tp, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
 	return enabled ? on_rq_complete(rq, nr_bytes) : 0;
 }

@@ -24,14 +24,30 @@
 #include "pcache.skel.h"
 #include "probes.h"
 #include "pcache_int.h"
+#include "hooks.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 #define DRAIN_BATCH	4096
 #define RESOLVE_MAX	256	/* all-files mode: paths looked up for the top files */
 
-/* Tracepoints without which the probes mean nothing. */
-static const char *const essential_tp[] = {
-	"mm_filemap_add_to_page_cache", "mm_filemap_delete_from_page_cache", NULL,
+/*
+ * The probe points, in enum rb_probe_hook order: the tracepoint each stands
+ * for and the kernel function that fentry and kprobe variants attach to. Adds
+ * and deletes are the probes' ground truth: without them there is nothing.
+ */
+static const struct rb_hook_def hook_defs[RB_PROBE_HOOKS] = {
+	[RB_HOOK_ADD] = { "add", "mm_filemap_add_to_page_cache", NULL, true },
+	[RB_HOOK_DELETE] = { "delete", "mm_filemap_delete_from_page_cache", NULL, true },
+	[RB_HOOK_GET_PAGES] = { "get_pages", "mm_filemap_get_pages", "filemap_read", false },
+	[RB_HOOK_FAULT] = { "fault", "mm_filemap_fault", "filemap_fault", false },
+	[RB_HOOK_MAP_PAGES] = { "map_pages", "mm_filemap_map_pages", "filemap_map_pages", false },
+	[RB_HOOK_SYNC_RA] = { "sync_ra", "page_cache_sync_ra", "page_cache_sync_ra", false },
+	[RB_HOOK_ASYNC_RA] = { "async_ra", "page_cache_async_ra", "page_cache_async_ra", false },
+	[RB_HOOK_RA_ORDER] = { "ra_order", "page_cache_ra_order", "page_cache_ra_order", false },
+	[RB_HOOK_RA_UNBOUNDED] = { "ra_unbounded", "page_cache_ra_unbounded",
+				   "page_cache_ra_unbounded", false },
+	[RB_HOOK_RQ_ISSUE] = { "rq_issue", "block_rq_issue", NULL, false },
+	[RB_HOOK_RQ_COMPLETE] = { "rq_complete", "block_rq_complete", NULL, false },
 };
 
 struct target {
@@ -47,7 +63,8 @@ struct rb_probes {
 	__u32 block_dev;		/* kernel dev_t of the disk, 0 = all */
 	char block_name[32];
 	double t_start, t_stop;
-	char missing[256];		/* tracepoints this kernel lacks */
+	struct rb_hook_state hooks[RB_PROBE_HOOKS];
+	struct rb_probe_kernel kernel;
 	char err[256];
 };
 
@@ -93,33 +110,37 @@ __u32 pcache__kdev(dev_t dev)
 	return (major(dev) << 20) | minor(dev);
 }
 
-/* Note each program whose tracepoint this kernel lacks and do not load it. */
-static int skip_missing(struct rb_probes *p)
+/* Read /sys/kernel/mm/lru_gen/enabled (absent before 6.1 or without MGLRU). */
+static void read_mglru(struct rb_probe_kernel *k)
+{
+	FILE *f = fopen("/sys/kernel/mm/lru_gen/enabled", "re");
+	char buf[32] = "";
+
+	k->mglru[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		snprintf(k->mglru, sizeof(k->mglru), "%.*s", (int)strcspn(buf, "\n"), buf);
+	fclose(f);
+}
+
+/* Refuse kernels the programs cannot run on; choose a mechanism per hook. */
+static int choose_hooks(struct rb_probes *p)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	struct bpf_program *prog;
-	const char *tp;
-	char type[128];
-	int i;
+	char why[200];
+	int rc;
 
 	if (!btf)
 		return fail(p, -ENOTSUP, "cannot read %s", VMLINUX_BTF);
-	bpf_object__for_each_program(prog, p->skel->obj) {
-		tp = strchr(bpf_program__section_name(prog), '/') + 1;
-		snprintf(type, sizeof(type), "btf_trace_%s", tp);
-		if (btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) >= 0)
-			continue;
-		for (i = 0; essential_tp[i]; i++)
-			if (!strcmp(essential_tp[i], tp)) {
-				btf__free(btf);
-				return fail(p, -ENOTSUP, "this kernel has no tracepoint %s", tp);
-			}
-		bpf_program__set_autoload(prog, false);
-		snprintf(p->missing + strlen(p->missing), sizeof(p->missing) - strlen(p->missing),
-			 "%s%s", p->missing[0] ? "," : "", tp);
-	}
+	rc = hooks__check_kernel(btf, why, sizeof(why));
+	p->kernel.readahead_tracepoints = hooks__tracepoint_exists(btf, "page_cache_sync_ra");
 	btf__free(btf);
-	return 0;
+	read_mglru(&p->kernel);
+	if (rc)
+		return fail(p, rc, "%s", why);
+	rc = hooks__choose(p->skel->obj, "pc", hook_defs, RB_PROBE_HOOKS, p->hooks, why, sizeof(why));
+	return rc ? fail(p, rc, "%s", why) : 0;
 }
 
 static int open_and_load(struct rb_probes *p)
@@ -130,7 +151,7 @@ static int open_and_load(struct rb_probes *p)
 	if (!p->skel)
 		return fail(p, -errno ? -errno : -EINVAL, "BPF open failed: %s",
 			    libbpf_why[0] ? libbpf_why : strerror(errno));
-	rc = skip_missing(p);
+	rc = choose_hooks(p);
 	if (rc)
 		return rc;
 	rc = pcache_bpf__load(p->skel);
@@ -380,8 +401,30 @@ int probes__collect(struct rb_probes *p, struct rb_probe_result *out)
 		pcache__resolve_paths(out, RESOLVE_MAX);
 	out->window_s = (p->t_stop ? p->t_stop : now_s()) - p->t_start;
 	snprintf(out->block.device, sizeof(out->block.device), "%s", p->block_name);
-	snprintf(out->missing, sizeof(out->missing), "%s", p->missing);
+	probes__attach_info(p, out);
 	return 0;
+}
+
+void probes__attach_info(const struct rb_probes *p, struct rb_probe_result *out)
+{
+	const struct rb_hook_def *d;
+	int i;
+
+	out->kernel = p->kernel;
+	out->missing_hooks = 0;
+	for (i = 0; i < RB_PROBE_HOOKS; i++) {
+		struct rb_probe_attach *a = &out->attach[i];
+
+		d = &hook_defs[i];
+		snprintf(a->hook, sizeof(a->hook), "%s", d->name);
+		snprintf(a->mech, sizeof(a->mech), "%s", hooks__mech_name(p->hooks[i].mech));
+		snprintf(a->target, sizeof(a->target), "%s",
+			 p->hooks[i].mech == RB_MECH_TP_BTF ? d->tp :
+			 p->hooks[i].mech == RB_MECH_NONE ? "" : d->func);
+		snprintf(a->why, sizeof(a->why), "%s", p->hooks[i].why);
+		if (p->hooks[i].mech == RB_MECH_NONE)
+			out->missing_hooks |= 1u << i;
+	}
 }
 
 int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evicted)

@@ -20,6 +20,7 @@
 #define RB_PC_WIN_SLOTS		24	/* log2(readahead window in pages) */
 #define RB_PC_SIZE_SLOTS	32	/* log2(request bytes) */
 #define RB_PC_LAT_SLOTS		32	/* log2(issue -> complete, microseconds) */
+#define RB_PC_FOLIO_SLOTS	12	/* log2(folio pages): orders 0..11 */
 
 /* How a page came into the page cache. */
 enum rb_pc_kind {
@@ -107,6 +108,7 @@ struct rb_pc_overflow {
 struct rb_pc_counters {
 	struct rb_pc_block block;
 	struct rb_pc_overflow overflow;
+	__u64 folio_pages[RB_PC_FOLIO_SLOTS];	/* folios added to counted files, by order */
 };
 
 #endif

@@ -195,6 +195,7 @@ static void copy_counters(const struct rb_pc_counters *k, struct rb_probe_result
 	out->overflow.tasks_full = k->overflow.tasks_full;
 	out->overflow.inflight_full = k->overflow.inflight_full;
 	out->overflow.walk_truncated = k->overflow.walk_truncated;
+	memcpy(out->folio_pages, k->folio_pages, sizeof(out->folio_pages));
 }
 
 int pcache__collect_maps(const struct pcache_maps *m, struct rb_probe_result *out)

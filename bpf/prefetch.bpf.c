@@ -6,13 +6,16 @@
  * the run's files (filtered by device and inode) the pages the workload had to
  * add to the page cache (misses) and the pages it faulted on or read (the access
  * stream). Pages added by the agent's own thread are its prefetches: counted,
- * not sent back. Tracepoints and a uprobe only: no kprobe, no fentry.
+ * not sent back. Each page-cache event is attached by the best mechanism the
+ * kernel offers (tp_btf, else fentry, else kprobe: bpf/hooks.h), as in
+ * pcache.bpf.c; the folio is read through core_fixes.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "prefetch.h"
+#include "core_fixes.bpf.h"
 
 const volatile __u32 targ_tgid = 0;
 
@@ -85,18 +88,8 @@ static __always_inline void send_pages(__u32 type, __u32 tid, __u32 file, __u64 
 	bpf_ringbuf_submit(e, type == RB_PF_ACCESS ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
-static __always_inline __u64 folio_pages(struct folio *folio)
-{
-	unsigned long flags = BPF_CORE_READ(folio, flags.f);
-	int head = bpf_core_enum_value(enum pageflags, PG_head);
-
-	if (!(flags & (1UL << head)))
-		return 1;
-	return BPF_CORE_READ(folio, _nr_pages);
-}
-
 SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(pf_add, struct folio *folio)
+int BPF_PROG(pf_add_tp, struct folio *folio)
 {
 	struct rb_pf_file_val *file;
 	__u32 tid;
@@ -107,7 +100,7 @@ int BPF_PROG(pf_add, struct folio *folio)
 	file = file_of(BPF_CORE_READ(folio, mapping));
 	if (!file)
 		return 0;
-	nr = folio_pages(folio);
+	nr = rb_folio_nr_pages(folio);
 	if (tid == agent_tid) {
 		count(&counters.agent_pages, nr);
 		return 0;
@@ -134,27 +127,87 @@ static __always_inline void access(struct address_space *mapping, __u64 index, _
 	send_pages(RB_PF_ACCESS, tid, file->file, index, nr);
 }
 
+/*
+ * The access stream, one body per event and the variants of pcache.bpf.c
+ * (see its attach points for what the function variants read).
+ */
+static __always_inline void access_vmf(struct vm_fault *vmf, __u64 index, __u64 nr)
+{
+	access(BPF_CORE_READ(vmf, vma, vm_file, f_mapping), index, nr);
+}
+
+static __always_inline void access_read(struct kiocb *iocb, struct iov_iter *iter)
+{
+	__u64 pos = BPF_CORE_READ(iocb, ki_pos), count = BPF_CORE_READ(iter, count);
+
+	if (count)
+		access(BPF_CORE_READ(iocb, ki_filp, f_mapping), pos >> 12,
+		       ((pos + count - 1) >> 12) - (pos >> 12) + 1);
+}
+
 SEC("tp_btf/mm_filemap_fault")
-int BPF_PROG(pf_fault, struct address_space *mapping, unsigned long index)
+int BPF_PROG(pf_fault_tp, struct address_space *mapping, unsigned long index)
 {
 	access(mapping, index, 1);
 	return 0;
 }
 
+SEC("fentry/filemap_fault")
+int BPF_PROG(pf_fault_fentry, struct vm_fault *vmf)
+{
+	access_vmf(vmf, BPF_CORE_READ(vmf, pgoff), 1);
+	return 0;
+}
+
+SEC("kprobe/filemap_fault")
+int BPF_KPROBE(pf_fault_kprobe, struct vm_fault *vmf)
+{
+	access_vmf(vmf, BPF_CORE_READ(vmf, pgoff), 1);
+	return 0;
+}
+
 SEC("tp_btf/mm_filemap_get_pages")
-int BPF_PROG(pf_get_pages, struct address_space *mapping, unsigned long index,
+int BPF_PROG(pf_get_pages_tp, struct address_space *mapping, unsigned long index,
 	     unsigned long last_index)
 {
 	access(mapping, index, last_index >= index ? last_index - index + 1 : 1);
 	return 0;
 }
 
+SEC("fentry/filemap_read")
+int BPF_PROG(pf_get_pages_fentry, struct kiocb *iocb, struct iov_iter *iter)
+{
+	access_read(iocb, iter);
+	return 0;
+}
+
+SEC("kprobe/filemap_read")
+int BPF_KPROBE(pf_get_pages_kprobe, struct kiocb *iocb, struct iov_iter *iter)
+{
+	access_read(iocb, iter);
+	return 0;
+}
+
 /* fault-around: pages mapped without a fault of their own, so also accesses */
 SEC("tp_btf/mm_filemap_map_pages")
-int BPF_PROG(pf_map_pages, struct address_space *mapping, unsigned long start,
+int BPF_PROG(pf_map_pages_tp, struct address_space *mapping, unsigned long start,
 	     unsigned long last)
 {
 	access(mapping, start, last >= start ? last - start + 1 : 1);
+	return 0;
+}
+
+SEC("fentry/filemap_map_pages")
+int BPF_PROG(pf_map_pages_fentry, struct vm_fault *vmf, unsigned long start, unsigned long last)
+{
+	access_vmf(vmf, start, last >= start ? last - start + 1 : 1);
+	return 0;
+}
+
+SEC("kprobe/filemap_map_pages")
+int BPF_KPROBE(pf_map_pages_kprobe, struct vm_fault *vmf, unsigned long start, unsigned long last)
+{
+	access_vmf(vmf, start, last >= start ? last - start + 1 : 1);
 	return 0;
 }
 

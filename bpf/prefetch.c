@@ -38,6 +38,16 @@
 #include "prefetch_agent.h"
 #include "../harness/memcg.h"
 #include "prefetch.skel.h"
+#include "hooks.h"
+
+/* The page-cache events the agent watches; see bpf/hooks.h and pcache.c. */
+static const struct rb_hook_def pf_hooks[] = {
+	{ "add", "mm_filemap_add_to_page_cache", NULL, true },
+	{ "fault", "mm_filemap_fault", "filemap_fault", true },
+	{ "get_pages", "mm_filemap_get_pages", "filemap_read", true },
+	{ "map_pages", "mm_filemap_map_pages", "filemap_map_pages", true },
+};
+#define PF_HOOKS ((int)(sizeof(pf_hooks) / sizeof(pf_hooks[0])))
 
 #define PF_PAGE			4096ULL
 #define PF_DEFAULT_BUDGET	(64ULL << 20)
@@ -125,6 +135,7 @@ struct prefetch {
 	struct pf_fd fds[PF_MAX_ADVISED];
 	int n_fds;
 	struct prefetch_stats st;	/* written with __atomic ops, read by collect */
+	struct rb_hook_state hooks[PF_HOOKS];	/* how each event is attached here */
 	uint64_t records;		/* __atomic: ring-buffer records handled */
 };
 
@@ -735,6 +746,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		   size_t errlen)
 {
 	struct prefetch *p = calloc(1, sizeof(*p));
+	char why[200];
 	int rc;
 
 	*out = NULL;
@@ -760,13 +772,21 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		return rc;
 	}
 	p->skel->rodata->targ_tgid = (__u32)getpid();
+	rc = hooks__choose(p->skel->obj, "pf", pf_hooks, PF_HOOKS, p->hooks, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errlen, "bpf-prefetch: this kernel %s", why);
+		prefetch_bpf__destroy(p->skel);
+		free(p);
+		return -ENOTSUP;
+	}
 	rc = prefetch_bpf__load(p->skel);
 	if (rc) {
+		/* a kernel the programs do not fit is a skipped strategy, not a failed run */
 		snprintf(err, errlen, "bpf-prefetch: cannot load the BPF programs: %s%s",
 			 strerror(-rc), geteuid() ? " (needs root)" : "");
 		prefetch_bpf__destroy(p->skel);
 		free(p);
-		return rc;
+		return geteuid() ? -EPERM : -ENOTSUP;
 	}
 	*out = p;
 	return 0;
@@ -893,17 +913,20 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	const char *bin = p->opts.binary, *sym = p->opts.symbol;
 	struct prefetch_bpf *s = p->skel;
 	ssize_t n;
-	int rc;
+	int i, rc;
 
-	s->links.pf_add = bpf_program__attach(s->progs.pf_add);
-	s->links.pf_fault = s->links.pf_add ? bpf_program__attach(s->progs.pf_fault) : NULL;
-	s->links.pf_get_pages = s->links.pf_fault ? bpf_program__attach(s->progs.pf_get_pages) : NULL;
-	s->links.pf_map_pages = s->links.pf_get_pages ? bpf_program__attach(s->progs.pf_map_pages) : NULL;
-	if (!s->links.pf_map_pages) {
-		rc = errno ? -errno : -EINVAL;
-		snprintf(err, errlen, "bpf-prefetch: cannot attach the filemap tracepoints: %s",
-			 strerror(-rc));
-		return rc;
+	for (i = 0; i < s->skeleton->prog_cnt; i++) {
+		struct bpf_program *prog = *s->skeleton->progs[i].prog;
+
+		if (prog == s->progs.pf_prefetch_lists || !bpf_program__autoload(prog))
+			continue;
+		*s->skeleton->progs[i].link = bpf_program__attach(prog);
+		if (!*s->skeleton->progs[i].link) {
+			rc = errno ? -errno : -EINVAL;
+			snprintf(err, errlen, "bpf-prefetch: cannot attach %s: %s",
+				 bpf_program__name(prog), strerror(-rc));
+			return rc;
+		}
 	}
 	if (sym && !sym[0])
 		return 0;   /* no uprobe asked for */

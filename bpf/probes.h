@@ -23,7 +23,43 @@
 #define RB_PROBE_SIZE_SLOTS	32	/* log2 of block request bytes */
 #define RB_PROBE_LAT_SLOTS	32	/* log2 of block latency, microseconds */
 
+#define RB_PROBE_FOLIO_SLOTS	12	/* log2 of folio pages: orders 0..11 */
+
 struct rb_probes;
+
+/*
+ * The probe points. Each is attached by the best mechanism the running kernel
+ * offers (tp_btf, fentry, kprobe: bpf/hooks.h); a figure that needs a point
+ * no mechanism reaches is null in the report, with the reason.
+ */
+enum rb_probe_hook {
+	RB_HOOK_ADD,		/* mm_filemap_add_to_page_cache */
+	RB_HOOK_DELETE,		/* mm_filemap_delete_from_page_cache */
+	RB_HOOK_GET_PAGES,	/* read() requests */
+	RB_HOOK_FAULT,		/* filemap_fault */
+	RB_HOOK_MAP_PAGES,	/* fault-around */
+	RB_HOOK_SYNC_RA,
+	RB_HOOK_ASYNC_RA,
+	RB_HOOK_RA_ORDER,
+	RB_HOOK_RA_UNBOUNDED,
+	RB_HOOK_RQ_ISSUE,
+	RB_HOOK_RQ_COMPLETE,
+	RB_PROBE_HOOKS,
+};
+
+/* How one probe point was attached on this kernel. */
+struct rb_probe_attach {
+	char hook[16];			/* "fault" */
+	char mech[8];			/* "tp_btf", "fentry", "kprobe" or "none" */
+	char target[48];		/* the tracepoint or function; "" for none */
+	char why[160];			/* none: why no mechanism could be used */
+};
+
+/* What in the running kernel shapes readahead (beside read_ahead_kb). */
+struct rb_probe_kernel {
+	bool readahead_tracepoints;	/* readahead:page_cache_* (6.18 here, not 6.1/6.12) */
+	char mglru[16];			/* /sys/kernel/mm/lru_gen/enabled, "" if absent */
+};
 
 /* What readahead did to one file (or to all of them, summed) in one window. */
 struct rb_probe_counts {
@@ -80,7 +116,10 @@ struct rb_probe_result {
 	struct rb_probe_counts total;	/* summed over files */
 	struct rb_probe_block block;
 	struct rb_probe_overflow overflow;
-	char missing[256];		/* tracepoints this kernel lacks, comma-separated */
+	struct rb_probe_attach attach[RB_PROBE_HOOKS];	/* in enum rb_probe_hook order */
+	uint32_t missing_hooks;		/* bit per rb_probe_hook with no mechanism */
+	struct rb_probe_kernel kernel;
+	uint64_t folio_pages[RB_PROBE_FOLIO_SLOTS];	/* folios added, by log2 pages */
 };
 
 /* Root, BTF, load: 0, or -EPERM/-ENOTSUP/... with a one-line reason in why. */
@@ -108,6 +147,17 @@ int probes__collect(struct rb_probes *p, struct rb_probe_result *out);
  * the waste known before stop). Safe from another thread while the window runs.
  */
 int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evicted);
+
+/* Fill out's attach, missing_hooks and kernel from the open probes. */
+void probes__attach_info(const struct rb_probes *p, struct rb_probe_result *out);
+
+/*
+ * Is figure (a JSON field name of the counts, e.g. "major_faults") measured
+ * on this kernel? If not, why (a static or r-owned string) says which probe
+ * point it lacks.
+ */
+bool probe_result__figure_known(const struct rb_probe_result *r, const char *figure,
+				const char **why);
 
 /* Why the last call failed ("" if none). */
 const char *probes__last_error(const struct rb_probes *p);
