@@ -12,11 +12,11 @@ set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init bpf "${1:-build/asan}"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "# skipped: bpf-prefetch needs root"
+	echo "# SKIP bpf-prefetch needs root"
 	exit 0
 fi
 if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "# skipped: no kernel BTF (/sys/kernel/btf/vmlinux)"
+	echo "# SKIP no kernel BTF (/sys/kernel/btf/vmlinux)"
 	exit 0
 fi
 
@@ -72,7 +72,7 @@ check "the recall is the same as default's (the code path is unchanged)" json "$
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 if command -v setpriv >/dev/null &&
 	! as_nobody test -x "$rb" -a -r configs/ci.yaml -a -r "$root/build/test-cache" 2>/dev/null; then
-	echo "# SKIP not-root checks: user nobody cannot reach $root (a parent folder is not world-searchable)"
+	skip "not-root checks" "user nobody cannot reach $root (a parent folder is not world-searchable)"
 elif command -v setpriv >/dev/null; then
 	mkdir -p "$work/nobody" && chmod 777 "$work/nobody"
 	check "not root, bpf-prefetch alone: exit 1 with the reason" bash -c \

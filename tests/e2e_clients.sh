@@ -90,5 +90,5 @@ if [ -n "${RB_TSAN_BIN:-}" ] && [ -x "$RB_TSAN_BIN" ]; then
 	check "ThreadSanitizer: 4 clients with batches and --live exit 0" test $? -eq 0
 	check "ThreadSanitizer: no report" bash -c "! ls '$logs'/tsan.* >/dev/null 2>&1 || { cat '$logs'/tsan.*; false; }"
 else
-	echo "# skipped ThreadSanitizer run: no RB_TSAN_BIN (make test builds build/tsan/rabench)"
+	skip "ThreadSanitizer run" "no RB_TSAN_BIN (make test builds build/tsan/rabench)"
 fi

@@ -53,7 +53,7 @@ check "no memory limit: memcg is null" json "${report:-/nonexistent}" \
 	"all(r['memcg'] is None for r in d['repeats'])"
 
 if ! memcg_usable; then
-	echo "# skip: memory-limited run (needs root and a memory cgroup controller)"
+	skip "memory-limited run" "needs root and a memory cgroup controller"
 	exit 0
 fi
 

@@ -34,17 +34,17 @@ check() {  # check DESCRIPTION COMMAND...
 }
 
 if [ -n "${RB_SKIP_FUZZ:-}" ]; then
-	echo "# skipped: RB_SKIP_FUZZ is set (make tsan: the fuzz targets are an ASan build of their own)"
+	echo "# SKIP RB_SKIP_FUZZ is set (make tsan: the fuzz targets are an ASan build of their own)"
 	exit 0
 fi
 if ! command -v "$cc" >/dev/null; then
-	echo "# skipped: $cc is not installed (libFuzzer targets need clang)"
+	echo "# SKIP $cc is not installed (libFuzzer targets need clang)"
 	exit 0
 fi
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return (int)(d && n) * 0; }\n' \
 	>"$work/probe.c"
 if ! "$cc" -fsanitize=fuzzer,address,undefined "$work/probe.c" -o "$work/probe" 2>"$work/probe.err"; then
-	echo "# skipped: $cc cannot link -fsanitize=fuzzer (libFuzzer runtime missing:" \
+	echo "# SKIP $cc cannot link -fsanitize=fuzzer (libFuzzer runtime missing:" \
 		"libclang-rt-dev): $(head -1 "$work/probe.err")"
 	exit 0
 fi

@@ -88,7 +88,7 @@ if [ $is_root = 1 ] && mkdir -p "$work/ro" "$work/full16" "$work/full64" "$work/
 		"'$rb' run configs/ci.yaml --set run.cache_dir='$work/smallcache' --set run.results_dir='$work/results' --set dataset.n=200000 2>'$work/err'; rc=\$?; cat '$work/err'; test \$rc -eq 2 && grep -q 'not enough free space for the dataset' '$work/err' && test -z \"\$(ls -A '$work/smallcache')\""
 	check "after the full-folder runs: machine state unchanged" same_state
 else
-	echo "# SKIP full/read-only folder checks: need root to mount small tmpfs folders"
+	skip "full/read-only folder checks" "need root to mount small tmpfs folders"
 fi
 
 # ---- SIGINT while the dataset is being generated ----

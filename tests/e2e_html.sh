@@ -19,7 +19,7 @@ check "rabench report --format html re-renders the same page" bash -c \
 
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then
-	echo "# SKIP browser checks: chromium is not installed (scripts/install.sh installs it)"
+	skip "browser checks" "chromium is not installed (scripts/install.sh installs it)"
 	exit 0
 fi
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run

@@ -6,6 +6,8 @@
 #   wait_for PATTERN FILE [SECS]   until PATTERN is in FILE (default 30 s); 1 if never
 #   check DESCRIPTION COMMAND...   runs COMMAND and prints "ok N - DESCRIPTION" or
 #                                  "not ok N - DESCRIPTION" followed by its output
+#   skip DESCRIPTION REASON        prints "ok N - DESCRIPTION # SKIP REASON": counted as
+#                                  a skip, never as a pass
 #   json FILE EXPR                 Python EXPR over d = the JSON document FILE holds
 #   schema_ok FILE                 FILE validates against harness/report.schema.json
 #   report_of NAME                 the report.json of run NAME under $work/results
@@ -44,6 +46,11 @@ wait_for() {
 		sleep 0.05
 	done
 	return 1
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
 }
 
 check() {

@@ -2,7 +2,10 @@
 # run.sh — run every test of a build: the cmocka unit tests (tests/test_*.c, built
 # into BUILD/tests/) and the end-to-end scripts (tests/e2e_*.sh, which drive
 # BUILD/rabench). Counts individual cmocka cases and e2e checks and ends with
-# "N passed, N failed". Exit status 0 only when nothing failed.
+# "N passed, N failed, N skipped", after the reason of every skip. A skip (a
+# cmocka skip(), an e2e "ok N - ... # SKIP reason", or a whole script that
+# prints "# SKIP reason" and no checks) is never counted as a pass. Exit
+# status 0 only when nothing failed.
 #
 # usage: tests/run.sh BUILD_DIR        (make test uses build/asan)
 set -u
@@ -19,8 +22,8 @@ if [ -z "${RB_TSAN_BIN:-}" ] && [ -x "$root/build/tsan/rabench" ]; then
 	export RB_TSAN_BIN="$root/build/tsan/rabench"
 fi
 
-passed=0 failed=0
-failures=()
+passed=0 failed=0 skipped=0
+failures=() skips=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
@@ -32,7 +35,12 @@ for t in "$build"/tests/test_*; do
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
-	p=${p:-0} f=${f:-0}
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	skipped=$((skipped + s))
+	while IFS= read -r why; do
+		skips+=("$name: $why")
+	done < <(grep -o 'SKIP: .*' "$log/$name" | sed 's/^SKIP: //' | sort -u)
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1   # crashed or a sanitizer fired outside a test case
 	fi
@@ -51,8 +59,17 @@ for t in tests/e2e_*.sh; do
 	echo "== $name"
 	bash "$t" "$build" >"$log/$name" 2>&1
 	rc=$?
-	p=$(grep -c '^ok ' "$log/$name")
+	p=$(grep '^ok ' "$log/$name" | grep -vc '# SKIP')
 	f=$(grep -c '^not ok ' "$log/$name")
+	s=$(grep '^ok ' "$log/$name" | grep -c '# SKIP')
+	# a script that could run none of its checks says "# SKIP reason" once
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ] && grep -q '^# SKIP' "$log/$name"; then
+		s=1
+	fi
+	skipped=$((skipped + s))
+	while IFS= read -r why; do
+		skips+=("$name: $why")
+	done < <(sed -n 's/^ok [0-9]* - \(.*\) # SKIP \(.*\)/\1: \2/p; s/^# SKIP \(.*\)/\1/p' "$log/$name")
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
@@ -65,6 +82,10 @@ for t in tests/e2e_*.sh; do
 	fi
 done
 
+if [ ${#skips[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${skips[@]}"
+fi
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,280 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2015 # "a && b || die" is meant: die if either fails
+# vm.sh — boot a Debian kernel under qemu, with this machine's root file system read-only
+# over 9p, and run one command in it: the same rabench binary, tests and data, on another
+# kernel (tracepoints, BTF, page-cache behaviour differ between kernels), without
+# installing that kernel. Used by scripts/kernel-matrix.sh and tests/e2e_kernel_matrix.sh.
+#
+# Source it: it defines functions (and VM_SH, its own path) and changes no option of the
+# calling shell. The kernels (.debs and what is built from them) live in build/kernels/
+# (or $VM_KERNELS). Needs qemu-system-x86, busybox-static, cpio, kmod, e2fsprogs,
+# xz-utils (6.12's modules are .ko.xz). Under TCG a boot takes seconds and times are
+# meaningless; counters are what compare across kernels.
+#
+#   vm_known_kernels                       the kernel names vm_prepare/vm_run accept
+#   vm_prepare NAME                        build/kernels/NAME/{vmlinuz,initramfs.gz}
+#                                          rc 2 unknown NAME, 3 cannot get the .deb or a
+#                                          host tool (skip), 4 build failed; one "vm: " line
+#   vm_disk IMG SIZE_MB DIR                an ext4 image holding DIR's files (the guest's /tmp)
+#   vm_run NAME DISK OUTDIR TIMEOUT_S CMD...
+#                                          run CMD in the guest, in the caller's cwd; returns
+#                                          its status, 124 on timeout, 125 if it never ran
+# Environment: VM_VERBOSE=1 copies the guest console to stderr (it is always in
+# OUTDIR/console.log); VM_ENV="NAME=VALUE NAME ..." passes variables to CMD (a bare NAME
+# passes the caller's value).
+
+VM_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/vm.sh
+
+vm_known_kernels() {
+	printf '%s\n' 6.1.0-50-amd64 6.12.100+deb12-amd64
+}
+
+_vm_cache() { # the cache folder, absolute, created if missing
+	local d=${VM_KERNELS:-${VM_SH%/scripts/vm.sh}/build/kernels}
+	mkdir -p "$d" && (cd "$d" && pwd)
+}
+
+_vm_die() { # in a subshell: one "vm: " line on stderr, exit with $1
+	local rc=$1
+	shift
+	echo "vm: $*" >&2
+	exit "$rc"
+}
+
+_vm_fresh() { # kernel folder $1 has a kernel and an initramfs newer than this file
+	[ -s "$1/vmlinuz" ] && [ -s "$1/initramfs.gz" ] && ! [ "$VM_SH" -nt "$1/initramfs.gz" ]
+}
+
+vm_prepare() {
+	local name=${1:-} cache
+	if ! vm_known_kernels | grep -qxF -- "$name"; then
+		echo "vm: unknown kernel ${name:-''}; known: $(vm_known_kernels | paste -sd' ')" >&2
+		return 2
+	fi
+	cache=$(_vm_cache) || { echo "vm: cannot get linux-image-$name: cannot create the cache folder" >&2; return 3; }
+	_vm_fresh "$cache/$name" && return 0
+	# one builder at a time; the second one finds the work done
+	(
+		flock 9 || _vm_die 3 "cannot get linux-image-$name: cannot lock $cache/.lock"
+		_vm_fresh "$cache/$name" || _vm_build "$name" "$cache"
+	) 9>"$cache/.lock"
+}
+
+_vm_tools() { # fails with a skip reason when a host tool is missing
+	local t
+	for t in apt-get dpkg-deb depmod modprobe cpio gzip xz flock qemu-system-x86_64; do
+		command -v "$t" >/dev/null || _vm_die 3 "cannot get linux-image-$1: $t is not installed"
+	done
+	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+		_vm_die 3 "cannot get linux-image-$1: busybox-static is not installed"
+	fi
+}
+
+_vm_build() ( # NAME CACHE: everything in a temp folder, renamed into place when complete
+	local name=$1 cache=$2 tmp deb v m f n=0
+	set -o pipefail
+	_vm_tools "$name"
+	tmp=$(mktemp -d "$cache/.build-$name.XXXXXX") || _vm_die 4 "cannot build $name: mktemp failed"
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM HUP
+	deb=$(_vm_fetch "$name" "$cache" "$tmp/dl") || exit 3
+	echo "vm: building $cache/$name from ${deb##*/}" >&2
+	dpkg-deb -x "$deb" "$tmp/x" || _vm_die 4 "cannot build $name: dpkg-deb -x $deb failed"
+	v=$(ls "$tmp/x/lib/modules") && [ -f "$tmp/x/boot/vmlinuz-$v" ] || _vm_die 4 "cannot build $name: no kernel in $deb"
+	depmod -b "$tmp/x" "$v" || _vm_die 4 "cannot build $name: depmod failed"
+	for m in 9p 9pnet_virtio virtio_pci virtio_blk ext4; do # builtin ones print "builtin m"
+		modprobe -C /dev/null -d "$tmp/x" -S "$v" --show-depends "$m" >>"$tmp/deps" ||
+			_vm_die 4 "cannot build $name: modprobe cannot resolve $m"
+	done
+	mkdir -p "$tmp"/root/{bin,sbin,usr/bin,usr/sbin,lib/modules,proc,sys,dev,host,out} "$tmp/out"
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' "$tmp/deps" >"$tmp/mods"
+	while read -r f; do # numbered, so that the guest's glob keeps the load order
+		n=$((n + 1))
+		m=$(printf '%02d-%s' "$n" "${f##*/}")
+		m=${m%.xz} m=${m%.zst}
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -qdc "$f" ;;
+		*) cat "$f" ;;
+		esac >"$tmp/root/lib/modules/$m" || _vm_die 4 "cannot build $name: cannot decompress $f"
+	done <"$tmp/mods"
+	cp /bin/busybox "$tmp/root/bin/busybox" || _vm_die 4 "cannot build $name: cannot copy busybox"
+	for f in $(/bin/busybox --list-full); do
+		[ -e "$tmp/root/$f" ] || ln -s /bin/busybox "$tmp/root/$f"
+	done
+	_vm_init >"$tmp/root/init" && chmod 755 "$tmp/root/init"
+	(cd "$tmp/root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -6) >"$tmp/out/initramfs.gz" ||
+		_vm_die 4 "cannot build $name: cpio failed"
+	cp "$tmp/x/boot/vmlinuz-$v" "$tmp/out/vmlinuz" && cp "$tmp/x/boot/config-$v" "$tmp/out/config" &&
+		sed 's,.*/,,; s,\.ko.*,,' "$tmp/mods" >"$tmp/out/modules" && echo "$v" >"$tmp/out/version" &&
+		rm -rf "${cache:?}/$name" && mv "$tmp/out" "$cache/$name" || _vm_die 4 "cannot build $name: cannot install $cache/$name"
+)
+
+_vm_fetch() { # NAME CACHE DLDIR: prints the cached .deb, downloading it if missing
+	local pkg=linux-image-$1 cache=$2 dl=$3 err
+	set -- "$cache/${pkg}"_*.deb
+	[ -f "${!#}" ] && { echo "${!#}"; return 0; }
+	mkdir -p "$dl" && err=$(cd "$dl" && apt-get download "$pkg" 2>&1 >/dev/null)
+	set -- "$dl/${pkg}"_*.deb
+	if [ -f "$1" ] && mv "$1" "$cache/"; then
+		echo "$cache/${1##*/}"
+		return 0
+	fi
+	err=$(printf '%s\n' "$err" | grep -E '^E:' | tail -n1)
+	echo "vm: cannot get $pkg: ${err:-apt-get download gave no .deb}" >&2
+	return 3
+}
+
+vm_disk() { # IMG SIZE_MB DIR: an ext4 image holding DIR's files; no mount, no root needed
+	local img=${1:-} mb=${2:-} dir=${3:-}
+	if [ -z "$img" ] || ! [[ $mb =~ ^[0-9]+$ ]] || [ ! -d "$dir" ]; then
+		echo "vm: usage: vm_disk IMG SIZE_MB DIR" >&2
+		return 2
+	fi
+	rm -f "$img" && truncate -s "${mb}M" "$img" && mkfs.ext4 -q -F -m 0 -L vm-tmp -d "$dir" "$img" && return 0
+	rm -f "$img"
+	echo "vm: cannot make $img ($mb MB) from $dir" >&2
+	return 1
+}
+
+_vm_init() { # the guest's /init (busybox sh): mount the host root, run OUTDIR/.vm_cmd in it
+	cat <<'EOF'
+#!/bin/sh
+# written by scripts/vm.sh
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+say() { echo "vm: $*"; }
+stop() { sync; poweroff -f; sleep 5; exit 1; }
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+for m in /lib/modules/*.ko; do insmod "$m" || say "insmod ${m##*/} failed"; done
+o="-o trans=virtio,version=9p2000.L,msize=262144"
+mount -t 9p $o,ro host /host || { say "cannot mount the host root"; stop; }
+grep -q vm.probe /proc/cmdline && { echo VM-PROBE-OK; stop; }
+mount -t 9p $o out /out || { say "cannot mount the out share"; stop; }
+out=$(cat /out/.vm_outdir) h=/host
+mount -t proc proc $h/proc && mount -t sysfs sysfs $h/sys && mount -t devtmpfs devtmpfs $h/dev ||
+	{ say "cannot mount proc, sys, dev in the host root"; stop; }
+mount -t bpf bpf $h/sys/fs/bpf || say "no bpf fs"
+mount -t tracefs tracefs $h/sys/kernel/tracing || say "no tracefs"
+mount -t debugfs debugfs $h/sys/kernel/debug || say "no debugfs"
+mount -t cgroup2 cgroup2 $h/sys/fs/cgroup && echo +memory >$h/sys/fs/cgroup/cgroup.subtree_control ||
+	say "no cgroup2 with memory"
+if [ -b /dev/vda ]; then
+	mount -t ext4 /dev/vda $h/tmp || { say "cannot mount /dev/vda on /tmp"; stop; }
+else
+	mount -t tmpfs tmp $h/tmp
+fi
+chmod 1777 $h/tmp
+mount -t tmpfs run $h/run; mount -t tmpfs tmp $h/var/tmp && chmod 1777 $h/var/tmp
+mkdir -p $h/dev/shm $h/dev/pts; mount -t tmpfs shm $h/dev/shm; mount -t devpts devpts $h/dev/pts
+mkdir -p "$h$out" 2>/dev/null
+mount -o bind /out "$h$out" || { say "cannot mount the out share on $out"; stop; }
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp \
+	LANG=C TERM=dumb chroot $h /bin/sh "$out/.vm_cmd"
+echo $? >/out/.vm_rc
+stop
+EOF
+}
+
+_vm_q() { # POSIX sh single quoting (the guest's /bin/sh is dash: no $'...' from %q)
+	local s
+	for s; do printf "'%s' " "${s//\'/\'\\\'\'}"; done
+}
+
+_vm_cmdfile() { # CMD...: the script the guest runs: env from VM_ENV, the caller's cwd, CMD
+	local e envs=()
+	read -r -a envs <<<"${VM_ENV:-}"
+	echo "# written by scripts/vm.sh: what vm_run runs in the guest"
+	for e in ${envs[@]+"${envs[@]}"}; do
+		if [[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then
+			[ -n "${!e+x}" ] || continue
+			e="$e=${!e}"
+		fi
+		if [[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
+			echo "export $(_vm_q "$e")"
+		else
+			echo "vm: VM_ENV: ignoring $e" >&2
+		fi
+	done
+	echo "cd $(_vm_q "$PWD")|| { echo 'vm: no such folder in the guest:' $(_vm_q "$PWD"); exit 125; }"
+	echo "exec $(_vm_q "$@")"
+}
+
+_vm_qe() { printf '%s' "${1//,/,,}"; } # a qemu option value: commas doubled
+
+_vm_accel() { # KERNEL_DIR: the qemu accelerator options; KVM only if its probe booted
+	local cache=${1%/*} cpu end=$((SECONDS + 25)) left
+	if [ ! -e "$cache/kvm.ok" ] && [ ! -e "$cache/kvm.no" ]; then
+		for cpu in host qemu64; do
+			left=$((end - SECONDS))
+			[ -w /dev/kvm ] && [ "$left" -ge 5 ] || break
+			if timeout --foreground -k 2 "$left" qemu-system-x86_64 -enable-kvm -cpu "$cpu" -m 512 \
+				-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+				-append "console=ttyS0 quiet panic=-1 vm.probe" \
+				-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
+				</dev/null 2>&1 | grep -q VM-PROBE-OK; then
+				echo "$cpu" >"$cache/kvm.ok"
+				break
+			fi
+		done
+		[ -e "$cache/kvm.ok" ] || echo "no KVM boot within 25 s ($(date -u +%FT%TZ))" >"$cache/kvm.no"
+	fi
+	if [ -s "$cache/kvm.ok" ]; then
+		echo "-enable-kvm -cpu $(cat "$cache/kvm.ok")"
+	else
+		echo "-accel tcg -cpu max"
+	fi
+}
+
+_vm_why() { # CONSOLE_LOG: one line on why the guest never ran the command
+	local l
+	l=$(grep -aE '^vm: |qemu-system-x86_64: |Kernel panic' "$1" | tr -d '\r' | tail -n1)
+	echo "vm: the guest did not run the command: ${l:-see $1}" >&2
+}
+
+_vm_stop() { # PID SIGNAL: on Ctrl-C, stop qemu (through timeout), then die of the signal
+	[ -n "$1" ] && kill -TERM "$1" 2>/dev/null
+	wait
+	trap - "$2"
+	kill -"$2" "$BASHPID"
+}
+
+vm_run() (
+	local name=${1:-} disk=${2:-} out=${3:-} t=${4:-} k rc qpid='' tpid='' accel drive=()
+	[ $# -ge 5 ] || _vm_die 125 "usage: vm_run NAME DISK OUTDIR TIMEOUT_S CMD..."
+	shift 4
+	[[ $out == /* && -d $out ]] || _vm_die 125 "OUTDIR must be an existing absolute path: $out"
+	[ -z "$disk" ] || [ -f "$disk" ] || _vm_die 125 "no disk image $disk"
+	[ -z "$disk" ] || drive=(-drive "file=$(_vm_qe "$disk"),if=virtio,format=raw")
+	vm_prepare "$name" || exit 125
+	k=$(_vm_cache)/$name
+	trap '_vm_stop "$qpid" INT' INT
+	trap '_vm_stop "$qpid" TERM' TERM HUP
+	read -r -a accel <<<"$(_vm_accel "$k")"
+	rm -f "$out/.vm_rc" "$out/console.log"
+	_vm_cmdfile "$@" >"$out/.vm_cmd" && printf '%s\n' "$out" >"$out/.vm_outdir" ||
+		_vm_die 125 "cannot write to $out"
+	timeout --foreground -k 5 "$t" qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nographic \
+		-no-reboot -kernel "$k/vmlinuz" -initrd "$k/initramfs.gz" \
+		-append "console=ttyS0 quiet loglevel=1 panic=-1" "${drive[@]}" \
+		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$(_vm_qe "$out"),mount_tag=out,security_model=none" \
+		</dev/null >"$out/console.log" 2>&1 &
+	qpid=$!
+	if [ "${VM_VERBOSE:-0}" = 1 ]; then
+		tail -n +1 -f --pid="$qpid" "$out/console.log" >&2 &
+		tpid=$!
+	fi
+	wait "$qpid"
+	rc=$?
+	[ -z "$tpid" ] || wait "$tpid"
+	if [ -s "$out/.vm_rc" ]; then
+		rc=$(cat "$out/.vm_rc")
+		[ "$rc" != 125 ] || _vm_why "$out/console.log"
+		exit "$rc"
+	fi
+	case $rc in
+	124 | 137) echo "vm: $name: timed out after ${t}s" >&2 && exit 124 ;;
+	esac
+	_vm_why "$out/console.log"
+	exit 125
+)
