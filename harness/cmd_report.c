@@ -15,6 +15,7 @@ static struct report_env {
 	const char *files[MAX_REPORTS];
 	int n_files;
 	const char *format;
+	int counters;
 } env;
 
 static const char doc[] =
@@ -25,10 +26,12 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"    rabench report results/ivf/20261124T120000Z/report.json\n"
 	"    rabench report --format html results/ivf/*/report.json > ivf.html   (one run)\n"
-	"    rabench report results/ivf/*/report.json           (merge: one table)\n";
+	"    rabench report results/ivf/*/report.json           (merge: one table)\n"
+	"    rabench report --counters k61/report.json k612/report.json   (kernels: counters, no times)\n";
 
 static const struct argp_option opts[] = {
 	{ "format", 'f', "FORMAT", 0, "md (default), html, csv, table (terminal) or json (checked and re-printed)", 0 },
+	{ "counters", 'c', NULL, 0, "Merge runs of one config on several kernels: bytes, faults and pages per strategy and kernel, no times (scripts/kernel-matrix.sh)", 0 },
 	{},
 };
 
@@ -40,6 +43,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		    strcmp(arg, "table") && strcmp(arg, "json"))
 			argp_error(state, "--format: '%s' is not one of md, html, csv, table, json", arg);
 		env.format = arg;
+		break;
+	case 'c':
+		env.counters = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.n_files == MAX_REPORTS)
@@ -73,7 +79,10 @@ static int render_merged(void)
 		snprintf(labels[i], sizeof(labels[i]), "#%d", i + 1);
 		lp[i] = labels[i];
 	}
-	rc = report__render_merged_md(docs, lp, env.n_files, stdout) ? 1 : 0;
+	if (env.counters)
+		rc = report__render_counters_md(docs, env.n_files, stdout) ? 1 : 0;
+	else
+		rc = report__render_merged_md(docs, lp, env.n_files, stdout) ? 1 : 0;
 cleanup:
 	for (i = 0; i < env.n_files; i++)
 		json_object_put(docs[i]);
@@ -91,7 +100,7 @@ int cmd_report(int argc, char **argv)
 	env.format = "md";
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	if (env.n_files > 1)
+	if (env.n_files > 1 || env.counters)
 		return render_merged();
 	if (report__load(env.files[0], &doc, err, sizeof(err))) {
 		fprintf(stderr, "rabench: %s\n", err);

@@ -108,6 +108,9 @@ int report__render_csv(json_object *report, FILE *out);
 int report__render_merged_md(json_object *const *reports, const char *const *labels, size_t n,
 			     FILE *out);
 
+/* Several runs of one config on different kernels: counters only, no times (--counters). */
+int report__render_counters_md(json_object *const *reports, size_t n, FILE *out);
+
 /* The side-by-side comparison table for the terminal, from the JSON document. */
 int report__print_table(json_object *report, FILE *out);
 

@@ -129,6 +129,14 @@ static void put(json_object *o, const char *key, json_object *v, int *err)
 		*err = -ENOMEM;
 }
 
+/* v, or NAN (null in the summary) when this kernel's probes cannot give figure. */
+static double known(const struct rb_repeat_result *r, const char *figure, double v)
+{
+	const char *why;
+
+	return probe_result__figure_known(&r->probes, figure, &why) ? v : NAN;
+}
+
 static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 {
 	struct rb_latency_summary ls;
@@ -156,11 +164,16 @@ static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 	f->majflt = (double)r->io.majflt;
 	f->minflt = (double)r->io.minflt;
 	if (r->has_probes) {
-		f->probe_waste_ratio = probe_counts__waste_ratio(&r->probes.total);
-		f->probe_added_demand = (double)r->probes.total.added_demand;
-		f->probe_added_spec = (double)r->probes.total.added_spec;
-		f->probe_added_prefetch = (double)r->probes.total.added_prefetch;
-		f->probe_block_read_bytes = (double)r->probes.total.block_read_bytes;
+		f->probe_waste_ratio = known(r, "waste_ratio",
+					     probe_counts__waste_ratio(&r->probes.total));
+		f->probe_added_demand = known(r, "pages_added_demand",
+					      (double)r->probes.total.added_demand);
+		f->probe_added_spec = known(r, "pages_added_speculative",
+					    (double)r->probes.total.added_spec);
+		f->probe_added_prefetch = known(r, "pages_added_prefetch",
+						(double)r->probes.total.added_prefetch);
+		f->probe_block_read_bytes = known(r, "block_read_bytes",
+						  (double)r->probes.total.block_read_bytes);
 	}
 }
 

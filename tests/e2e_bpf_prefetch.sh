@@ -20,7 +20,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	exit 0
 fi
 
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results")
 json() {  # json FILE PYTHON-EXPR-ON-d  -> exit status of the assertion
 	"$py" -c "
 import json, sys
@@ -71,14 +71,14 @@ check "the recall is the same as default's (the code path is unchanged)" json "$
 # folder, e.g. one made by mktemp -d, cannot be reached: then say so and skip)
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 if command -v setpriv >/dev/null &&
-	! as_nobody test -x "$rb" -a -r configs/ci.yaml -a -r "$root/build/test-cache" 2>/dev/null; then
+	! as_nobody test -x "$rb" -a -r configs/ci.yaml -a -r "$scratch/test-cache" 2>/dev/null; then
 	skip "not-root checks" "user nobody cannot reach $root (a parent folder is not world-searchable)"
 elif command -v setpriv >/dev/null; then
 	mkdir -p "$work/nobody" && chmod 777 "$work/nobody"
 	check "not root, bpf-prefetch alone: exit 1 with the reason" bash -c \
-		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$root/build/test-cache' --set run.results_dir='$work/nobody' --set run.strategies=bpf-prefetch --set run.cache=warm --quiet 2>'$work/err4'; rc=\$?; cat '$work/err4'; test \$rc -eq 1 && grep -q 'bpf-prefetch: needs root' '$work/err4'"
+		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set run.strategies=bpf-prefetch --set run.cache=warm --quiet 2>'$work/err4'; rc=\$?; cat '$work/err4'; test \$rc -eq 1 && grep -q 'bpf-prefetch: needs root' '$work/err4'"
 	check "not root, with default: the run completes and the report says bpf-prefetch was skipped and why" bash -c \
-		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$root/build/test-cache' --set run.results_dir='$work/nobody' --set name=ci-nobody --set run.strategies=default,bpf-prefetch --set run.cache=warm --set run.repeats=1 --quiet >/dev/null 2>'$work/err5' && /usr/bin/python3 -c \"import json,glob,sys; d=json.load(open(glob.glob('$work/nobody/ci-nobody/*/report.json')[0])); s=d['skipped_strategies']; sys.exit(0 if [x['name'] for x in s]==['bpf-prefetch'] and 'needs root' in s[0]['reason'] and {r['strategy'] for r in d['repeats']}=={'default'} else 1)\""
+		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set name=ci-nobody --set run.strategies=default,bpf-prefetch --set run.cache=warm --set run.repeats=1 --quiet >/dev/null 2>'$work/err5' && /usr/bin/python3 -c \"import json,glob,sys; d=json.load(open(glob.glob('$work/nobody/ci-nobody/*/report.json')[0])); s=d['skipped_strategies']; sys.exit(0 if [x['name'] for x in s]==['bpf-prefetch'] and 'needs root' in s[0]['reason'] and {r['strategy'] for r in d['repeats']}=={'default'} else 1)\""
 
 fi
 

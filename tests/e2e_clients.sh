@@ -19,7 +19,7 @@ strategies=default,willneed,fadvise-random
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	strategies=$strategies,bpf-prefetch
 fi
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results"
       --set run.repeats=1 --set run.probes=false --set "run.strategies=$strategies")
 same_results='len({r["results_digest"] for r in d["repeats"]}) == 1 and len({r["recall"] for r in d["repeats"]}) == 1'
 shares_add_up='all(sum(c["n_queries"] for c in r["per_client"]) == r["n_queries"] and len(r["per_client"]) == r["clients"] for r in d["repeats"])'

@@ -15,7 +15,7 @@ compare_rc() {  # compare_rc EXPECTED ARGS...
 	test $? -eq "$want"
 }
 
-"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
+"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$scratch/test-cache" \
 	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"
 base=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
 check "a ci run to compare" test -s "$base"
@@ -46,6 +46,6 @@ data=$(dirname "$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))[
 if command -v fincore >/dev/null; then
 	cat "$data"/index-*/ivf.ivfdata > /dev/null
 	check "rabench evict leaves none of the run's files resident (fincore)" bash -c \
-		"'$rb' evict configs/ci.yaml --set 'run.cache_dir=$root/build/test-cache' | grep -q evicted && test \"\$(fincore -n -o RES -b '$data'/index-*/ivf.ivfdata | tr -d ' ')\" = 0"
+		"'$rb' evict configs/ci.yaml --set 'run.cache_dir=$scratch/test-cache' | grep -q evicted && test \"\$(fincore -n -o RES -b '$data'/index-*/ivf.ivfdata | tr -d ' ')\" = 0"
 fi
 check "gate script passes against the committed baseline" bash -c "RABENCH_BIN='$rb' scripts/ci-gate.sh"

@@ -10,7 +10,7 @@
 set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init flat "${1:-build/asan}"
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results"
       --set workload.type=flat-scan --set name=flat
       --set run.strategies=default,fadvise-random,fadvise-sequential --set workload.queries=5)
 # Memory cgroups this machine lets us make: root, and a v1 memory hierarchy or a

@@ -22,7 +22,7 @@ set -u
 e2e_init hardening "${1:-build/asan}"
 mounts=()
 on_exit 'for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done'
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results"
       --set run.repeats=1)
 is_root=0
 [ "$(id -u)" = 0 ] && is_root=1
@@ -69,7 +69,7 @@ if [ $is_root = 1 ] && mkdir -p "$work/ro" "$work/full16" "$work/full64" "$work/
    mount -t tmpfs -o size=64k tmpfs "$work/full64" && mounts+=("$work/full64") &&
    mount -t tmpfs -o size=2m tmpfs "$work/smallcache" && mounts+=("$work/smallcache"); then
 	check "read-only results folder: exit 2 before any work, naming it" bash -c \
-		"'$rb' run configs/ci.yaml --set run.cache_dir='$root/build/test-cache' --set run.results_dir='$work/ro/results' 2>'$work/err'; rc=\$?; cat '$work/err'; test \$rc -eq 2 && grep -q 'ro/results/ci: cannot write there: Read-only file system' '$work/err'"
+		"'$rb' run configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/ro/results' 2>'$work/err'; rc=\$?; cat '$work/err'; test \$rc -eq 2 && grep -q 'ro/results/ci: cannot write there: Read-only file system' '$work/err'"
 	"$rb" run configs/ci.yaml "${sets[@]}" --set "run.results_dir=$work/full16/results" -q \
 		>/dev/null 2>"$work/err16"
 	check "results folder full before report.json: exit 2, no space named" bash -c \

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init html "${1:-build/asan}"
 
-"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$root/build/test-cache" \
+"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$scratch/test-cache" \
 	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"
 dir=$(ls -d "$work"/results/ci/*/ 2>/dev/null | head -1)
 check "run writes report.html and report.csv" test -s "$dir/report.html" -a -s "$dir/report.csv"

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init probes "${1:-build/asan}"
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results")
 schema() {  # schema FILE -> valid against harness/report.schema.json
 	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
 }
@@ -49,7 +49,7 @@ check "run.probes=false: report.md says why" grep -q 'No probe figures in this r
 check "probe without a command: exit 2" bash -c "'$rb' probe 2>/dev/null; test \$? -eq 2"
 check "probe passes the command's exit status through" bash -c "'$rb' probe -- false 2>/dev/null; test \$? -eq 1"
 check "probe of a missing command: 127" bash -c "'$rb' probe -- /nonexistent/cmd 2>/dev/null; test \$? -eq 127"
-data=$(ls "$root"/build/test-cache/*/index-*/ivf.ivfdata 2>/dev/null | head -1)
+data=$(ls "$scratch"/test-cache/*/index-*/ivf.ivfdata 2>/dev/null | head -1)
 evict() {  # drop a file from the page cache so that reading it adds pages
 	"$py" -c "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)" "$1"
 }

@@ -18,7 +18,7 @@ if [ ! -r /usr/share/wordnet/data.noun ]; then
 	cat /usr/share/common-licenses/* >"$work/corpus.txt"
 	corpus="$work/corpus.txt"
 fi
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results"
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results"
       --set "dataset.corpus=$corpus" --set dataset.n=1500 --set dataset.dim=64
       --set dataset.chunk_size=512 --set dataset.queries=100 --set index.factory=IVF16,Flat
       --set index.train_size=1500 --set workload.nprobe=4 --set workload.queries=20

@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init run "${1:-build/asan}"
-sets=(--set "run.cache_dir=$root/build/test-cache" --set "run.results_dir=$work/results")
+sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results")
 
 check "rabench --help lists the commands" bash -c "'$rb' --help | grep -q 'run '"
 check "rabench run --help explains --set" bash -c "'$rb' run --help | grep -q -- '--set'"

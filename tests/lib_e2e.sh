@@ -1,7 +1,10 @@
 # lib_e2e.sh — sourced by tests/e2e_*.sh: one TAP-like check per line.
 #   e2e_init NAME [BUILD]          cd to the repository root; set root, build (default
-#                                  build/asan), rb (its rabench), py and work, a
-#                                  scratch folder under build/ removed on exit
+#                                  build/asan), rb (its rabench), py, scratch (the
+#                                  writable folder for caches: $RB_SCRATCH, default
+#                                  build/; the kernel matrix guests, whose repository is
+#                                  read-only, point it at their ext4 disk) and work, a
+#                                  scratch folder under it removed on exit
 #   on_exit COMMAND                run COMMAND on exit too, before work is removed
 #   wait_for PATTERN FILE [SECS]   until PATTERN is in FILE (default 30 s); 1 if never
 #   check DESCRIPTION COMMAND...   runs COMMAND and prints "ok N - DESCRIPTION" or
@@ -33,7 +36,8 @@ e2e_init() {
 	# under build/ (ext4), not /tmp: tmpfs pages cannot be evicted, so "cold" would
 	# lie, and tmpfs has no readahead or block I/O to probe; world-searchable, so
 	# the checks that run as user nobody can reach it
-	work="$root/build/e2e-$1.$$"
+	scratch=${RB_SCRATCH:-$root/build}
+	work="$scratch/e2e-$1.$$"
 	mkdir -p "$work"
 	chmod 755 "$work"
 	trap e2e_cleanup EXIT
