@@ -28,11 +28,17 @@ static const char doc[] =
 	"    rabench compare results/baselines/ci.json results/ci/*/report.json\n"
 	"    rabench compare --threshold p99_us=25 base.json new.json\n"
 	"\n"
+	"A strategy, clients level or gated figure that BASE has and NEW lacks is a\n"
+	"regression (a prefetcher that stops loading must not turn the gate green).\n"
+	"Counters depend on the kernel, read_ahead_kb, device, file system and memory:\n"
+	"runs from different environments are refused unless --allow-env-change.\n"
+	"\n"
 	"Exit status: 0 no regression, 1 regression, 2 cannot compare.";
 
 static const struct argp_option opts[] = {
 	{ "threshold", 't', "METRIC=PCT", 0, "Tolerance of one metric in percent (repeatable)", 0 },
 	{ "counters-only", 'c', NULL, 0, "Gate on the deterministic counters only; show times as info", 0 },
+	{ "allow-env-change", 'e', NULL, 0, "Compare runs from different environments (kernel, read_ahead_kb, device, file system, memory): a warning instead of exit 2", 0 },
 	{},
 };
 
@@ -47,6 +53,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'c':
 		env.opts.counters_only = 1;
+		break;
+	case 'e':
+		env.opts.allow_env_change = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.n_files == 2)

@@ -39,9 +39,20 @@ static const struct cmp_metric cmp_metrics[] = {
 	{ NULL },
 };
 
-/* Config keys that shape what is measured: if they differ, the runs are not comparable. */
-static const char *const shaping_prefixes[] = { "dataset.", "index.", "workload.", "run.cache",
-						"run.memory_limit", NULL };
+/*
+ * Config keys that shape what is measured: if they differ, the runs are not
+ * comparable. Whole sections by prefix (with the dot), single keys exactly.
+ */
+static const char *const shaping_prefixes[] = { "dataset.", "index.", "workload.", NULL };
+static const char *const shaping_keys[] = { "run.cache", "run.memory_limit", NULL };
+
+/*
+ * What the environment must share for counters to compare: default's bytes and
+ * faults are a function of the kernel, read_ahead_kb, the device, the file
+ * system and the memory (page cache size). Different: exit 2, unless allowed.
+ */
+static const char *const env_keys[] = { "kernel", "read_ahead_kb", "device", "device_model",
+					"fs_type", "mem_total_bytes", NULL };
 
 static const struct cmp_metric *find_metric(const char *name)
 {
@@ -102,53 +113,84 @@ static int config_shapes(const char *key)
 	for (p = shaping_prefixes; *p; p++)
 		if (strncmp(key, *p, strlen(*p)) == 0)
 			return 1;
+	for (p = shaping_keys; *p; p++)
+		if (strcmp(key, *p) == 0)
+			return 1;
+	return 0;
+}
+
+/* The shaping keys of a that b lacks or holds another value for: the first, in err. */
+static int config_differs(json_object *a, json_object *b, int a_is_base, char *err, size_t errlen)
+{
+	json_object *bv;
+	const char *as, *bs;
+
+	json_object_object_foreach(a, key, av) {
+		if (!config_shapes(key))
+			continue;
+		as = json_object_to_json_string(av);
+		bs = json_object_object_get_ex(b, key, &bv) ? json_object_to_json_string(bv) : "(absent)";
+		if (strcmp(as, bs)) {
+			snprintf(err, errlen, "config differs: %s is %s in base, %s in new", key,
+				 a_is_base ? as : bs, a_is_base ? bs : as);
+			return 1;
+		}
+	}
 	return 0;
 }
 
 static int check_comparable(json_object *base, json_object *new_, char *err, size_t errlen)
 {
-	json_object *bc, *nc, *nv;
-	const char *bs, *ns;
+	json_object *bc, *nc;
 
 	if (!json_object_object_get_ex(base, "config", &bc) ||
 	    !json_object_object_get_ex(new_, "config", &nc)) {
 		snprintf(err, errlen, "a report has no config");
 		return -EINVAL;
 	}
-	json_object_object_foreach(bc, key, bv) {
-		if (!config_shapes(key))
-			continue;
-		bs = json_object_to_json_string(bv);
-		ns = json_object_object_get_ex(nc, key, &nv) ? json_object_to_json_string(nv) : "(absent)";
-		if (strcmp(bs, ns)) {
-			snprintf(err, errlen, "config differs: %s is %s in base, %s in new", key, bs, ns);
-			return -EINVAL;
-		}
-	}
+	/* the union of both runs' keys: a key only one run has is a difference too */
+	if (config_differs(bc, nc, 1, err, errlen) || config_differs(nc, bc, 0, err, errlen))
+		return -EINVAL;
 	return 0;
 }
 
-static void warn_env(json_object *base, json_object *new_, struct rb_compare *out)
+/*
+ * Environments that differ where counters depend on them: refused (-EXDEV, the
+ * reason in err) unless opts allow it, then a warning. CPU and core count only
+ * ever warn: they move times, not counters.
+ */
+static int check_env(json_object *base, json_object *new_, const struct rb_compare_opts *opts,
+		     struct rb_compare *out, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "kernel", "device", "read_ahead_kb", "ncpu", "cpu_model",
-					    "mem_total_bytes", NULL };
+	static const char *const warn_keys[] = { "ncpu", "cpu_model", NULL };
 	json_object *be, *ne, *bv, *nv;
 	const char *const *k;
 	size_t used;
+	int pass;
 
 	if (!json_object_object_get_ex(base, "environment", &be) ||
 	    !json_object_object_get_ex(new_, "environment", &ne))
-		return;
-	for (k = keys; *k; k++) {
-		json_object_object_get_ex(be, *k, &bv);
-		json_object_object_get_ex(ne, *k, &nv);
-		if (!bv || !nv || strcmp(json_object_to_json_string(bv), json_object_to_json_string(nv)) == 0)
-			continue;
-		used = strlen(out->warnings);
-		snprintf(out->warnings + used, sizeof(out->warnings) - used,
-			 "environments differ: %s is %s in base, %s in new\n", *k,
-			 json_object_to_json_string(bv), json_object_to_json_string(nv));
-	}
+		return 0;
+	for (pass = 0; pass < 2; pass++)
+		for (k = pass ? warn_keys : env_keys; *k; k++) {
+			bv = nv = NULL;
+			json_object_object_get_ex(be, *k, &bv);
+			json_object_object_get_ex(ne, *k, &nv);
+			if ((!bv && !nv) || !strcmp(json_object_to_json_string(bv),
+						    json_object_to_json_string(nv)))
+				continue;
+			if (!pass && !(opts && opts->allow_env_change)) {
+				snprintf(err, errlen, "cannot compare counters: the environment differs: "
+					 "%s is %s in base, %s in new (--allow-env-change compares anyway)",
+					 *k, json_object_to_json_string(bv), json_object_to_json_string(nv));
+				return -EXDEV;
+			}
+			used = strlen(out->warnings);
+			snprintf(out->warnings + used, sizeof(out->warnings) - used,
+				 "environments differ: %s is %s in base, %s in new\n", *k,
+				 json_object_to_json_string(bv), json_object_to_json_string(nv));
+		}
+	return 0;
 }
 
 static json_object *summary_list(json_object *doc)
@@ -252,7 +294,9 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 	r->base = hb ? b[0] : NAN;
 	r->new_ = hn ? n[0] : NAN;
 	if (!hb || !hn) {
-		r->verdict = RB_MISSING;
+		/* gone from the new run: a gate must not turn green when a figure vanishes */
+		r->verdict = hb && m->kind != CMP_INFO ? RB_REGRESSION : RB_MISSING;
+		out->regressions += r->verdict == RB_REGRESSION;
 		return 0;
 	}
 	r->change = b[0] != 0 ? (n[0] - b[0]) / fabs(b[0]) : 0;
@@ -260,6 +304,44 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 	if (opts && opts->counters_only && m->kind == CMP_TIME)
 		r->verdict = RB_INFO;
 	out->regressions += r->verdict == RB_REGRESSION;
+	return 0;
+}
+
+/* Why new skipped strategy name ("" if it did not say). */
+static const char *skip_reason(json_object *new_, const char *name)
+{
+	json_object *list, *e, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(new_, "skipped_strategies", &list))
+		return "";
+	for (i = 0; i < json_object_array_length(list); i++) {
+		e = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(e, "name", &v) && !strcmp(json_object_get_string(v), name))
+			return json_object_object_get_ex(e, "reason", &v) ? json_object_get_string(v) : "";
+	}
+	return "";
+}
+
+/* A strategy (or clients level) of base that new does not have: one regression row. */
+static int add_gone(struct rb_compare *out, const char *label, const char *name, json_object *new_)
+{
+	struct rb_compare_row *r, *rows = realloc(out->rows, (out->n_rows + 1) * sizeof(*rows));
+	const char *why = skip_reason(new_, name);
+
+	if (!rows)
+		return -ENOMEM;
+	out->rows = rows;
+	r = &rows[out->n_rows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->strategy, sizeof(r->strategy), "%s", label);
+	r->metric = "strategy";
+	snprintf(r->note, sizeof(r->note), "%s%s", why[0] ? "skipped in new: " : "absent from new",
+		 why);
+	r->label = "strategy";
+	r->base = r->new_ = NAN;
+	r->verdict = RB_REGRESSION;
+	out->regressions++;
 	return 0;
 }
 
@@ -293,7 +375,9 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 			 report__entry_label(summary_list(base), dup, label, sizeof(label)));
 		return -EINVAL;
 	}
-	warn_env(base, new_, out);
+	rc = check_env(base, new_, opts, out, err, errlen);
+	if (rc)
+		return rc;
 	list = summary_list(base);
 	if (!list) {
 		snprintf(err, errlen, "base report has no summary");
@@ -306,6 +390,12 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 		ns = strategy_summary(new_, json_object_get_string(name), report__entry_clients(bs));
 		common += ns != NULL;
 		report__entry_label(list, bs, label, sizeof(label));
+		if (!ns) {
+			rc = add_gone(out, label, json_object_get_string(name), new_);
+			if (rc)
+				return rc;
+			continue;
+		}
 		for (m = cmp_metrics; m->name; m++) {
 			rc = add_row(out, label, m, bs, ns, opts);
 			if (rc)
@@ -345,7 +435,7 @@ void compare__print(const struct rb_compare *c, FILE *out)
 	fprintf(out, "| --- | --- | ---: | ---: | ---: | --- |\n");
 	for (i = 0; i < c->n_rows; i++) {
 		r = &c->rows[i];
-		fprintf(out, "| %s | %s |", r->strategy, r->label);
+		fprintf(out, "| %s | %s |", r->strategy, r->note[0] ? r->note : r->label);
 		print_value(out, r->base);
 		print_value(out, r->new_);
 		if (r->verdict == RB_MISSING)
@@ -355,7 +445,8 @@ void compare__print(const struct rb_compare *c, FILE *out)
 		fprintf(out, " %s |\n", verdict_name(r->verdict));
 	}
 	fprintf(out, "\n%d regression(s). Counters gate with tight tolerances; times only when worse "
-		"than the threshold and outside the base run's range across repeats.\n", c->regressions);
+		"than the threshold and outside the base run's range across repeats; a strategy or "
+		"gated figure of base that new lacks is a regression.\n", c->regressions);
 }
 
 void compare__free(struct rb_compare *c)

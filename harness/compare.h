@@ -29,6 +29,7 @@ struct rb_compare_row {
 	double base, new_;     /* medians */
 	double change;         /* (new - base) / base, 0 when base is 0 */
 	enum rb_verdict verdict;
+	char note[200];        /* a strategy row: why it is gone (printed instead of label) */
 };
 
 struct rb_compare {
@@ -46,14 +47,19 @@ struct rb_compare_opts {
 	} overrides[RB_COMPARE_MAX_OVERRIDES];
 	int n_overrides;
 	int counters_only;    /* times are shown but not gated (CI on shared machines) */
+	int allow_env_change; /* compare across environments (warn instead of exit 2) */
 };
 
 /* "p99_us=15" -> an override of 15 %. -EINVAL for an unknown metric or a bad number. */
 int compare__parse_threshold(struct rb_compare_opts *opts, const char *arg, char *err, size_t errlen);
 
 /*
- * Compare; returns 0 (see out->regressions), or -EINVAL when the two runs cannot be
- * compared (schema or workload config differ, nothing in common) with the reason.
+ * Compare; returns 0 (see out->regressions), -EINVAL when the two runs cannot be
+ * compared (schema or shaping config differ, nothing in common), or -EXDEV when
+ * their environments differ where counters depend on them (kernel, read_ahead_kb,
+ * device, file system, memory) and opts do not allow it; the reason in err.
+ * Whatever base has and new lacks (a strategy, a clients level, a gated figure)
+ * is a regression.
  */
 int compare__run(json_object *base, json_object *new_, const struct rb_compare_opts *opts,
 		 struct rb_compare *out, char *err, size_t errlen);

@@ -35,6 +35,17 @@ check "p99 +30 % but inside the base range: exit 0" compare_rc 0 "$base" "$work/
 doctor "$base" "$work/other.json" "d['config']['dataset.n'] = 12345"
 check "different dataset: exit 2 with the reason" bash -c \
 	"'$rb' compare '$base' '$work/other.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'dataset.n' '$work/err'"
+doctor "$base" "$work/gone.json" \
+	"d['summary']['strategies'] = [s for s in d['summary']['strategies'] if s['name'] != 'fadvise-random']; d['skipped_strategies'] = [{'name': 'fadvise-random', 'reason': 'doctored away'}]"
+check "a strategy gone from the new run: exit 1, its own line with the skip reason" bash -c \
+	"'$rb' compare '$base' '$work/gone.json' > '$work/out'; test \$? -eq 1 && grep -q 'fadvise-random | skipped in new: doctored away.*REGRESSION' '$work/out'"
+doctor "$base" "$work/null.json" "[s.update(majflt={'median': None, 'min': None, 'max': None}) for s in d['summary']['strategies']]"
+check "a gated figure null in the new run: exit 1" compare_rc 1 "$base" "$work/null.json"
+doctor "$base" "$work/env.json" "d['environment']['read_ahead_kb'] = 128"
+check "another read_ahead_kb: exit 2, cannot compare counters" bash -c \
+	"'$rb' compare '$base' '$work/env.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'read_ahead_kb' '$work/err'"
+check "--allow-env-change compares anyway, with a warning" bash -c \
+	"'$rb' compare --allow-env-change '$base' '$work/env.json' >/dev/null 2>'$work/err' && grep -q 'environments differ: read_ahead_kb' '$work/err'"
 echo 'not json' > "$work/garbage.json"
 check "unreadable report: exit 2 naming it" bash -c \
 	"'$rb' compare '$base' '$work/garbage.json' 2>'$work/err'; test \$? -eq 2 && grep -q garbage.json '$work/err'"

@@ -3,6 +3,7 @@
  * regressed counter, a time regressed beyond the noise, a time change inside the
  * noise, a recall drop, incompatible runs, threshold overrides.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -206,18 +207,107 @@ static void test_incompatible_runs_refused(void **state)
 	json_object_put(n);
 }
 
-static void test_environment_difference_warns(void **state)
+/* A different kernel (or read_ahead_kb, device...) cannot compare counters: -EXDEV. */
+static void test_environment_difference_refused(void **state)
 {
 	json_object *b = make_doc(&base_figs, 1000), *n = make_doc(&base_figs, 1000), *env;
+	struct rb_compare_opts allow = { .allow_env_change = 1 };
 	struct rb_compare c;
 	char err[256];
 
 	(void)state;
 	json_object_object_get_ex(n, "environment", &env);
 	json_object_object_add(env, "kernel", json_object_new_string("6.1"));
-	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EXDEV);
+	assert_non_null(strstr(err, "kernel"));
+	assert_non_null(strstr(err, "--allow-env-change"));
+	compare__free(&c);
+	assert_int_equal(compare__run(b, n, &allow, &c, err, sizeof(err)), 0);
 	assert_non_null(strstr(c.warnings, "kernel"));
 	assert_int_equal(c.regressions, 0);
+	compare__free(&c);
+	/* read_ahead_kb only in one of them is a difference too */
+	json_object_object_add(env, "kernel", json_object_new_string("6.18"));
+	json_object_object_add(env, "read_ahead_kb", json_object_new_int(128));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EXDEV);
+	assert_non_null(strstr(err, "read_ahead_kb"));
+	compare__free(&c);
+	json_object_put(b);
+	json_object_put(n);
+}
+
+/* A strategy of base that new lacks (or skipped) fails the gate with its own line. */
+static void test_missing_strategy_regresses(void **state)
+{
+	json_object *b = make_doc(&base_figs, 1000), *n = make_doc(&base_figs, 1000);
+	json_object *list, *s2, *sum, *sk, *e;
+	struct rb_compare c;
+	char err[256];
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	json_object_object_get_ex(b, "summary", &sum);
+	json_object_object_get_ex(sum, "strategies", &list);
+	s2 = json_object_new_object();
+	json_object_object_add(s2, "name", json_object_new_string("bpf-prefetch"));
+	json_object_object_add(s2, "proc_read_bytes", spread(base_figs.bytes));
+	json_object_array_add(list, s2);
+	sk = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "name", json_object_new_string("bpf-prefetch"));
+	json_object_object_add(e, "reason", json_object_new_string("BPF load failed"));
+	json_object_array_add(sk, e);
+	json_object_object_add(n, "skipped_strategies", sk);
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.regressions, 1);
+	for (i = 0; i < c.n_rows; i++)
+		if (!strcmp(c.rows[i].strategy, "bpf-prefetch")) {
+			found = 1;
+			assert_int_equal(c.rows[i].verdict, RB_REGRESSION);
+			assert_non_null(strstr(c.rows[i].note, "BPF load failed"));
+		}
+	assert_true(found);
+	compare__free(&c);
+	json_object_put(b);
+	json_object_put(n);
+}
+
+/* A gated figure base has and new lacks (null) is a regression, not "missing". */
+static void test_null_figure_regresses(void **state)
+{
+	json_object *b = make_doc(&base_figs, 1000), *n = make_doc(&base_figs, 1000);
+	json_object *list, *sum;
+	struct rb_compare c;
+	char err[256];
+
+	(void)state;
+	json_object_object_get_ex(n, "summary", &sum);
+	json_object_object_get_ex(sum, "strategies", &list);
+	json_object_object_del(json_object_array_get_idx(list, 0), "majflt");
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.regressions, 1);
+	assert_int_equal(verdict_of(&c, "majflt"), RB_REGRESSION);
+	compare__free(&c);
+	json_object_put(b);
+	json_object_put(n);
+}
+
+/* Shaping keys: the union of both configs, matched exactly (run.cache_dir is not run.cache). */
+static void test_config_keys_union_exact(void **state)
+{
+	json_object *b = make_doc(&base_figs, 1000), *n = make_doc(&base_figs, 1000), *cfg;
+	struct rb_compare c;
+	char err[256];
+
+	(void)state;
+	json_object_object_get_ex(n, "config", &cfg);
+	json_object_object_add(cfg, "run.cache_dir", json_object_new_string("/elsewhere"));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	compare__free(&c);
+	json_object_object_add(cfg, "workload.nprobe", json_object_new_int(8));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "workload.nprobe"));
 	compare__free(&c);
 	json_object_put(b);
 	json_object_put(n);
@@ -233,7 +323,10 @@ int main(void)
 		cmocka_unit_test(test_threshold_override),
 		cmocka_unit_test(test_recall_drop_fails),
 		cmocka_unit_test(test_incompatible_runs_refused),
-		cmocka_unit_test(test_environment_difference_warns),
+		cmocka_unit_test(test_environment_difference_refused),
+		cmocka_unit_test(test_missing_strategy_regresses),
+		cmocka_unit_test(test_null_figure_regresses),
+		cmocka_unit_test(test_config_keys_union_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

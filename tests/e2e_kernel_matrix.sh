@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# e2e_kernel_matrix.sh — the eBPF half on the kernels people run: Debian 12's stock
+# 6.1 and its 6.12 backport, booted under qemu (scripts/vm.sh) with this machine's
+# root read-only over 9p and the test data on an ext4 virtio disk, the memory
+# controller on cgroup v2. In each guest, tests/kernel_matrix_guest.sh runs the BPF
+# known-answer tests (also with kprobes forced), the bpf-prefetch agent's tests, the
+# probe, bpf-prefetch and memory-limit end-to-end tests and configs/ci.yaml under
+# every strategy. Its checks come back as "ok N - [KERNEL] ..." lines.
+#
+# A kernel that cannot be had (no network for apt-get download, a host tool
+# missing) is a skip with its reason, never a pass. RB_MATRIX_KERNELS="..." picks the kernels (default: all
+# that scripts/vm.sh knows); RB_MATRIX_TIMEOUT the seconds a guest may take.
+#
+# usage: tests/e2e_kernel_matrix.sh BUILD_DIR
+set -u
+. "$(dirname "$0")/lib_e2e.sh"
+e2e_init kernel-matrix "${1:-build/asan}"
+. scripts/vm.sh
+
+kernels=${RB_MATRIX_KERNELS:-$(vm_known_kernels | paste -sd' ')}
+timeout_s=${RB_MATRIX_TIMEOUT:-420}
+
+# The guest's lines, numbered and labelled with the kernel.
+relay() {
+	local k=$1 line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "* | "not ok - "*)
+			n=$((n + 1))
+			echo "${line%% - *} $n - [$k] ${line#* - }"
+			;;
+		"#"*) echo "$line" ;;
+		esac
+	done
+}
+
+# Data the guest reads: configs/ci.yaml's dataset and index, prepared here at the
+# path the guest mounts its disk on (FAISS keeps the .ivfdata path in the index).
+stage_data() {
+	local stage=$1
+	mkdir -p "$stage" &&
+		"$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$stage/test-cache" \
+			--set "run.results_dir=$stage/prep" --set run.strategies=default \
+			--set run.repeats=1 --set run.cache=warm --set run.probes=false >/dev/null &&
+		rm -rf "$stage/prep"
+}
+
+run_kernel() {
+	local k=$1 kdir="$work/$k" rc
+	mkdir -p "$kdir/out"
+	if ! vm_prepare "$k" 2>"$kdir/prep.err"; then
+		rc=$?
+		if [ "$rc" -eq 3 ]; then
+			skip "[$k] the kernel matrix" "$(tr '\n' ' ' <"$kdir/prep.err")"
+		else
+			n=$((n + 1))
+			echo "not ok $n - [$k] kernel prepared"
+			sed 's/^/#   /' "$kdir/prep.err"
+		fi
+		return
+	fi
+	check "[$k] test data staged on an ext4 image" bash -c \
+		"$(declare -f stage_data); rb='$rb'; stage_data '$kdir/data' && . scripts/vm.sh && vm_disk '$kdir/disk.img' 1536 '$kdir/data'"
+	VM_DISK_AT="$kdir/data" vm_run "$k" "$kdir/disk.img" "$kdir/out" "$timeout_s" \
+		bash -c 'bash tests/kernel_matrix_guest.sh "$1" "$2" "$3" >"$3/tap.txt" 2>&1' _ \
+		"$build" "$kdir/data" "$kdir/out" 2>"$kdir/vm.err"
+	rc=$?
+	[ -f "$kdir/out/tap.txt" ] && relay "$k" <"$kdir/out/tap.txt"
+	check "[$k] the guest ran to the end (vm_run status $rc)" bash -c \
+		"test $rc -eq 0 || { cat '$kdir/vm.err'; tail -30 '$kdir/out/console.log'; false; }"
+	rm -f "$kdir/disk.img"
+}
+
+for k in $kernels; do
+	run_kernel "$k"
+done
