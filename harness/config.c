@@ -1139,6 +1139,64 @@ static int check_sources(const struct rb_config *cfg, const struct where *w, cha
 	return 0;
 }
 
+/*
+ * An input file a config names must open now, before any work: a missing one
+ * is bad input (exit 2), not a run that fails halfway. Relative paths are from
+ * the config file's folder, as the importers read them (datasets/import.c).
+ */
+static int check_readable(const struct rb_config *cfg, const struct where *w, const char *key,
+			  const char *value, bool folder, char *err, size_t errlen)
+{
+	const char *slash = strrchr(cfg->source, '/');
+	char path[PATH_MAX];
+	struct stat st;
+	FILE *f;
+
+	if (!value[0])
+		return 0;
+	if (value[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", value);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - cfg->source), cfg->source, value);
+	if (stat(path, &st))
+		return errf(-EINVAL, err, errlen, w, key, "%s: %s", path, strerror(errno));
+	if (folder ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return errf(-EINVAL, err, errlen, w, key, "%s: not a %s", path,
+			    folder ? "folder" : "regular file");
+	if (folder)
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return errf(-EINVAL, err, errlen, w, key, "%s: %s", path, strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+static int check_inputs(const struct rb_config *cfg, const struct where *w, char *err,
+			size_t errlen)
+{
+	const char *gen = cfg->dataset_generator;
+	int ret = 0;
+
+	if (!strcmp(gen, "import")) {
+		ret = check_readable(cfg, w, "dataset.base", cfg->dataset_base, false, err, errlen);
+		if (!ret)
+			ret = check_readable(cfg, w, "dataset.queries_file", cfg->dataset_queries_file,
+					     false, err, errlen);
+		if (!ret)
+			ret = check_readable(cfg, w, "dataset.groundtruth", cfg->dataset_groundtruth,
+					     false, err, errlen);
+	} else if (!strcmp(gen, "fashion-mnist")) {
+		ret = check_readable(cfg, w, "dataset.base", cfg->dataset_base, true, err, errlen);
+	} else if (!strcmp(gen, "corpus") && strcmp(cfg->dataset_corpus, "wordnet")) {
+		ret = check_readable(cfg, w, "dataset.corpus", cfg->dataset_corpus, false, err, errlen);
+	}
+	if (!ret && !strcmp(cfg->workload_stream, "replay"))
+		ret = check_readable(cfg, w, "workload.replay_file", cfg->workload_replay_file, false,
+				     err, errlen);
+	return ret;
+}
+
 /* 0 is "no limit"; anything else must leave room to run (memcg.h). */
 static int check_memory_limit(const struct rb_config *cfg, const struct where *w, char *err,
 			      size_t errlen)
@@ -1236,6 +1294,8 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 			   "conflicts with workload.stream %s (got '%s'; expected workload.stream: "
 			   "replay to replay it, or no replay file)", cfg->workload_stream,
 			   cfg->workload_replay_file);
+	if (!ret)
+		ret = check_inputs(cfg, &w, err, errlen);
 	return ret;
 }
 

@@ -19,9 +19,15 @@
 #   vm_run NAME DISK OUTDIR TIMEOUT_S CMD...
 #                                          run CMD in the guest, in the caller's cwd; returns
 #                                          its status, 124 on timeout, 125 if it never ran
-# Environment: VM_VERBOSE=1 copies the guest console to stderr (it is always in
-# OUTDIR/console.log); VM_ENV="NAME=VALUE NAME ..." passes variables to CMD (a bare NAME
-# passes the caller's value).
+# In the guest: the host's / read-only (9p); DISK on /tmp, or on $VM_DISK_AT (an absolute
+# path) with a tmpfs on /tmp (DISK "": no disk, a tmpfs on /tmp); OUTDIR writable at its own
+# path; root, in the caller's cwd (so not under the host's /tmp or /run), stdin /dev/null;
+# stdout and stderr go to the console: OUTDIR/console.log, after the BIOS banner and a
+# line "vm: command starts at S s of uptime". vm_run also writes OUTDIR/.vm_cmd,
+# .vm_outdir (OUTDIR, disk path) and .vm_rc, and returns 125 when vm_prepare fails:
+# call vm_prepare first to tell a skip (3) from a failure.
+# Environment: VM_VERBOSE=1 copies the console to stderr as it comes; VM_ENV="NAME=VALUE
+# NAME ..." passes variables to CMD (a bare NAME passes the caller's value).
 
 VM_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/vm.sh
 
@@ -46,9 +52,10 @@ _vm_fresh() { # kernel folder $1 has a kernel and an initramfs newer than this f
 }
 
 vm_prepare() {
-	local name=${1:-} cache
-	if ! vm_known_kernels | grep -qxF -- "$name"; then
-		echo "vm: unknown kernel ${name:-''}; known: $(vm_known_kernels | paste -sd' ')" >&2
+	local name=${1:-} cache known
+	known=" $(vm_known_kernels | paste -sd' ') "
+	if [[ -z $name || $known != *" $name "* ]]; then
+		echo "vm: unknown kernel ${name:-''}; known:${known% }" >&2
 		return 2
 	fi
 	cache=$(_vm_cache) || { echo "vm: cannot get linux-image-$name: cannot create the cache folder" >&2; return 3; }
@@ -72,11 +79,13 @@ _vm_tools() { # fails with a skip reason when a host tool is missing
 
 _vm_build() ( # NAME CACHE: everything in a temp folder, renamed into place when complete
 	local name=$1 cache=$2 tmp deb v m f n=0
-	set -o pipefail
+	set +e -o pipefail # a subshell: the caller's options stay as they are
+	shopt -u nullglob failglob
 	_vm_tools "$name"
 	tmp=$(mktemp -d "$cache/.build-$name.XXXXXX") || _vm_die 4 "cannot build $name: mktemp failed"
 	trap 'rm -rf "$tmp"' EXIT
-	trap 'exit 130' INT TERM HUP
+	trap 'rm -rf "$tmp"; _vm_stop "" INT' INT
+	trap 'rm -rf "$tmp"; _vm_stop "" TERM' TERM HUP
 	deb=$(_vm_fetch "$name" "$cache" "$tmp/dl") || exit 3
 	echo "vm: building $cache/$name from ${deb##*/}" >&2
 	dpkg-deb -x "$deb" "$tmp/x" || _vm_die 4 "cannot build $name: dpkg-deb -x $deb failed"
@@ -146,11 +155,13 @@ say() { echo "vm: $*"; }
 stop() { sync; poweroff -f; sleep 5; exit 1; }
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
 for m in /lib/modules/*.ko; do insmod "$m" || say "insmod ${m##*/} failed"; done
+# the host root does not change during a run: cache=loose halves the 9p time of exec and stat
 o="-o trans=virtio,version=9p2000.L,msize=262144"
-mount -t 9p $o,ro host /host || { say "cannot mount the host root"; stop; }
+mount -t 9p $o,ro,cache=loose host /host || { say "cannot mount the host root"; stop; }
 grep -q vm.probe /proc/cmdline && { echo VM-PROBE-OK; stop; }
 mount -t 9p $o out /out || { say "cannot mount the out share"; stop; }
-out=$(cat /out/.vm_outdir) h=/host
+{ read -r out; read -r at; } </out/.vm_outdir
+h=/host
 mount -t proc proc $h/proc && mount -t sysfs sysfs $h/sys && mount -t devtmpfs devtmpfs $h/dev ||
 	{ say "cannot mount proc, sys, dev in the host root"; stop; }
 mount -t bpf bpf $h/sys/fs/bpf || say "no bpf fs"
@@ -158,18 +169,20 @@ mount -t tracefs tracefs $h/sys/kernel/tracing || say "no tracefs"
 mount -t debugfs debugfs $h/sys/kernel/debug || say "no debugfs"
 mount -t cgroup2 cgroup2 $h/sys/fs/cgroup && echo +memory >$h/sys/fs/cgroup/cgroup.subtree_control ||
 	say "no cgroup2 with memory"
-if [ -b /dev/vda ]; then
-	mount -t ext4 /dev/vda $h/tmp || { say "cannot mount /dev/vda on /tmp"; stop; }
-else
-	mount -t tmpfs tmp $h/tmp
-fi
-chmod 1777 $h/tmp
+[ "$at" = /tmp ] && [ -b /dev/vda ] || mount -t tmpfs tmp $h/tmp
 mount -t tmpfs run $h/run; mount -t tmpfs tmp $h/var/tmp && chmod 1777 $h/var/tmp
 mkdir -p $h/dev/shm $h/dev/pts; mount -t tmpfs shm $h/dev/shm; mount -t devpts devpts $h/dev/pts
+if [ -b /dev/vda ]; then
+	mkdir -p "$h$at" 2>/dev/null
+	mount -t ext4 /dev/vda "$h$at" || { say "cannot mount /dev/vda on $at"; stop; }
+fi
+chmod 1777 $h/tmp
 mkdir -p "$h$out" 2>/dev/null
 mount -o bind /out "$h$out" || { say "cannot mount the out share on $out"; stop; }
+stty -onlcr 2>/dev/null # LF lines in console.log
+echo; say "command starts at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp \
-	LANG=C TERM=dumb chroot $h /bin/sh "$out/.vm_cmd"
+	LANG=C TERM=dumb chroot $h /bin/sh "$out/.vm_cmd" </dev/null
 echo $? >/out/.vm_rc
 stop
 EOF
@@ -201,23 +214,30 @@ _vm_cmdfile() { # CMD...: the script the guest runs: env from VM_ENV, the caller
 
 _vm_qe() { printf '%s' "${1//,/,,}"; } # a qemu option value: commas doubled
 
-_vm_accel() { # KERNEL_DIR: the qemu accelerator options; KVM only if its probe booted
+_vm_kvm_probe() ( # KERNEL_DIR: one boot under KVM, 25 s at most; kvm.ok (the CPU) or kvm.no
 	local cache=${1%/*} cpu end=$((SECONDS + 25)) left
-	if [ ! -e "$cache/kvm.ok" ] && [ ! -e "$cache/kvm.no" ]; then
-		for cpu in host qemu64; do
-			left=$((end - SECONDS))
-			[ -w /dev/kvm ] && [ "$left" -ge 5 ] || break
-			if timeout --foreground -k 2 "$left" qemu-system-x86_64 -enable-kvm -cpu "$cpu" -m 512 \
-				-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
-				-append "console=ttyS0 quiet panic=-1 vm.probe" \
-				-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
-				</dev/null 2>&1 | grep -q VM-PROBE-OK; then
-				echo "$cpu" >"$cache/kvm.ok"
-				break
-			fi
-		done
-		[ -e "$cache/kvm.ok" ] || echo "no KVM boot within 25 s ($(date -u +%FT%TZ))" >"$cache/kvm.no"
-	fi
+	set +e +o pipefail
+	trap '_vm_stop "" INT' INT # no verdict from an interrupted probe
+	trap '_vm_stop "" TERM' TERM HUP
+	for cpu in host qemu64; do # a good boot takes 2 s; on this VM both hang at "Booting from ROM"
+		left=$((end - SECONDS))
+		[ -w /dev/kvm ] && [ "$left" -ge 5 ] || break
+		[ "$left" -le 12 ] || left=12
+		if timeout --foreground -k 2 "$left" qemu-system-x86_64 -enable-kvm -cpu "$cpu" -m 512 \
+			-nographic -nic none -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+			-append "console=ttyS0 quiet panic=-1 vm.probe" \
+			-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
+			</dev/null 2>&1 | grep -q VM-PROBE-OK; then
+			echo "$cpu" >"$cache/kvm.ok"
+			exit 0
+		fi
+	done
+	echo "no KVM boot within 25 s ($(date -u +%FT%TZ))" >"$cache/kvm.no"
+)
+
+_vm_accel() { # KERNEL_DIR: the qemu accelerator options; KVM only if its probe booted
+	local cache=${1%/*}
+	[ -e "$cache/kvm.ok" ] || [ -e "$cache/kvm.no" ] || _vm_kvm_probe "$1"
 	if [ -s "$cache/kvm.ok" ]; then
 		echo "-enable-kvm -cpu $(cat "$cache/kvm.ok")"
 	else
@@ -231,8 +251,8 @@ _vm_why() { # CONSOLE_LOG: one line on why the guest never ran the command
 	echo "vm: the guest did not run the command: ${l:-see $1}" >&2
 }
 
-_vm_stop() { # PID SIGNAL: on Ctrl-C, stop qemu (through timeout), then die of the signal
-	[ -n "$1" ] && kill -TERM "$1" 2>/dev/null
+_vm_stop() { # PID SIGNAL: on Ctrl-C, stop qemu (through timeout) if any, then die of the signal
+	[ -z "$1" ] || kill -TERM "$1" 2>/dev/null
 	wait
 	trap - "$2"
 	kill -"$2" "$BASHPID"
@@ -240,21 +260,23 @@ _vm_stop() { # PID SIGNAL: on Ctrl-C, stop qemu (through timeout), then die of t
 
 vm_run() (
 	local name=${1:-} disk=${2:-} out=${3:-} t=${4:-} k rc qpid='' tpid='' accel drive=()
-	[ $# -ge 5 ] || _vm_die 125 "usage: vm_run NAME DISK OUTDIR TIMEOUT_S CMD..."
+	set +e +o pipefail
+	[[ $# -ge 5 && $t =~ ^[0-9]+$ ]] || _vm_die 125 "usage: vm_run NAME DISK OUTDIR TIMEOUT_S CMD..."
 	shift 4
 	[[ $out == /* && -d $out ]] || _vm_die 125 "OUTDIR must be an existing absolute path: $out"
 	[ -z "$disk" ] || [ -f "$disk" ] || _vm_die 125 "no disk image $disk"
+	[[ ${VM_DISK_AT:-/tmp} == /* ]] || _vm_die 125 "VM_DISK_AT must be an absolute path: $VM_DISK_AT"
 	[ -z "$disk" ] || drive=(-drive "file=$(_vm_qe "$disk"),if=virtio,format=raw")
 	vm_prepare "$name" || exit 125
 	k=$(_vm_cache)/$name
 	trap '_vm_stop "$qpid" INT' INT
 	trap '_vm_stop "$qpid" TERM' TERM HUP
 	read -r -a accel <<<"$(_vm_accel "$k")"
-	rm -f "$out/.vm_rc" "$out/console.log"
-	_vm_cmdfile "$@" >"$out/.vm_cmd" && printf '%s\n' "$out" >"$out/.vm_outdir" ||
+	rm -f "$out/.vm_rc" && : >"$out/console.log" || _vm_die 125 "cannot write to $out"
+	_vm_cmdfile "$@" >"$out/.vm_cmd" && printf '%s\n' "$out" "${VM_DISK_AT:-/tmp}" >"$out/.vm_outdir" ||
 		_vm_die 125 "cannot write to $out"
 	timeout --foreground -k 5 "$t" qemu-system-x86_64 "${accel[@]}" -m 2048 -smp 2 -nographic \
-		-no-reboot -kernel "$k/vmlinuz" -initrd "$k/initramfs.gz" \
+		-nic none -no-reboot -kernel "$k/vmlinuz" -initrd "$k/initramfs.gz" \
 		-append "console=ttyS0 quiet loglevel=1 panic=-1" "${drive[@]}" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$(_vm_qe "$out"),mount_tag=out,security_model=none" \

@@ -591,7 +591,8 @@ static void test_conflicting_options(void **state)
 	expect_invalid(&cfg, "workload.replay_file",
 		       "conflicts with workload.stream sequential (got 'ids.txt'");
 	set_ok(&cfg, "workload.stream=replay");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	/* every input file is opened before any work */
+	expect_invalid(&cfg, "workload.replay_file", "ids.txt: No such file or directory");
 }
 
 static void test_validate_flat_scan(void **state)
@@ -632,8 +633,16 @@ static void test_validate_sources(void **state)
 	set_ok(&cfg, "dataset.base=sift/sift_base.fvecs");
 	expect_invalid(&cfg, "dataset.queries_file", "not set");
 	set_ok(&cfg, "dataset.queries_file=sift/sift_query.fvecs");
+	/* named, but not there: refused before any work, naming key and path */
+	expect_invalid(&cfg, "dataset.base", "sift/sift_base.fvecs: No such file or directory");
+	set_ok(&cfg, "dataset.base=/etc/hostname");
+	expect_invalid(&cfg, "dataset.queries_file", "sift/sift_query.fvecs: No such file");
+	set_ok(&cfg, "dataset.queries_file=/etc");
+	expect_invalid(&cfg, "dataset.queries_file", "/etc: not a regular file");
+	set_ok(&cfg, "dataset.queries_file=/etc/hostname");
 	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "dataset.groundtruth=gt.ivecs");
+	expect_invalid(&cfg, "dataset.groundtruth", "gt.ivecs: No such file");
 	set_ok(&cfg, "dataset.groundtruth=");
 	assert_string_equal(cfg.dataset_groundtruth, "");
 	expect_set_error("name=", "name", "empty value");
