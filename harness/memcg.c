@@ -144,8 +144,9 @@ static int own_cgroup(int *version, char *home, size_t len)
 
 		if (!path)
 			continue;
+		/* "ID:CONTROLLERS:PATH": cut both fields (the v2 line is "0::PATH") */
 		*path++ = '\0';
-		ctl++;
+		*ctl++ = '\0';
 		if (has_token(ctl, ",", "memory")) {
 			*version = 1;
 			snprintf(home, len, "%s", path);

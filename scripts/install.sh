@@ -17,7 +17,7 @@ packages=(
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev
 	libcmocka-dev hyperfine
 	# the kernel matrix: Debian kernels booted under qemu (tests/kernel-matrix.sh)
-	qemu-system-x86 busybox-static cpio kmod e2fsprogs
+	qemu-system-x86 busybox-static cpio kmod e2fsprogs xz-utils
 	python3 python3-jsonschema
 	chromium fonts-dejavu-core
 	# data no one here wrote: a text corpus (WordNet glosses) and a real vector set

@@ -214,8 +214,8 @@ _vm_cmdfile() { # CMD...: the script the guest runs: env from VM_ENV, the caller
 
 _vm_qe() { printf '%s' "${1//,/,,}"; } # a qemu option value: commas doubled
 
-_vm_kvm_probe() ( # KERNEL_DIR: one boot under KVM, 25 s at most; kvm.ok (the CPU) or kvm.no
-	local cache=${1%/*} cpu end=$((SECONDS + 25)) left
+_vm_kvm_probe() ( # KERNEL_DIR: one boot under KVM, 15 s at most; kvm.ok (the CPU) or kvm.no
+	local cache=${1%/*} cpu end=$((SECONDS + 15)) left
 	set +e +o pipefail
 	trap '_vm_stop "" INT' INT # no verdict from an interrupted probe
 	trap '_vm_stop "" TERM' TERM HUP
@@ -232,7 +232,7 @@ _vm_kvm_probe() ( # KERNEL_DIR: one boot under KVM, 25 s at most; kvm.ok (the CP
 			exit 0
 		fi
 	done
-	echo "no KVM boot within 25 s ($(date -u +%FT%TZ))" >"$cache/kvm.no"
+	echo "no KVM boot within 15 s ($(date -u +%FT%TZ))" >"$cache/kvm.no"
 )
 
 _vm_accel() { # KERNEL_DIR: the qemu accelerator options; KVM only if its probe booted

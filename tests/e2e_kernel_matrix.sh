@@ -61,7 +61,7 @@ run_kernel() {
 	fi
 	check "[$k] test data staged on an ext4 image" bash -c \
 		"$(declare -f stage_data); rb='$rb'; stage_data '$kdir/data' && . scripts/vm.sh && vm_disk '$kdir/disk.img' 1536 '$kdir/data'"
-	VM_DISK_AT="$kdir/data" vm_run "$k" "$kdir/disk.img" "$kdir/out" "$timeout_s" \
+	VM_DISK_AT="$kdir/data" VM_ENV="RB_READ_AHEAD_KB=$host_ra" vm_run "$k" "$kdir/disk.img" "$kdir/out" "$timeout_s" \
 		bash -c 'bash tests/kernel_matrix_guest.sh "$1" "$2" "$3" >"$3/tap.txt" 2>&1' _ \
 		"$build" "$kdir/data" "$kdir/out" 2>"$kdir/vm.err"
 	rc=$?
@@ -71,6 +71,9 @@ run_kernel() {
 	rm -f "$kdir/disk.img"
 }
 
+# the guests' disk gets the host disk's read_ahead_kb: same device setting, same answers
+host_dev=$(df --output=source "$scratch" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
+host_ra=$(cat "/sys/block/${host_dev:-vda}/queue/read_ahead_kb" 2>/dev/null || echo 128)
 for k in $kernels; do
 	run_kernel "$k"
 done

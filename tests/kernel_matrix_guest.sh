@@ -20,11 +20,23 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_v
 
 say() { echo "$*"; }
 
+# The unit tests write build/ and read harness/report.schema.json from their cwd
+mkdir -p "$data/build" && ln -sfn "$root/harness" "$data/harness" && ln -sfn "$root/tests" "$data/tests"
+
+# The same device setting as the host's disk: readahead's window and WILLNEED's
+# cap are read_ahead_kb, and the known answers are those of the host's 8 MiB.
+dev=$(lsblk -no PKNAME "$(findmnt -no SOURCE --target "$data")" 2>/dev/null || true)
+[ -n "$dev" ] || dev=vda
+echo "${RB_READ_AHEAD_KB:-8192}" >"/sys/block/$dev/queue/read_ahead_kb"
+
 # A cmocka binary: one line per case, run from the data disk (it writes build/ there).
 unit() {
 	local bin=$1 label=$2 log="$data/unit.log"
+	local t0=$SECONDS
 	(cd "$data" && "$root/$build/tests/$bin") >"$log" 2>&1
-	sed -n "s/^\[       OK \] \(.*\)/ok - $label: \1/p; s/^\[  FAILED  \] \(test_.*\)/not ok - $label: \1/p; s/^\[  SKIPPED \] \(test_.*\)/ok - $label: \1 # SKIP see log/p" "$log"
+	# the cases' own lines, not cmocka's closing list of them
+	sed -n "/^\[==========\] [0-9]* test(s) run/q; s/^\[       OK \] \(.*\)/ok - $label: \1/p; s/^\[  FAILED  \] \(test_.*\)/not ok - $label: \1/p; s/^\[  SKIPPED \] \(test_.*\)/ok - $label: \1 # SKIP see log/p" "$log"
+	say "# $label: $((SECONDS - t0)) s"
 	if ! grep -q '^\[  PASSED  \]\|^\[  FAILED  \]' "$log"; then
 		say "not ok - $label: did not finish"
 		sed 's/^/#   /' "$log" | tail -20
@@ -35,8 +47,9 @@ unit() {
 
 # An end-to-end script of the suite, its checks as they are.
 e2e() {
-	local script=$1 log="$data/e2e.log"
+	local script=$1 log="$data/e2e.log" t0=$SECONDS
 	bash "tests/$script" "$build" >"$log" 2>&1
+	say "# $script: $((SECONDS - t0)) s"
 	sed -n "s/^ok [0-9]* - \(.*\)/ok - $script: \1/p; s/^not ok [0-9]* - \(.*\)/not ok - $script: \1/p" "$log"
 	grep -q '^not ok' "$log" && sed -n '/^not ok/,/^ok/p' "$log" | grep '^#' | head -20
 	grep -q '^ok\|^not ok' "$log" || { say "not ok - $script: ran no check"; tail -20 "$log" | sed 's/^/#   /'; }
@@ -57,7 +70,7 @@ json() {  # json FILE EXPR: EXPR over d, the document
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
 
-say "# kernel $(uname -r), cgroup $(stat -fc %T /sys/fs/cgroup), lru_gen $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)"
+say "# kernel $(uname -r), cgroup $(stat -fc %T /sys/fs/cgroup), lru_gen $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none), $dev read_ahead_kb $(cat /sys/block/$dev/queue/read_ahead_kb)"
 check "kernel BTF is there" test -r /sys/kernel/btf/vmlinux
 
 # which mechanism each probe point got here
