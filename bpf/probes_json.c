@@ -119,6 +119,17 @@ bool probe_result__figure_known(const struct rb_probe_result *r, const char *fig
 	int i;
 
 	*why = "";
+	/*
+	 * mm_filemap_map_pages fires only when fault-around found a page to map;
+	 * filemap_map_pages' entry (fentry, kprobe) sees every call, also the one
+	 * before each fault that maps nothing: not the same figure, so none.
+	 */
+	if (!strcmp(figure, "fault_around_calls") && r->attach[RB_HOOK_MAP_PAGES].mech[0] &&
+	    strcmp(r->attach[RB_HOOK_MAP_PAGES].mech, "tp_btf")) {
+		*why = "fault-around calls that mapped a page need the mm_filemap_map_pages "
+		       "tracepoint (filemap_map_pages' entry also sees calls that map nothing)";
+		return false;
+	}
 	if (!miss)
 		return true;
 	for (i = 0; i < RB_PROBE_HOOKS; i++)

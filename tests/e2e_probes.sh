@@ -33,6 +33,19 @@ if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	check "summary carries the probe spreads" json "$report" \
 		"all(s['probe_waste_ratio'] is not None or s['name'] == 'fadvise-random' for s in d['summary']['strategies']) and all(s['probe_pages_added_demand'] for s in d['summary']['strategies'])"
 	check "report.md has the probe tables" grep -q '^| strategy | demand pages |' "$(dirname "$report")/report.md"
+	if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
+		# this kernel has no kprobes: forcing them leaves the function-backed points
+		# without a mechanism, as on a kernel lacking their tracepoints
+		"$rb" run configs/ci.yaml "${sets[@]}" --set name=nulls --set run.repeats=1 \
+			--set run.strategies=default >/dev/null 2>&1 </dev/null &&
+			RABENCH_ATTACH=kprobe "$rb" run configs/ci.yaml "${sets[@]}" --set name=nulls \
+				--set run.repeats=1 --set run.strategies=default >/dev/null 2>"$work/err-nulls"
+		nreport=$(ls -t "$work"/results/nulls/*/report.json 2>/dev/null | head -1)
+		check "a point no mechanism reaches: its figures are null with the reason, never 0" json "${nreport:-/none}" \
+			"all(r['probes']['attach']['fault']['mechanism'] == 'none' and r['probes']['total']['major_faults'] is None and 'kprobe filemap_fault' in r['probes']['null_figures']['major_faults'] and r['probes']['total']['pages_added_prefetch'] is not None for r in d['repeats'])"
+		check "null probe figures: the report still validates; the summary's are null too" bash -c \
+			"$(declare -f schema); py='$py'; schema '${nreport:-/none}' && '$py' -c \"import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if all(s['probe_pages_added_demand'] is None or s['probe_pages_added_demand']['median'] is None for s in d['summary']['strategies']) else 1)\" '${nreport:-/none}'"
+	fi
 else
 	check "without root or BTF the report says why" json "$report" \
 		"not d['probes_available'] and d['probes_unavailable_reason'] and all(r['probes'] is None for r in d['repeats'])"

@@ -70,6 +70,13 @@ json() {  # json FILE EXPR: EXPR over d, the document
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
 
+# The programs' own pages come over 9p: read them in now, so that the first run's
+# first touches are minor faults, as on the host (getrusage counts the process's
+# major faults on every file, the probes only the run's).
+for bin in "$root/$build/rabench" "$root/build/release/rabench"; do
+	[ -x "$bin" ] && ldd "$bin" | awk '$3 ~ /^\// {print $3}' | xargs cat "$bin" >/dev/null 2>&1
+done
+
 say "# kernel $(uname -r), cgroup $(stat -fc %T /sys/fs/cgroup), lru_gen $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none), $dev read_ahead_kb $(cat /sys/block/$dev/queue/read_ahead_kb)"
 check "kernel BTF is there" test -r /sys/kernel/btf/vmlinux
 
@@ -90,8 +97,21 @@ else
 fi
 
 e2e e2e_probes.sh
-e2e e2e_bpf_prefetch.sh
-e2e e2e_flat_scan.sh
+
+# run.memory_limit on cgroup v2 (this machine has the v1 controller: only here
+# does the v2 path run)
+rm -rf "$data/mem-results"
+"$root/$build/rabench" run configs/ci.yaml --quiet --set "run.cache_dir=$data/test-cache" \
+	--set "run.results_dir=$data/mem-results" --set run.memory_limit=64M \
+	--set run.strategies=default,bpf-prefetch >"$data/mem.out" 2>"$data/mem.err"
+rc=$?
+mreport=$(ls "$data"/mem-results/ci/*/report.json 2>/dev/null | head -1)
+check "memory limit on cgroup v2: exits 0" bash -c "test $rc -eq 0 || { cat '$data/mem.err'; false; }"
+check "memory limit on cgroup v2: every repeat in its v2 cgroup, limit 64 MiB, peak within it" \
+	json "${mreport:-/none}" \
+	"all(r['memcg'] and r['memcg']['version'] == 2 and r['memcg']['limit_bytes'] == 64 * 2**20 and 0 < r['memcg']['peak_bytes'] <= 64 * 2**20 and r['memcg']['file_bytes'] > 0 for r in d['repeats'])"
+check "memory limit on cgroup v2: no cgroup left behind" bash -c \
+	"! ls -d /sys/fs/cgroup/rabench* 2>/dev/null | grep -q ."
 
 # configs/ci.yaml under every strategy, cold: for scripts/kernel-matrix.sh too
 rm -rf "$data/matrix-results"
