@@ -14,7 +14,7 @@ set -u
 build=${1:?build dir} data=${2:?data dir} out=${3:?out dir}
 root=$(pwd)
 py=/usr/bin/python3
-export RB_SCRATCH=$data
+export RB_SCRATCH=$data RB_MATRIX_GUEST=1
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_violation=0}
 
@@ -83,8 +83,9 @@ check "kernel BTF is there" test -r /sys/kernel/btf/vmlinux
 # which mechanism each probe point got here
 "$root/$build/rabench" probe --json -- true >"$out/probe.json" 2>"$data/probe.err"
 check "probes load and attach (rabench probe)" json "$out/probe.json" "d['attach']['add']['mechanism'] == 'tp_btf'"
-check "every probe point has a mechanism on this kernel, no figure is null" json "$out/probe.json" \
-	"all(a['mechanism'] != 'none' for a in d['attach'].values()) and not d['null_figures']"
+check "every probe point has a mechanism on this kernel; null at most fault_around_calls (tracepoint only)" \
+	json "$out/probe.json" \
+	"all(a['mechanism'] != 'none' for a in d['attach'].values()) and set(d['null_figures']) <= {'fault_around_calls'}"
 say "# attach: $("$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(k+'='+v['mechanism'] for k,v in d['attach'].items()))" "$out/probe.json" 2>/dev/null)"
 
 unit test_probes "known answers"
@@ -102,14 +103,14 @@ e2e e2e_probes.sh
 # does the v2 path run)
 rm -rf "$data/mem-results"
 "$root/$build/rabench" run configs/ci.yaml --quiet --set "run.cache_dir=$data/test-cache" \
-	--set "run.results_dir=$data/mem-results" --set run.memory_limit=64M \
+	--set "run.results_dir=$data/mem-results" --set run.memory_limit=160M \
 	--set run.strategies=default,bpf-prefetch >"$data/mem.out" 2>"$data/mem.err"
 rc=$?
 mreport=$(ls "$data"/mem-results/ci/*/report.json 2>/dev/null | head -1)
 check "memory limit on cgroup v2: exits 0" bash -c "test $rc -eq 0 || { cat '$data/mem.err'; false; }"
-check "memory limit on cgroup v2: every repeat in its v2 cgroup, limit 64 MiB, peak within it" \
+check "memory limit on cgroup v2: every repeat in its v2 cgroup, limit 160 MiB, peak within it" \
 	json "${mreport:-/none}" \
-	"all(r['memcg'] and r['memcg']['version'] == 2 and r['memcg']['limit_bytes'] == 64 * 2**20 and 0 < r['memcg']['peak_bytes'] <= 64 * 2**20 and r['memcg']['file_bytes'] > 0 for r in d['repeats'])"
+	"all(r['memcg'] and r['memcg']['version'] == 2 and r['memcg']['limit_bytes'] == 160 * 2**20 and 0 < r['memcg']['peak_bytes'] <= 160 * 2**20 and r['memcg']['file_bytes'] > 0 for r in d['repeats'])"
 check "memory limit on cgroup v2: no cgroup left behind" bash -c \
 	"! ls -d /sys/fs/cgroup/rabench* 2>/dev/null | grep -q ."
 
