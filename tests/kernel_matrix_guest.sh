@@ -92,6 +92,9 @@ unit test_probes "known answers"
 unit test_bpf_prefetch "bpf-prefetch agent"
 unit test_memcg "memory cgroup"
 if [ -r /sys/bus/event_source/devices/kprobe/type ]; then
+	RABENCH_ATTACH=kprobe "$root/$build/rabench" probe --json -- true >"$data/kprobe.json" 2>/dev/null
+	check "kprobes forced: every function-backed point attaches as a kprobe" json "$data/kprobe.json" \
+		"all(d['attach'][h]['mechanism'] == 'kprobe' for h in ('get_pages', 'fault', 'map_pages', 'sync_ra', 'async_ra', 'ra_order', 'ra_unbounded'))"
 	RABENCH_ATTACH=kprobe unit test_probes "known answers, kprobes forced"
 else
 	say "ok - known answers, kprobes forced # SKIP this kernel has no kprobes"
