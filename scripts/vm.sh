@@ -241,7 +241,10 @@ _vm_accel() { # KERNEL_DIR: the qemu accelerator options; KVM only if its probe 
 	if [ -s "$cache/kvm.ok" ]; then
 		echo "-enable-kvm -cpu $(cat "$cache/kvm.ok")"
 	else
-		echo "-accel tcg -cpu max"
+		# one host thread runs both vCPUs: with multi-threaded TCG a vCPU can run a
+		# stale translation of kernel text another one just live-patched (static
+		# keys, BPF trampolines); seen as a 6.12 guest's oops mid-NOP in __schedule
+		echo "-accel tcg,thread=single -cpu max"
 	fi
 }
 
