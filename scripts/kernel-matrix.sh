@@ -7,7 +7,9 @@
 # virtio disk, cgroup v2); "host" is this machine's own kernel, run directly.
 #
 # Under emulation (TCG) a guest runs many times slower than hardware: the merged
-# report shows no time at all, only counters, and says so.
+# report shows no time at all, only counters, and says so. The guests' disk gets
+# the read_ahead_kb of the host disk holding build/ (or $RB_READ_AHEAD_KB): the same
+# device setting, so that what differs is the kernel.
 #
 # usage: scripts/kernel-matrix.sh CONFIG [KERNEL...] [-- --set KEY=VALUE...]
 #   KERNEL: host, or one of `scripts/kernel-matrix.sh --list`; default: all of them
@@ -49,6 +51,9 @@ for k in "${kernels[@]}"; do
 done
 make -s rabench >/dev/null || { echo "kernel-matrix: cannot build rabench" >&2; exit 1; }
 rb=$root/build/release/rabench
+host_dev=$(df --output=source "$root/build" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
+ra_kb=${RB_READ_AHEAD_KB:-$(cat "/sys/block/$host_dev/queue/read_ahead_kb" 2>/dev/null || echo 128)}
+[[ $ra_kb =~ ^[0-9]+$ ]] || { echo "kernel-matrix: RB_READ_AHEAD_KB: '$ra_kb' is not a number of KiB" >&2; exit 2; }
 # the config is checked before any work: a bad one exits 2 here
 name=$("$rb" run "$config" "${sets[@]}" --dry-run 2>"${TMPDIR:-/tmp}/km.$$" | sed -n 's/^name: *//p' | head -1)
 if [ -z "$name" ]; then
@@ -80,6 +85,7 @@ run_one() {
 	size=$(($(du -sm "$stage/data" | cut -f1) * 2 + 512))
 	vm_disk "$stage/disk.img" "$size" "$stage/data" || return
 	VM_DISK_AT=$stage/data vm_run "$k" "$stage/disk.img" "$kd" "${RB_MATRIX_TIMEOUT:-600}" \
+		sh -c 'echo "$1" >/sys/block/vda/queue/read_ahead_kb && shift && exec "$@"' _ "$ra_kb" \
 		"$rb" run "$config" "${sets[@]}" --quiet --set "run.cache_dir=$stage/data/cache" \
 		--set "run.results_dir=$kd/results" >"$kd/stdout" 2>"$kd/stderr" &&
 		cp "$(ls "$kd"/results/*/*/report.json | head -1)" "$kd/report.json"
