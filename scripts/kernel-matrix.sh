@@ -14,6 +14,7 @@
 # usage: scripts/kernel-matrix.sh CONFIG [KERNEL...] [-- --set KEY=VALUE...]
 #   KERNEL: host, or one of `scripts/kernel-matrix.sh --list`; default: all of them
 #   writes results/kernel-matrix/<name>/<stamp>/{kernel-matrix.md, <kernel>/report.json}
+#   RABENCH_BIN: the rabench to run (default: build/release/rabench, built if needed)
 #
 # Exit: 0 done, 1 a kernel's run failed (the others are still merged), 2 bad
 # input (unknown kernel, bad config), 130 interrupted.
@@ -23,14 +24,14 @@ cd "$root" || exit 1
 . scripts/vm.sh
 
 usage() {
-	sed -n '12,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '/^# usage:/,/^#   RABENCH_BIN/p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 [ $# -ge 1 ] || usage
 case $1 in
 --list) echo host; vm_known_kernels; exit 0 ;;
--h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 config=$1
 shift
@@ -49,8 +50,10 @@ for k in "${kernels[@]}"; do
 		exit 2
 	fi
 done
-make -s rabench >/dev/null || { echo "kernel-matrix: cannot build rabench" >&2; exit 1; }
-rb=$root/build/release/rabench
+rb=${RABENCH_BIN:-$root/build/release/rabench}
+if [ -z "${RABENCH_BIN:-}" ]; then
+	make -s rabench >/dev/null || { echo "kernel-matrix: cannot build rabench" >&2; exit 1; }
+fi
 host_dev=$(df --output=source "$root/build" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
 ra_kb=${RB_READ_AHEAD_KB:-$(cat "/sys/block/$host_dev/queue/read_ahead_kb" 2>/dev/null || echo 128)}
 [[ $ra_kb =~ ^[0-9]+$ ]] || { echo "kernel-matrix: RB_READ_AHEAD_KB: '$ra_kb' is not a number of KiB" >&2; exit 2; }

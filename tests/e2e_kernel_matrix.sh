@@ -71,6 +71,12 @@ run_kernel() {
 	rm -f "$kdir/disk.img"
 }
 
+# the product script's input checks (no guest boots for these)
+check "kernel-matrix.sh: an unknown kernel exits 2 and lists what it can run" bash -c \
+	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml 9.9-nosuch 2>'$work/km.err'; test \$? -eq 2 && grep -q 'unknown kernel .9.9-nosuch.; it can run: host 6.1.0-50-amd64' '$work/km.err'"
+check "kernel-matrix.sh: a bad config exits 2 before any boot" bash -c \
+	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml host -- --set workload.nprobe=0 2>'$work/km.err'; test \$? -eq 2 && grep -q 'workload.nprobe' '$work/km.err'"
+
 # the guests' disk gets the host disk's read_ahead_kb: same device setting, same answers
 host_dev=$(df --output=source "$scratch" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
 host_ra=$(cat "/sys/block/${host_dev:-vda}/queue/read_ahead_kb" 2>/dev/null || echo 128)
