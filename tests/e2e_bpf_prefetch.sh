@@ -66,8 +66,6 @@ check "speculative readahead was switched off on FAISS's mapping, nothing failed
 check "the recall is the same as default's (the code path is unchanged)" json "${report:-/nonexistent}" \
 	"len({r['recall'] for r in d['repeats']}) == 1"
 
-# without root: a clear one-line reason, exit 1, not a crash
-# nobody must reach the binary, the config and the data (a checkout under a 0700
 # A kernel whose BPF the agent cannot attach (forced here: kprobes on a kernel
 # without them) skips the strategy with the reason; the run still succeeds.
 if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
@@ -79,6 +77,8 @@ if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
 		"test $rc -eq 0 && '$py' -c \"import json,glob,sys; d=json.load(open(glob.glob('$work/results/ci-noattach/*/report.json')[0])); s=d['skipped_strategies']; sys.exit(0 if [x['name'] for x in s]==['bpf-prefetch'] and 'no kprobe filemap_fault' in s[0]['reason'] and {r['strategy'] for r in d['repeats']}=={'default'} else 1)\""
 fi
 
+# without root: a clear one-line reason, exit 1, not a crash
+# nobody must reach the binary, the config and the data (a checkout under a 0700
 # folder, e.g. one made by mktemp -d, cannot be reached: then say so and skip)
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 if command -v setpriv >/dev/null &&
