@@ -8,10 +8,17 @@
 
 #include "compare.h"
 #include "report.h"
+#include "stats.h"
+#include "stattest.h"
+
+#define ALPHA		0.01	/* significance of a time difference */
+#define BOOT_ITERS	2000	/* bootstrap resamples of the p99 ratio */
+#define BOOT_SEED	20261130
 
 enum cmp_kind {
 	CMP_COUNTER,   /* deterministic: tolerance max(rel * base, abs) */
-	CMP_TIME,      /* noisy: threshold and non-overlapping ranges */
+	CMP_MEDIAN,    /* latency median: Mann-Whitney U on every query, and > rel */
+	CMP_TAIL,      /* latency p99: bootstrap interval of the ratio above 1, and > rel */
 	CMP_ABS,       /* absolute tolerance only (recall) */
 	CMP_INFO,      /* shown, never gated */
 };
@@ -31,9 +38,9 @@ static const struct cmp_metric cmp_metrics[] = {
 	{ "read_amplification", "read amplification", CMP_COUNTER, 0, 0.02, 0.01 },
 	{ "majflt", "major faults", CMP_COUNTER, 0, 0.02, 8 },
 	{ "recall", "recall@k", CMP_ABS, 1, 0, 0.005 },
-	{ "p50_us", "p50 latency (us)", CMP_TIME, 0, 0.10, 0 },
-	{ "p99_us", "p99 latency (us)", CMP_TIME, 0, 0.10, 0 },
-	{ "qps", "queries/s", CMP_TIME, 1, 0.10, 0 },
+	{ "p50_us", "p50 latency (us)", CMP_MEDIAN, 0, 0.10, 50 },
+	{ "p99_us", "p99 latency (us)", CMP_TAIL, 0, 0.10, 99 },
+	{ "qps", "queries/s", CMP_INFO, 1, 0, 0 },
 	{ "dev_read_bytes", "device bytes read", CMP_INFO, 0, 0, 0 },
 	{ "minflt", "minor faults", CMP_INFO, 0, 0, 0 },
 	{ NULL },
@@ -239,30 +246,22 @@ static int figure(json_object *s, const char *metric, double *med, double *min, 
 	return 0;
 }
 
+/* Counters and recall: the median against a tolerance. */
 static enum rb_verdict judge(const struct cmp_metric *m, double tol, const double b[3], const double n[3])
 {
 	/* worse > 0 when the new run is worse, in the metric's own units */
 	double worse = m->higher_is_better ? b[0] - n[0] : n[0] - b[0];
 	double slack;
-	int disjoint;
 
 	switch (m->kind) {
-	case CMP_INFO:
-		return RB_INFO;
 	case CMP_ABS:
 		slack = m->abs_tol;
 		break;
 	case CMP_COUNTER:
 		slack = fmax(tol * fabs(b[0]), m->abs_tol);
 		break;
-	case CMP_TIME:
 	default:
-		slack = tol * fabs(b[0]);
-		/* ranges across repeats: [min, max] */
-		disjoint = m->higher_is_better ? (n[2] < b[1] || n[1] > b[2]) : (n[1] > b[2] || n[2] < b[1]);
-		if (!disjoint)
-			return RB_SAME;
-		break;
+		return RB_INFO;
 	}
 	if (worse > slack)
 		return RB_REGRESSION;
@@ -271,10 +270,135 @@ static enum rb_verdict judge(const struct cmp_metric *m, double tol, const doubl
 	return RB_SAME;
 }
 
-static int add_row(struct rb_compare *out, const char *strategy, const struct cmp_metric *m,
-		   json_object *bs, json_object *ns, const struct rb_compare_opts *opts)
+/* Every query's latency of doc's repeats of (name, clients), pooled. */
+static double *pooled(json_object *doc, const char *name, int clients, size_t *n)
 {
-	struct rb_compare_row *r, *rows;
+	json_object *reps, *r, *v, *lat;
+	double *out = NULL, *grown;
+	size_t i, j, len;
+
+	*n = 0;
+	if (!json_object_object_get_ex(doc, "repeats", &reps))
+		return NULL;
+	for (i = 0; i < json_object_array_length(reps); i++) {
+		r = json_object_array_get_idx(reps, i);
+		if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
+			continue;
+		if (json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients)
+			continue;
+		if (!json_object_object_get_ex(r, "latency_samples_us", &lat) ||
+		    !json_object_is_type(lat, json_type_array))
+			continue;
+		len = json_object_array_length(lat);
+		grown = realloc(out, (*n + len + 1) * sizeof(*out));
+		if (!grown) {
+			free(out);
+			*n = 0;
+			return NULL;
+		}
+		out = grown;
+		for (j = 0; j < len; j++)
+			out[(*n)++] = json_object_get_double(json_object_array_get_idx(lat, j));
+	}
+	return out;
+}
+
+/* Nearest-rank percentile pct of n samples (sorted in place). */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pooled_pct(double *v, size_t n, double pct)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return stats__percentile_sorted(v, n, pct);
+}
+
+/*
+ * A latency figure from every query of both runs: significant (Mann-Whitney
+ * p < ALPHA for the median; the bootstrap 95 % interval of the p99 ratio
+ * excluding 1) and bigger than the tolerance. Too few samples: shown, not gated.
+ */
+static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct rb_compare_row *r,
+				  double *bs, size_t nb, double *ns, size_t nn)
+{
+	double pct = m->abs_tol, ratio, p, lo, hi;
+	size_t need = stats__min_samples(pct);
+
+	if (nb < need || nn < need || nb < 20 || nn < 20) {
+		snprintf(r->stat, sizeof(r->stat), "too few samples (%zu, %zu; need %zu)", nb, nn,
+			 need > 20 ? need : 20);
+		return RB_INFO;
+	}
+	/* the figures judged are those of the pooled samples (equal to the summary's, which pools them too) */
+	r->base = pooled_pct(bs, nb, pct);
+	r->new_ = pooled_pct(ns, nn, pct);
+	ratio = r->base > 0 ? r->new_ / r->base : NAN;
+	r->change = ratio - 1;
+	if (m->kind == CMP_MEDIAN) {
+		p = stattest__mann_whitney_greater(bs, nb, ns, nn);
+		snprintf(r->stat, sizeof(r->stat), "U test p=%.2g (slower), %.2g (faster)", p, 1 - p);
+		if (p < ALPHA && ratio > 1 + tol)
+			return RB_REGRESSION;
+		if (1 - p < ALPHA && ratio < 1 / (1 + tol))
+			return RB_BETTER;
+		return RB_SAME;
+	}
+	if (stattest__bootstrap_ratio(bs, nb, ns, nn, pct, 0.95, BOOT_ITERS, BOOT_SEED, &lo, &hi)) {
+		snprintf(r->stat, sizeof(r->stat), "no interval");
+		return RB_INFO;
+	}
+	snprintf(r->stat, sizeof(r->stat), "ratio 95%% CI [%.3f, %.3f]", lo, hi);
+	if (lo > 1 && ratio > 1 + tol)
+		return RB_REGRESSION;
+	if (hi < 1 && ratio < 1 / (1 + tol))
+		return RB_BETTER;
+	return RB_SAME;
+}
+
+/* A zeroed row appended for strategy, or NULL when out of memory. */
+static struct rb_compare_row *new_row(struct rb_compare *out, const char *strategy)
+{
+	struct rb_compare_row *r, *rows = realloc(out->rows, (out->n_rows + 1) * sizeof(*rows));
+
+	if (!rows)
+		return NULL;
+	out->rows = rows;
+	r = &rows[out->n_rows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->strategy, sizeof(r->strategy), "%s", strategy);
+	return r;
+}
+
+struct side {
+	json_object *doc, *entry;	/* the report and its summary entry */
+	const char *name;
+	int clients;
+};
+
+static enum rb_verdict verdict_of_time(const struct cmp_metric *m, double tol,
+				       struct rb_compare_row *r, const struct side *b,
+				       const struct side *n)
+{
+	size_t nb, nn;
+	double *bs = pooled(b->doc, b->name, b->clients, &nb);
+	double *ns = pooled(n->doc, n->name, n->clients, &nn);
+	enum rb_verdict v = judge_time(m, tol, r, bs, nb, ns, nn);
+
+	free(bs);
+	free(ns);
+	return v;
+}
+
+static int add_row(struct rb_compare *out, const char *strategy, const struct cmp_metric *m,
+		   const struct side *b_side, const struct side *n_side,
+		   const struct rb_compare_opts *opts)
+{
+	json_object *bs = b_side->entry, *ns = n_side->entry;
+	struct rb_compare_row *r;
 	double b[3], n[3];
 	int hb, hn;
 
@@ -282,13 +406,9 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 	hn = figure(ns, m->name, &n[0], &n[1], &n[2]) == 0;
 	if (!hb && !hn)
 		return 0;   /* neither run has it (e.g. probes off in both) */
-	rows = realloc(out->rows, (out->n_rows + 1) * sizeof(*rows));
-	if (!rows)
+	r = new_row(out, strategy);
+	if (!r)
 		return -ENOMEM;
-	out->rows = rows;
-	r = &rows[out->n_rows++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->strategy, sizeof(r->strategy), "%s", strategy);
 	r->metric = m->name;
 	r->label = m->label;
 	r->base = hb ? b[0] : NAN;
@@ -300,8 +420,11 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 		return 0;
 	}
 	r->change = b[0] != 0 ? (n[0] - b[0]) / fabs(b[0]) : 0;
-	r->verdict = judge(m, rel_tol_of(m, opts), b, n);
-	if (opts && opts->counters_only && m->kind == CMP_TIME)
+	if (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL)
+		r->verdict = verdict_of_time(m, rel_tol_of(m, opts), r, b_side, n_side);
+	else
+		r->verdict = judge(m, rel_tol_of(m, opts), b, n);
+	if (opts && opts->counters_only && (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL))
 		r->verdict = RB_INFO;
 	out->regressions += r->verdict == RB_REGRESSION;
 	return 0;
@@ -326,15 +449,11 @@ static const char *skip_reason(json_object *new_, const char *name)
 /* A strategy (or clients level) of base that new does not have: one regression row. */
 static int add_gone(struct rb_compare *out, const char *label, const char *name, json_object *new_)
 {
-	struct rb_compare_row *r, *rows = realloc(out->rows, (out->n_rows + 1) * sizeof(*rows));
+	struct rb_compare_row *r = new_row(out, label);
 	const char *why = skip_reason(new_, name);
 
-	if (!rows)
+	if (!r)
 		return -ENOMEM;
-	out->rows = rows;
-	r = &rows[out->n_rows++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->strategy, sizeof(r->strategy), "%s", label);
 	r->metric = "strategy";
 	snprintf(r->note, sizeof(r->note), "%s%s", why[0] ? "skipped in new: " : "absent from new",
 		 why);
@@ -397,7 +516,12 @@ int compare__run(json_object *base, json_object *new_, const struct rb_compare_o
 			continue;
 		}
 		for (m = cmp_metrics; m->name; m++) {
-			rc = add_row(out, label, m, bs, ns, opts);
+			struct side b_side = { base, bs, json_object_get_string(name),
+					       report__entry_clients(bs) };
+			struct side n_side = { new_, ns, json_object_get_string(name),
+					       report__entry_clients(bs) };
+
+			rc = add_row(out, label, m, &b_side, &n_side, opts);
 			if (rc)
 				return rc;
 		}
@@ -431,8 +555,8 @@ void compare__print(const struct rb_compare *c, FILE *out)
 	const struct rb_compare_row *r;
 	size_t i;
 
-	fprintf(out, "| strategy | metric | base | new | change | verdict |\n");
-	fprintf(out, "| --- | --- | ---: | ---: | ---: | --- |\n");
+	fprintf(out, "| strategy | metric | base | new | change | test | verdict |\n");
+	fprintf(out, "| --- | --- | ---: | ---: | ---: | --- | --- |\n");
 	for (i = 0; i < c->n_rows; i++) {
 		r = &c->rows[i];
 		fprintf(out, "| %s | %s |", r->strategy, r->note[0] ? r->note : r->label);
@@ -442,11 +566,13 @@ void compare__print(const struct rb_compare *c, FILE *out)
 			fprintf(out, " — |");
 		else
 			fprintf(out, " %+.1f%% |", r->change * 100);
-		fprintf(out, " %s |\n", verdict_name(r->verdict));
+		fprintf(out, " %s | %s |\n", r->stat, verdict_name(r->verdict));
 	}
-	fprintf(out, "\n%d regression(s). Counters gate with tight tolerances; times only when worse "
-		"than the threshold and outside the base run's range across repeats; a strategy or "
-		"gated figure of base that new lacks is a regression.\n", c->regressions);
+	fprintf(out, "\n%d regression(s). Counters gate with tight tolerances; latencies on every "
+		"query of both runs: the median when a Mann-Whitney U test gives p < %.2g and it is "
+		"worse by more than its tolerance, the p99 when the bootstrap 95%% interval of its "
+		"ratio lies above 1 and it is worse by more than its tolerance; a strategy or gated "
+		"figure of base that new lacks is a regression.\n", c->regressions, ALPHA);
 }
 
 void compare__free(struct rb_compare *c)

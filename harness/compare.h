@@ -3,10 +3,10 @@
  * strategy and say, per metric, whether the new run regressed.
  *
  * Deterministic counters (bytes read, faults, amplification) are compared with tight
- * tolerances; times are noisy, so a time regresses only when it is worse than the
- * threshold AND the two runs' ranges across repeats do not overlap (a change inside
- * the noise is not a regression). The rules are a table (compare.c); thresholds can
- * be overridden per metric.
+ * tolerances; latencies are judged on every query of both runs (harness/stattest.h):
+ * the median by a Mann-Whitney U test, the p99 by a bootstrap interval of its ratio,
+ * each also needing the difference to exceed the metric's tolerance (an effect size).
+ * The rules are a table (compare.c); tolerances can be overridden per metric.
  */
 #ifndef RB_COMPARE_H
 #define RB_COMPARE_H
@@ -30,6 +30,7 @@ struct rb_compare_row {
 	double change;         /* (new - base) / base, 0 when base is 0 */
 	enum rb_verdict verdict;
 	char note[200];        /* a strategy row: why it is gone (printed instead of label) */
+	char stat[64];         /* a latency row: the test's p-value or interval */
 };
 
 struct rb_compare {

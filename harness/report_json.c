@@ -42,7 +42,7 @@ static const struct {
 	{ "open_s", "wall-clock seconds to open the workload (index load), not part of wall_s" },
 	{ "qps", "n_queries / wall_s" },
 	{ "recall", "mean recall@k over the queries against exact ground truth (k = workload.k); chunk-fetch and rag: the fraction of queries whose source chunk (the chunk the query text was made from) is among the k fetched, null for chunk-fetch's uniform picks" },
-	{ "latency_us", "per-query latency in microseconds: mean and nearest-rank percentiles p50, p90, p99, p99.9 (p999), max, min; every percentile is an observed sample" },
+	{ "latency_us", "per-query latency in microseconds: mean and nearest-rank percentiles p50, p90, p99, p99.9 (p999), max, min; every percentile is an observed sample; p90/p99/p999 are null with fewer than 10/100/1000 queries (they would be the maximum)" },
 	{ "latency_samples_us", "every query's latency in microseconds, in query order" },
 	{ "phases", "workloads whose queries have phases (rag: search = the IVF search, fetch = reading and checking the k hits' chunks): per phase, the same statistics as latency_us over the phase's per-query times, measured inside the query; null for single-phase workloads; summary.strategies[].phases gives each phase's median p50/p99/mean across repeats" },
 	{ "dev_read_bytes", "sectors read on the device holding the run's files (/sys/block/<dev>/stat) during the query phase x 512; counts other activity on the machine too, so it varies run to run" },
@@ -69,7 +69,7 @@ static const struct {
 	{ "batch", "queries per search call (workload.batch); every query of a batch has the batch's latency" },
 	{ "per_client", "per client of the repeat: the queries it ran and their latency statistics (as latency_us)" },
 	{ "results_digest", "sum over the queries of XXH3-64(the query's k result ids, seed = query id), hex: equal across strategies, clients and batches exactly when every query returned the same ids" },
-	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; latency figures are the repeats' percentiles (p50_us = median over repeats of each repeat's p50)" },
+	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; except the latency percentiles (p50_us ... max_us, mean_us): their 'median' is the percentile of every query of the repeats pooled (latency_samples of them), min and max the per-repeat range; a percentile needs enough samples to be more than the maximum (p90: 10, p99: 100, p99.9: 1000) and is null otherwise" },
 };
 
 /* One repeat's figures as doubles; NAN means "not computable" (JSON null). */
@@ -578,6 +578,73 @@ static json_object *phases_summary(const struct rb_run *run, const struct group 
 	return o;
 }
 
+/*
+ * The latency percentiles of a summary entry come from every query of its
+ * repeats pooled (a p99 of 3 x 100 queries is a p99 of 300, not the median of
+ * three second-largest samples); min and max stay the per-repeat range (null
+ * when a repeat alone is too small for the percentile). A percentile the pooled
+ * samples are too few for is null (stats__min_samples).
+ */
+static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs,
+			   const struct group *g, json_object *o, int *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} keys[] = {
+		{ "p50_us", offsetof(struct rep_figs, p50_us) },
+		{ "p90_us", offsetof(struct rep_figs, p90_us) },
+		{ "p99_us", offsetof(struct rep_figs, p99_us) },
+		{ "p999_us", offsetof(struct rep_figs, p999_us) },
+		{ "max_us", offsetof(struct rep_figs, max_us) },
+		{ "mean_us", offsetof(struct rep_figs, mean_us) },
+	};
+	struct rb_latency_summary ls;
+	size_t total = 0, n = 0, i, j;
+	double *all, lo, hi, v;
+	json_object *e;
+
+	for (j = 0; j < run->n_repeats; j++)
+		if (in_group(&run->repeats[j], g))
+			total += run->repeats[j].n_queries;
+	all = calloc(total + 1, sizeof(*all));
+	if (!all) {
+		*err = -ENOMEM;
+		return;
+	}
+	for (j = 0; j < run->n_repeats; j++)
+		if (in_group(&run->repeats[j], g) && run->repeats[j].latency_us)
+			for (i = 0; i < run->repeats[j].n_queries; i++)
+				all[n++] = run->repeats[j].latency_us[i];
+	if (n == 0 || stats__summarize(all, n, &ls)) {
+		free(all);
+		return;
+	}
+	const double pooled[] = { ls.p50, ls.p90, ls.p99, ls.p999, ls.max, ls.mean };
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		lo = INFINITY;
+		hi = -INFINITY;
+		for (j = 0; j < run->n_repeats; j++) {
+			v = *(const double *)((const char *)&figs[j] + keys[i].off);
+			if (in_group(&run->repeats[j], g) && isfinite(v)) {
+				lo = fmin(lo, v);
+				hi = fmax(hi, v);
+			}
+		}
+		e = NULL;
+		if (isfinite(pooled[i])) {
+			e = json_object_new_object();
+			put(e, "median", report__json_double(pooled[i]), err);
+			put(e, "min", isfinite(lo) ? report__json_double(lo) : NULL, err);
+			put(e, "max", isfinite(hi) ? report__json_double(hi) : NULL, err);
+		}
+		put(o, keys[i].name, e, err);
+	}
+	put(o, "latency_samples", json_object_new_int64((int64_t)n), err);
+	free(all);
+}
+
 /* One summary entry: figs holds the per-repeat figures of every repeat. */
 static json_object *strategy_summary(const struct rb_run *run, const struct rep_figs *figs,
 				     const struct group *g, double *scratch, int *err)
@@ -604,6 +671,7 @@ static json_object *strategy_summary(const struct rb_run *run, const struct rep_
 		put(o, summary_figs[i].name, spread_to_json(scratch, n, err), err);
 	}
 	put(o, "phases", phases_summary(run, g, scratch, err), err);
+	pooled_latency(run, figs, g, o, err);
 	return o;
 }
 

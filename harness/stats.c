@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,20 @@ double stats__percentile_sorted(const double *sorted, size_t n, double p)
 	return sorted[rank - 1];
 }
 
+size_t stats__min_samples(double pct)
+{
+	if (!(pct > 0) || pct >= 100)
+		return pct >= 100 ? 1 : SIZE_MAX;
+	/* nearest rank ceil(pct/100 * n) <= n - 1  <=>  n >= 100 / (100 - pct) */
+	return (size_t)ceil(100.0 / (100.0 - pct) - 1e-9);
+}
+
+/* The percentile, or NAN when n is too small for it to be more than the max. */
+static double pct_or_nan(const double *sorted, size_t n, double pct)
+{
+	return n >= stats__min_samples(pct) ? stats__percentile_sorted(sorted, n, pct) : NAN;
+}
+
 int stats__summarize(const double *samples, size_t n, struct rb_latency_summary *out)
 {
 	double *s, sum = 0;
@@ -67,9 +82,9 @@ int stats__summarize(const double *samples, size_t n, struct rb_latency_summary 
 	out->count = n;
 	out->mean = sum / (double)n;
 	out->p50 = stats__percentile_sorted(s, n, 50);
-	out->p90 = stats__percentile_sorted(s, n, 90);
-	out->p99 = stats__percentile_sorted(s, n, 99);
-	out->p999 = stats__percentile_sorted(s, n, 99.9);
+	out->p90 = pct_or_nan(s, n, 90);
+	out->p99 = pct_or_nan(s, n, 99);
+	out->p999 = pct_or_nan(s, n, 99.9);
 	out->min = s[0];
 	out->max = s[n - 1];
 	free(s);

@@ -17,7 +17,16 @@ struct rb_latency_summary {
 /* Nearest-rank percentile (0 < p <= 100) of n samples; sorted must be ascending. */
 double stats__percentile_sorted(const double *sorted, size_t n, double p);
 
-/* Summarise n samples (not modified). Returns 0 or -ENOMEM / -EINVAL (n == 0). */
+/*
+ * The fewest samples for which the nearest-rank percentile pct is not just the
+ * maximum (p99: 100, p99.9: 1000). Below it the percentile is not reported.
+ */
+size_t stats__min_samples(double pct);
+
+/*
+ * Summarise n samples (not modified); p90, p99 and p999 are NAN (null in
+ * reports) below their stats__min_samples. Returns 0 or -ENOMEM / -EINVAL (n == 0).
+ */
 int stats__summarize(const double *samples, size_t n, struct rb_latency_summary *out);
 
 /* Spread of one figure across repeats: the median, min and max. */

@@ -26,12 +26,13 @@ doctor "$base" "$work/bytes.json" \
 check "regressed byte counter (+20 %): exit 1" compare_rc 1 "$base" "$work/bytes.json"
 check "the table names the regression" bash -c "'$rb' compare '$base' '$work/bytes.json' | grep -q 'process bytes read.*REGRESSION'"
 doctor "$base" "$work/slow.json" \
-	"[s['p99_us'].update(median=s['p99_us']['max']*3, min=s['p99_us']['max']*2.5, max=s['p99_us']['max']*3.5) for s in d['summary']['strategies']]"
-check "p99 3x slower, outside the noise: exit 1" compare_rc 1 "$base" "$work/slow.json"
+	"[r.update(latency_samples_us=[x * 1.3 for x in r['latency_samples_us']]) for r in d['repeats']]"
+check "every query 1.3x slower: exit 1 (U test on the pooled latencies)" compare_rc 1 "$base" "$work/slow.json"
+check "the table shows the test's p-value" bash -c "'$rb' compare '$base' '$work/slow.json' | grep -q 'p50 latency.*U test p=.*REGRESSION'"
 check "--counters-only does not gate on times: exit 0" compare_rc 0 --counters-only "$base" "$work/slow.json"
-doctor "$base" "$work/noise.json" \
-	"[s['p99_us'].update(median=s['p99_us']['median']*1.3, min=s['p99_us']['min'], max=s['p99_us']['max']*1.5) for s in d['summary']['strategies']]"
-check "p99 +30 % but inside the base range: exit 0" compare_rc 0 "$base" "$work/noise.json"
+doctor "$base" "$work/shuffled.json" \
+	"import random; rng = random.Random(7); [rng.shuffle(r['latency_samples_us']) for r in d['repeats']]; d['repeats'].reverse()"
+check "the same latencies shuffled across queries and repeats: exit 0" compare_rc 0 "$base" "$work/shuffled.json"
 doctor "$base" "$work/other.json" "d['config']['dataset.n'] = 12345"
 check "different dataset: exit 2 with the reason" bash -c \
 	"'$rb' compare '$base' '$work/other.json' 2>'$work/err'; test \$? -eq 2 && grep -q 'dataset.n' '$work/err'"

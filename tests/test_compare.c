@@ -1,7 +1,8 @@
 /*
  * test_compare — the gate's verdicts on crafted pairs of reports: equal, a
- * regressed counter, a time regressed beyond the noise, a time change inside the
- * noise, a recall drop, incompatible runs, threshold overrides.
+ * regressed counter, latencies x1.3 (a regression), the same run, a shuffled copy
+ * and fresh noise (none), too few samples for a p99, a recall drop, incompatible
+ * runs and environments, missing strategies and figures, threshold overrides.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "harness/compare.h"
@@ -96,7 +98,8 @@ static void test_equal_runs_pass(void **state)
 	(void)state;
 	assert_int_equal(compare_with(&base_figs, &c, NULL), 0);
 	assert_int_equal(verdict_of(&c, "proc_read_bytes"), RB_SAME);
-	assert_int_equal(verdict_of(&c, "p99_us"), RB_SAME);
+	/* no per-query samples in these documents: times are shown, not judged */
+	assert_int_equal(verdict_of(&c, "p99_us"), RB_INFO);
 	compare__free(&c);
 }
 
@@ -122,52 +125,162 @@ static void test_regressed_counter_fails(void **state)
 	compare__free(&c);
 }
 
-static void test_time_beyond_noise_fails(void **state)
+/*
+ * Per-query latencies: repeats x n draws of a fixed skewed (log-normal) law
+ * around 1 ms, seeded, times scale; what compare's tests judge times on.
+ */
+static void add_samples(json_object *doc, double scale, uint64_t seed, int repeats, int n)
 {
-	struct figs f = base_figs;
+	json_object *reps = json_object_new_array(), *r, *lat;
+	uint64_t x = seed * 2654435761u + 1;
+	int i, j;
+
+	for (i = 0; i < repeats; i++) {
+		r = json_object_new_object();
+		lat = json_object_new_array();
+		json_object_object_add(r, "strategy", json_object_new_string("default"));
+		json_object_object_add(r, "clients", json_object_new_int(1));
+		for (j = 0; j < n; j++) {
+			double u1, u2;
+
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			u1 = ((x >> 11) + 1.0) / 9007199254740993.0;
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			u2 = (x >> 11) / 9007199254740992.0;
+			json_object_array_add(lat, json_object_new_double(
+				scale * 1000 * exp(0.5 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2))));
+		}
+		json_object_object_add(r, "latency_samples_us", lat);
+		json_object_array_add(reps, r);
+	}
+	json_object_object_add(doc, "repeats", reps);
+}
+
+/* base_figs with samples (seed 1) against new_ with samples of (scale, seed). */
+static int compare_samples(double scale, uint64_t seed, int n, struct rb_compare *c,
+			   const struct rb_compare_opts *o)
+{
+	json_object *b = make_doc(&base_figs, 1000), *nd = make_doc(&base_figs, 1000);
+	char err[256];
+	int rc;
+
+	add_samples(b, 1.0, 1, 3, n);
+	add_samples(nd, scale, seed, 3, n);
+	rc = compare__run(b, nd, o, c, err, sizeof(err));
+	json_object_put(b);
+	json_object_put(nd);
+	assert_int_equal(rc, 0);
+	return c->regressions;
+}
+
+static const struct rb_compare_row *row_of(const struct rb_compare *c, const char *metric)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_rows; i++)
+		if (strcmp(c->rows[i].metric, metric) == 0)
+			return &c->rows[i];
+	return NULL;
+}
+
+/* Every latency x 1.3: the U test and the p99 interval both call it a regression. */
+static void test_time_slower_fails(void **state)
+{
 	struct rb_compare c;
 
 	(void)state;
-	f.p99 = (struct fig){ 8000, 7500, 8600 };   /* +60 %, ranges disjoint */
-	assert_int_equal(compare_with(&f, &c, NULL), 1);
+	/* 600 queries: the median's shift is certain; six samples above a p99 are not */
+	assert_int_equal(compare_samples(1.3, 1, 200, &c, NULL), 1);
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_REGRESSION);
+	assert_non_null(strstr(row_of(&c, "p50_us")->stat, "U test p="));
+	assert_int_equal(verdict_of(&c, "p99_us"), RB_SAME);
+	assert_non_null(strstr(row_of(&c, "p99_us")->stat, "95% CI"));
+	compare__free(&c);
+	/* 6000 queries: the p99's interval lies above 1 too */
+	assert_int_equal(compare_samples(1.3, 1, 2000, &c, NULL), 2);
 	assert_int_equal(verdict_of(&c, "p99_us"), RB_REGRESSION);
 	compare__free(&c);
+	/* --counters-only shows them, gates nothing */
+	{
+		struct rb_compare_opts o = { .counters_only = 1 };
 
-	f = base_figs;
-	f.qps = (struct fig){ 300, 290, 310 };      /* throughput down 40 % */
-	assert_int_equal(compare_with(&f, &c, NULL), 1);
-	assert_int_equal(verdict_of(&c, "qps"), RB_REGRESSION);
+		assert_int_equal(compare_samples(1.3, 1, 200, &c, &o), 0);
+		assert_int_equal(verdict_of(&c, "p50_us"), RB_INFO);
+		compare__free(&c);
+	}
+	/* x 0.7: better */
+	assert_int_equal(compare_samples(0.7, 1, 200, &c, NULL), 0);
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_BETTER);
 	compare__free(&c);
 }
 
-static void test_time_inside_noise_passes(void **state)
+/* The run against itself, a shuffled copy of it, and fresh noise: no regression. */
+static void test_time_noise_passes(void **state)
 {
-	struct figs f = base_figs;
+	json_object *b = make_doc(&base_figs, 1000), *nd = make_doc(&base_figs, 1000), *reps, *l0, *l2, *t;
+	struct rb_compare c;
+	char err[256];
+	size_t i, len;
+
+	(void)state;
+	assert_int_equal(compare_samples(1.0, 1, 200, &c, NULL), 0);
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_SAME);
+	assert_int_equal(verdict_of(&c, "p99_us"), RB_SAME);
+	compare__free(&c);
+	/* fresh draws of the same law, five times: never a regression */
+	for (i = 2; i < 7; i++) {
+		assert_int_equal(compare_samples(1.0, i, 200, &c, NULL), 0);
+		compare__free(&c);
+	}
+	/* the same samples, reversed within and swapped between repeats */
+	add_samples(b, 1.0, 1, 3, 200);
+	add_samples(nd, 1.0, 1, 3, 200);
+	json_object_object_get_ex(nd, "repeats", &reps);
+	json_object_object_get_ex(json_object_array_get_idx(reps, 0), "latency_samples_us", &l0);
+	json_object_object_get_ex(json_object_array_get_idx(reps, 2), "latency_samples_us", &l2);
+	len = json_object_array_length(l0);
+	for (i = 0; i < len; i++) {
+		t = json_object_get(json_object_array_get_idx(l0, i));
+		json_object_array_put_idx(l0, i, json_object_get(json_object_array_get_idx(l2, len - 1 - i)));
+		json_object_array_put_idx(l2, len - 1 - i, t);
+	}
+	assert_int_equal(compare__run(b, nd, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.regressions, 0);
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_SAME);
+	compare__free(&c);
+	json_object_put(b);
+	json_object_put(nd);
+	/* significant but small (+5 % < the 10 % effect size): not a regression */
+	assert_int_equal(compare_samples(1.05, 1, 200, &c, NULL), 0);
+	compare__free(&c);
+}
+
+/* p99 of 90 queries is their second largest: not gated, and says why. */
+static void test_time_too_few_samples(void **state)
+{
 	struct rb_compare c;
 
 	(void)state;
-	f.p99 = (struct fig){ 6000, 5500, 9000 };   /* +20 % median but overlaps base range */
-	assert_int_equal(compare_with(&f, &c, NULL), 0);
-	assert_int_equal(verdict_of(&c, "p99_us"), RB_SAME);
-	compare__free(&c);
-
-	f = base_figs;
-	f.p50 = (struct fig){ 1080, 1060, 1100 };   /* disjoint but only +8 % < 10 % */
-	assert_int_equal(compare_with(&f, &c, NULL), 0);
+	assert_int_equal(compare_samples(1.3, 1, 30, &c, NULL), 1);   /* the median still is */
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_REGRESSION);
+	assert_int_equal(verdict_of(&c, "p99_us"), RB_INFO);
+	assert_non_null(strstr(row_of(&c, "p99_us")->stat, "too few samples"));
+	assert_int_equal(verdict_of(&c, "qps"), RB_INFO);
 	compare__free(&c);
 }
 
 static void test_threshold_override(void **state)
 {
 	struct rb_compare_opts o = { 0 };
-	struct figs f = base_figs;
 	struct rb_compare c;
 	char err[256];
 
 	(void)state;
+	assert_int_equal(compare_samples(1.08, 1, 200, &c, NULL), 0);   /* +8 % < 10 % */
+	compare__free(&c);
 	assert_int_equal(compare__parse_threshold(&o, "p50_us=5", err, sizeof(err)), 0);
-	f.p50 = (struct fig){ 1080, 1060, 1100 };   /* +8 % now beyond a 5 % threshold */
-	assert_int_equal(compare_with(&f, &c, &o), 1);
+	assert_int_equal(compare_samples(1.08, 1, 200, &c, &o), 1);     /* now beyond 5 % */
+	assert_int_equal(verdict_of(&c, "p50_us"), RB_REGRESSION);
 	compare__free(&c);
 	assert_int_equal(compare__parse_threshold(&o, "nonsense=5", err, sizeof(err)), -22);
 	assert_non_null(strstr(err, "nonsense"));
@@ -318,8 +431,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equal_runs_pass),
 		cmocka_unit_test(test_regressed_counter_fails),
-		cmocka_unit_test(test_time_beyond_noise_fails),
-		cmocka_unit_test(test_time_inside_noise_passes),
+		cmocka_unit_test(test_time_slower_fails),
+		cmocka_unit_test(test_time_noise_passes),
+		cmocka_unit_test(test_time_too_few_samples),
 		cmocka_unit_test(test_threshold_override),
 		cmocka_unit_test(test_recall_drop_fails),
 		cmocka_unit_test(test_incompatible_runs_refused),

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/stats.h"
+#include "harness/stattest.h"
 
 static void test_percentile_small(void **state)
 {
@@ -74,8 +75,9 @@ static void test_summarize(void **state)
 	assert_true(s.mean == 5.5);
 	assert_true(s.p50 == 5);
 	assert_true(s.p90 == 9);
-	assert_true(s.p99 == 10);
-	assert_true(s.p999 == 10);
+	/* 10 samples: p99 and p99.9 would be the max, so they are not given */
+	assert_true(isnan(s.p99));
+	assert_true(isnan(s.p999));
 	assert_true(s.min == 1);
 	assert_true(s.max == 10);
 }
@@ -97,6 +99,71 @@ static void test_summarize_1000(void **state)
 	assert_true(s.min == 1);
 	assert_true(s.mean == 500.5);
 	assert_true(v[1] == 8);     /* untouched */
+}
+
+static void test_min_samples(void **state)
+{
+	(void)state;
+	assert_int_equal(stats__min_samples(50), 2);
+	assert_int_equal(stats__min_samples(90), 10);
+	assert_int_equal(stats__min_samples(97), 34);   /* ceil(0.97 * 33) = 33 = n: not yet */
+	assert_int_equal(stats__min_samples(99), 100);
+	assert_int_equal(stats__min_samples(99.9), 1000);
+	assert_int_equal(stats__min_samples(100), 1);
+}
+
+/* The U test: identical samples give p ~ 0.5; a shift one way gives ~0 / ~1. */
+static void test_mann_whitney(void **state)
+{
+	double a[200], b[200], p;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		a[i] = 1000 + (i * 37) % 200;
+	for (i = 0; i < 200; i++)
+		b[i] = a[(i * 7) % 200];          /* the same values, another order */
+	p = stattest__mann_whitney_greater(a, 200, b, 200);
+	assert_true(p > 0.4 && p < 0.6);
+	for (i = 0; i < 200; i++)
+		b[i] = a[i] * 1.3;
+	assert_true(stattest__mann_whitney_greater(a, 200, b, 200) < 1e-6);
+	assert_true(stattest__mann_whitney_greater(b, 200, a, 200) > 1 - 1e-6);
+	/* all equal: no evidence either way */
+	for (i = 0; i < 200; i++)
+		a[i] = b[i] = 5;
+	assert_true(stattest__mann_whitney_greater(a, 200, b, 200) == 0.5);
+	assert_true(isnan(stattest__mann_whitney_greater(a, 1, b, 200)));
+}
+
+/* A hand-computed case: 5 vs 5 fully separated, normal approximation, no ties. */
+static void test_mann_whitney_known_value(void **state)
+{
+	const double a[] = { 1, 2, 3, 4, 5 }, b[] = { 6, 7, 8, 9, 10 };
+	double p = stattest__mann_whitney_greater(a, 5, b, 5);
+
+	(void)state;
+	/* U = 25, mean 12.5, sd sqrt(25*11/12) = 4.787; z = (25 - 12.5 - 0.5)/4.787 = 2.507 */
+	assert_true(fabs(p - 0.00609) < 0.0002);
+}
+
+static void test_bootstrap_ratio(void **state)
+{
+	double a[300], b[300], lo, hi, lo2, hi2;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		a[i] = 1000 + (i * 131) % 300;
+	for (i = 0; i < 300; i++)
+		b[i] = a[(i * 11) % 300] * 2;
+	
+	assert_int_equal(stattest__bootstrap_ratio(a, 300, b, 300, 99, 0.95, 1000, 42, &lo, &hi), 0);
+	assert_true(lo <= 2.0 && hi >= 2.0 && lo > 1.8 && hi < 2.2);
+	/* seeded: the same interval again */
+	assert_int_equal(stattest__bootstrap_ratio(a, 300, b, 300, 99, 0.95, 1000, 42, &lo2, &hi2), 0);
+	assert_true(lo == lo2 && hi == hi2);
+	assert_int_equal(stattest__bootstrap_ratio(a, 0, b, 300, 99, 0.95, 1000, 42, &lo, &hi), -EINVAL);
 }
 
 static void test_summarize_errors(void **state)
@@ -138,6 +205,10 @@ int main(void)
 		cmocka_unit_test(test_summarize),
 		cmocka_unit_test(test_summarize_1000),
 		cmocka_unit_test(test_summarize_errors),
+		cmocka_unit_test(test_min_samples),
+		cmocka_unit_test(test_mann_whitney),
+		cmocka_unit_test(test_mann_whitney_known_value),
+		cmocka_unit_test(test_bootstrap_ratio),
 		cmocka_unit_test(test_spread),
 	};
 
