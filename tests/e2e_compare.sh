@@ -61,3 +61,10 @@ if command -v fincore >/dev/null; then
 		"'$rb' evict configs/ci.yaml --set 'run.cache_dir=$scratch/test-cache' | grep -q evicted && test \"\$(fincore -n -o RES -b '$data'/index-*/ivf.ivfdata | tr -d ' ')\" = 0"
 fi
 check "gate script passes against the committed baseline" bash -c "RABENCH_BIN='$rb' scripts/ci-gate.sh"
+# HEAD built in a worktree against this tree's release build, one job: the counters
+# are the same code's, so identical; times are judged too, and only noise separates
+# them here, so the check holds the counters and the mechanics, not a time verdict
+check "gate script with a base revision: builds it in a worktree, runs both, counters identical, worktree removed" bash -c \
+	"scripts/ci-gate.sh HEAD > '$work/gate.out' 2>'$work/gate.err'; rc=\$?; cat '$work/gate.err'; test \$rc -le 1 && grep -q 'building base' '$work/gate.err' && test \$(grep -cE '\| (process bytes read|major faults|read amplification|recall@k) \|.*\| same \|' '$work/gate.out') -eq 8 && ! git worktree list | grep -q gate"
+check "gate script: an unknown base revision exits 2" bash -c \
+	"RABENCH_BIN='$rb' scripts/ci-gate.sh no-such-rev-xyz 2>'$work/gate.err'; test \$? -eq 2 && grep -q 'not a revision' '$work/gate.err'"
