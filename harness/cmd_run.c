@@ -328,6 +328,25 @@ static void utc_stamps(char *iso, size_t isolen, char *stamp, size_t stamplen)
 	strftime(stamp, stamplen, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* The device in the report (run.calibrate): measured once a day, a few seconds. */
+static void describe_device(const struct rb_config *cfg, const struct rb_dataset *ds,
+			    const struct rb_blockdev *dev, struct rb_calibration *c)
+{
+	char file[RB_PATH_MAX];
+
+	if (!cfg->run_calibrate) {
+		memset(c, 0, sizeof(*c));
+		snprintf(c->why, sizeof(c->why), "run.calibrate is false");
+		return;
+	}
+	if (runner__largest_file(cfg, ds, file, sizeof(file)))
+		file[0] = '\0';
+	if (!env.quiet)
+		fprintf(stderr, "rabench: describing the device %s (O_DIRECT reads, ~3 s, once a day)\n",
+			dev->name[0] ? dev->name : "?");
+	calibrate__device(dev->name, file[0] ? file : NULL, cfg->cache_dir, c);
+}
+
 static int execute(struct rb_run *run, const struct rb_plan *plan)
 {
 	struct rb_runner_opts ropts = { .stop = &stop_requested, .quiet = env.quiet };
@@ -352,6 +371,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	}
 	runner__blockdev(&run->cfg, &ds, &dev);
 	env__capture(&run->env, dev.name[0] ? &dev : NULL, ds.dir);
+	describe_device(&run->cfg, &ds, &dev, &run->env.calib);
 	utc_stamps(run->started, sizeof(run->started), stamp, sizeof(stamp));
 	snprintf(run->dataset_dir, sizeof(run->dataset_dir), "%s", ds.dir);
 	snprintf(run->index_dir, sizeof(run->index_dir), "%s", ds.index_dir);

@@ -121,6 +121,8 @@ const struct rb_key rb_config_keys[] = {
 	  "With run.cache cold, also write 1 to /proc/sys/vm/drop_caches (root; affects the whole machine)" },
 	{ "run.memory_limit", RB_KEY_SIZE, OFF(run_memory_limit), 0, "0", 0, 1099511627776.0, NULL,
 	  "Run each repeat in its own memory cgroup (v2 or v1, root) with this limit on page cache and new allocations; 0 = no limit, else at least 32M (K/M/G = KiB/MiB/GiB)" },
+	{ "run.calibrate", RB_KEY_BOOL, OFF(run_calibrate), 0, "true", 0, 0, NULL,
+	  "Describe the block device under the files in the report: 4 KiB random read latency at depth 1, IOPS at depth 32, sequential MB/s, with O_DIRECT (about 3 s, cached a day per device in run.cache_dir)" },
 	{ "run.probes", RB_KEY_BOOL, OFF(run_probes), 0, "true", 0, 0, NULL,
 	  "Attach the BPF page-cache probes around each repeat's queries (root and BTF; without them the run goes on and the report says why)" },
 	{ "run.results_dir", RB_KEY_STR, OFF(results_dir), SZ(results_dir), "results", 0, 0, NULL,

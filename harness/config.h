@@ -67,6 +67,7 @@ struct rb_config {
 	int64_t run_repeats;                  /* run.repeats */
 	char run_cache[16];                   /* run.cache: "cold" | "warm" */
 	bool run_drop_caches;                 /* run.drop_caches: also echo 1 > drop_caches */
+	bool run_calibrate;                   /* run.calibrate: describe the device (calibrate.h) */
 	char results_dir[RB_PATH_MAX];        /* run.results_dir */
 	char cache_dir[RB_PATH_MAX];          /* run.cache_dir: generated datasets/indexes */
 	int64_t run_memory_limit;             /* run.memory_limit: bytes of a memory cgroup, 0 = none */

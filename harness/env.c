@@ -389,6 +389,8 @@ static void env_init(struct rb_env *env)
 	copy_str(env->hostname, sizeof(env->hostname), NULL);
 	copy_str(env->cpu_model, sizeof(env->cpu_model), NULL);
 	copy_str(env->device, sizeof(env->device), NULL);
+	copy_str(env->device_model, sizeof(env->device_model), NULL);
+	snprintf(env->calib.why, sizeof(env->calib.why), "not measured");
 	copy_str(env->fs_type, sizeof(env->fs_type), NULL);
 	copy_str(env->faiss_version, sizeof(env->faiss_version), NULL);
 	env->ncpu = -1;
@@ -407,6 +409,7 @@ void env__capture(struct rb_env *env, const struct rb_blockdev *dev, const char 
 	if (dev && dev->name[0]) {
 		copy_str(env->device, sizeof(env->device), dev->name);
 		env->read_ahead_kb = dev->read_ahead_kb;
+		calibrate__model(dev->name, env->device_model, sizeof(env->device_model));
 	}
 	env__fs_type(data_dir, env->fs_type, sizeof(env->fs_type));
 	env->is_root = geteuid() == 0;
@@ -437,6 +440,8 @@ json_object *env__to_json(const struct rb_env *env)
 	err |= add(o, "device", json_object_new_string(env->device));
 	err |= add(o, "read_ahead_kb",
 		   env->read_ahead_kb < 0 ? NULL : json_object_new_int64(env->read_ahead_kb));
+	err |= add(o, "device_model", json_object_new_string(env->device_model));
+	err |= add(o, "device_calibration", calibrate__to_json(&env->calib));
 	err |= add(o, "fs_type", json_object_new_string(env->fs_type));
 	err |= add(o, "faiss_version", json_object_new_string(env->faiss_version));
 	err |= add(o, "is_root", json_object_new_boolean(env->is_root));

@@ -1,14 +1,15 @@
 /*
  * env — the environment a run was measured in, captured once per run and stored in
  * report.json: kernel, CPU, memory, the device holding the files and its
- * read_ahead_kb, FAISS version, git revision, privileges. Compare uses it to warn
- * when two runs were measured on different machines.
+ * read_ahead_kb, model and calibration, FAISS version, git revision, privileges.
+ * Compare refuses counters across environments that shape them.
  */
 #ifndef RB_ENV_H
 #define RB_ENV_H
 
 #include <stdbool.h>
 #include <json-c/json.h>
+#include "calibrate.h"
 #include "metrics.h"
 
 /* Overridable at build time (-DRABENCH_VERSION=\"x.y.z\"). */
@@ -26,6 +27,8 @@ struct rb_env {
 	int ncpu;                  /* online CPUs */
 	uint64_t mem_total_bytes;  /* /proc/meminfo MemTotal */
 	char device[64];           /* block device holding the run's files */
+	char device_model[160];    /* calibrate__model: what compare matches */
+	struct rb_calibration calib;  /* filled by the caller (cmd_run), or not measured */
 	long read_ahead_kb;        /* of that device, -1 unknown */
 	char fs_type[32];          /* filesystem of the cache folder (statfs) */
 	char faiss_version[32];    /* "1.7.3" */

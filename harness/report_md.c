@@ -305,13 +305,31 @@ static void md_title(json_object *report, FILE *out)
 }
 
 /* "- **key**: value" for every member; non-strings as their JSON text. */
+/* The device's calibration in one sentence (env.device_calibration). */
+static void md_calibration(json_object *c, FILE *out)
+{
+	double lat, iops1, iops32, seq;
+
+	if (!number(lookup(c, "qd1_4k_read_us"), &lat) || !number(lookup(c, "qd1_iops"), &iops1) ||
+	    !number(lookup(c, "qd32_iops"), &iops32) || !number(lookup(c, "seq_read_mb_s"), &seq)) {
+		fprintf(out, "not measured (%s)", text(c, "reason"));
+		return;
+	}
+	fprintf(out, "4 KiB random reads %.1f us at depth 1 (%.1fk IOPS), %.1fk IOPS at depth 32, "
+		"%.0f MB/s sequential (O_DIRECT on the %s, %s)", lat, iops1 / 1000, iops32 / 1000,
+		seq, strcmp(text(c, "source"), "device") ? "run's largest file" : "raw device",
+		text(c, "measured_at"));
+}
+
 static void md_members(json_object *o, FILE *out)
 {
 	if (!o || !json_object_is_type(o, json_type_object))
 		return;
 	json_object_object_foreach(o, key, val) {
 		fprintf(out, "- **%s**: ", key);
-		if (val && json_object_is_type(val, json_type_string))
+		if (!strcmp(key, "device_calibration") && val)
+			md_calibration(val, out);
+		else if (val && json_object_is_type(val, json_type_string))
 			fputs(json_object_get_string(val), out);
 		else
 			fputs(val ? json_object_to_json_string(val) : "null", out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +334,25 @@ int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (!ops || ops->list_files(cfg, ds, paths, RB_MAX_FILES) < 1)
 		return -ENOENT;
 	return metrics__blockdev_for(paths[0], dev);
+}
+
+int runner__largest_file(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
+		       size_t len)
+{
+	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	char paths[RB_MAX_FILES][512];
+
+	struct stat st;
+	off_t best = -1;
+	int i, n;
+
+	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : -1;
+	for (i = 0; i < n; i++)
+		if (stat(paths[i], &st) == 0 && st.st_size > best) {
+			best = st.st_size;
+			snprintf(buf, len, "%s", paths[i]);
+		}
+	return best < 0 ? -ENOENT : 0;
 }
 
 static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,

@@ -34,4 +34,8 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		    struct rb_run *run, char *err, size_t errlen);
 
+/* The largest file the workload reads (what calibrate reads when the raw device cannot be). */
+int runner__largest_file(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
+		       size_t len);
+
 #endif

@@ -207,7 +207,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 36);
+	assert_int_equal(n, 37);
 }
 
 static void test_find_key(void **state)
@@ -268,7 +268,7 @@ static void test_print_keys(void **state)
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 36 + 2);
+	assert_int_equal(lines, 37 + 2);
 	free(text);
 }
 
