@@ -339,11 +339,17 @@ static void test_environment_difference_refused(void **state)
 	assert_non_null(strstr(c.warnings, "kernel"));
 	assert_int_equal(c.regressions, 0);
 	compare__free(&c);
-	/* read_ahead_kb only in one of them is a difference too */
+	/* read_ahead_kb recorded only in new (an older base): a warning */
 	json_object_object_add(env, "kernel", json_object_new_string("6.18"));
 	json_object_object_add(env, "read_ahead_kb", json_object_new_int(128));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	assert_non_null(strstr(c.warnings, "read_ahead_kb is not recorded in base"));
+	compare__free(&c);
+	/* recorded in both and different: refused */
+	json_object_object_get_ex(b, "environment", &env);
+	json_object_object_add(env, "read_ahead_kb", json_object_new_int(8192));
 	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EXDEV);
-	assert_non_null(strstr(err, "read_ahead_kb"));
+	assert_non_null(strstr(err, "read_ahead_kb is 8192 in base, 128 in new"));
 	compare__free(&c);
 	json_object_put(b);
 	json_object_put(n);
