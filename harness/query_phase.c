@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "query_phase.h"
+#include "../bpf/stalls_api.h"
 
 #define RB_PAGE 4096ULL
 
@@ -68,11 +69,13 @@ static int64_t query_at(const struct query_phase *qp, int64_t pos)
 
 /* What one query returned, kept for the accounting: the only work between queries. */
 static void store_result(struct query_phase *qp, struct client_run *cr, int64_t pos,
-			 const struct rb_query_result *res, double us)
+			 const struct rb_query_result *res, double us, double wait_us)
 {
 	struct rb_repeat_result *rr = qp->rr;
 
 	rr->latency_us[pos] = us;
+	if (rr->io_wait_us)
+		rr->io_wait_us[pos] = wait_us;
 	rr->client_of[pos] = cr->c.id;
 	if (rr->n_phases)
 		memcpy(rr->phase_us + pos * rr->n_phases, res->phase_us,
@@ -87,13 +90,16 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 {
 	struct query_phase *qp = cr->qp;
 	const struct workload_ops *ops = qp->w->ops;
-	double t0, us;
+	struct rb_stalls *st = qp->opts->stalls;
+	double t0, us, wait_us;
+	uint64_t w0;
 	int i, rc = 0;
 
 	for (i = 0; i < n; i++) {
 		cr->qi[i] = query_at(qp, first + i);
 		memset(&cr->res[i], 0, sizeof(cr->res[i]));
 	}
+	w0 = stalls__read(st, cr->c.id);
 	t0 = now_s();
 	for (i = 0; i < n && !rc && qp->strategy->before_query; i++)
 		rc = qp->strategy->before_query(&cr->c, cr->qi[i]);
@@ -101,9 +107,10 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
 			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
 	us = (now_s() - t0) * 1e6;
+	wait_us = (double)(stalls__read(st, cr->c.id) - w0) / 1e3;
 	/* every query of a batch waited for the whole batch */
 	for (i = 0; i < n && !rc; i++) {
-		store_result(qp, cr, first + i, &cr->res[i], us);
+		store_result(qp, cr, first + i, &cr->res[i], us, wait_us);
 		live__query_done(qp->opts->live);
 	}
 	return rc;
@@ -115,7 +122,9 @@ static void *client_main(void *arg)
 	struct query_phase *qp = cr->qp;
 	int64_t batch = qp->cfg->workload_batch, first;
 
-	while (!__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
+	if (stalls__register(qp->opts->stalls, cr->c.id) && qp->opts->stalls)
+		cr->rc = -EIO;
+	while (!cr->rc && !__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
 		if (qp->opts->stop && *qp->opts->stop) {
 			cr->rc = -EINTR;
 			break;
@@ -127,6 +136,7 @@ static void *client_main(void *arg)
 		if (cr->rc)
 			break;
 	}
+	stalls__unregister(qp->opts->stalls, cr->c.id);
 	if (cr->rc)
 		__atomic_store_n(&qp->failed, 1, __ATOMIC_RELAXED);
 	return NULL;

@@ -46,6 +46,7 @@ struct rb_repeat_result {
 	bool has_memcg;            /* ran in its own memory cgroup (run.memory_limit) */
 	struct rb_memcg_stats memcg; /* that cgroup's figures at the end of the repeat */
 	struct rb_strategy_stats strategy_stats; /* the strategy's own counters (n = 0: none) */
+	double *io_wait_us;        /* per query, microseconds waited for I/O (owned; NULL: not measured) */
 	bool has_probes;           /* the BPF probes ran around this repeat's queries */
 	struct rb_probe_result probes; /* their figures for the run's files (owned) */
 };
@@ -66,6 +67,8 @@ struct rb_run {
 	int n_skipped;
 	bool probes_available;     /* run.probes on and the BPF probes loaded */
 	char probes_reason[RB_ERR_MAX]; /* why not, when not ("" when available) */
+	bool io_wait_available;    /* the I/O wait programs (bpf/stalls.bpf.c) ran */
+	char io_wait_reason[RB_ERR_MAX]; /* why not, when not */
 };
 
 void run__free(struct rb_run *run);

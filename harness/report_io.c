@@ -38,6 +38,7 @@ void run__free(struct rb_run *run)
 		return;
 	for (i = 0; run->repeats && i < run->n_repeats; i++) {
 		free(run->repeats[i].latency_us);
+		free(run->repeats[i].io_wait_us);
 		free(run->repeats[i].client_of);
 		free(run->repeats[i].phase_us);
 		probe_result__free(&run->repeats[i].probes);

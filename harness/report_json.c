@@ -49,7 +49,7 @@ static const struct {
 	{ "dev_read_ios", "read requests completed on that device during the query phase (/sys/block/<dev>/stat); also counts other activity" },
 	{ "proc_read_bytes", "/proc/self/io read_bytes delta over the query phase: bytes this process caused to be read from storage, readahead included; exact run to run; the figure CI gates use" },
 	{ "proc_rchar", "/proc/self/io rchar delta: bytes passed through read syscalls, whether or not they came from the page cache (mmap accesses are not counted)" },
-	{ "majflt", "major page faults of the process during the query phase (getrusage): faults that waited for I/O" },
+	{ "majflt", "major page faults of the process during the query phase (getrusage): faults whose page was not in the page cache when the fault looked it up; a fault that sleeps on a page another reader already has in flight (readahead, WILLNEED, the prefetcher) counts minor, so 0 major faults does not mean no waiting: io_wait_us says how long queries waited" },
 	{ "minflt", "minor page faults during the query phase (getrusage): faults served from the page cache" },
 	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read" },
 	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
@@ -58,6 +58,11 @@ static const struct {
 	{ "strategy_stats", "optional: counters the strategy itself kept during the repeat (bpf-prefetch: its agent's hints, prefetches, misses, skips, drops), name -> integer; absent for strategies without counters" },
 	{ "memcg", "with run.memory_limit, the repeat's own memory cgroup (created after the cache eviction, before the workload opens) at the end of the repeat: version, limit_bytes, peak_bytes and usage_bytes, file_bytes (page cache) and anon_bytes charged, reclaim counters pgscan/pgsteal (v2) or pgpgout (v1), refault_file, pgmajfault, limit_hits (v1 failcnt, v2 events max), oom_kills; a counter the cgroup version lacks is null; null without a limit" },
 	{ "probes", "the BPF page-cache probes over the query phase (bpf/pcache.bpf.c, tracepoints only): per file of the run and in total, readahead calls and windows, pages added by cause, accessed, wasted, evicted, faults; the block layer of the files' disk; overflow counters; null when the probes did not run (see probes_unavailable_reason); each field is defined under probes.<field>" },
+	{ "io_wait_us", "per repeat: microseconds each query waited for I/O (bpf/stalls.bpf.c: from a sched_switch that puts the client thread to sleep with in_iowait set, as a fault or read waiting on a page under I/O does, to its sched_wakeup), mean, p50, p99 (null below 100 queries) and total over the repeat; null when not measured (see io_wait_unavailable_reason). Unlike majflt, it counts waits on pages another reader (readahead, WILLNEED, the prefetcher) already had in flight" },
+	{ "io_wait_available", "whether the I/O wait programs ran (root, BTF, run.probes)" },
+	{ "io_wait_unavailable_reason", "why not; \"\" when they did" },
+	{ "io_wait_mean_us", "summary: io_wait_us.mean per repeat (spread across repeats)" },
+	{ "io_wait_total_us", "summary: io_wait_us.total per repeat (spread across repeats)" },
 	{ "probes_available", "whether the probes ran (run.probes true, root, BTF, the BPF programs loaded)" },
 	{ "probes_unavailable_reason", "why the probes did not run; \"\" when they did" },
 	{ "probe_waste_ratio", "summary: probes.total.waste_ratio, speculative readahead pages never used / speculative pages added" },
@@ -80,6 +85,7 @@ struct rep_figs {
 	double majflt, minflt;
 	double probe_waste_ratio, probe_added_demand, probe_added_spec, probe_added_prefetch;
 	double probe_block_read_bytes;
+	double io_wait_mean_us, io_wait_p50_us, io_wait_p99_us, io_wait_total_us;
 };
 
 /* The figures summarised per strategy, in report order. */
@@ -107,6 +113,8 @@ static const struct {
 	{ "probe_pages_added_speculative", offsetof(struct rep_figs, probe_added_spec) },
 	{ "probe_pages_added_prefetch", offsetof(struct rep_figs, probe_added_prefetch) },
 	{ "probe_block_read_bytes", offsetof(struct rep_figs, probe_block_read_bytes) },
+	{ "io_wait_mean_us", offsetof(struct rep_figs, io_wait_mean_us) },
+	{ "io_wait_total_us", offsetof(struct rep_figs, io_wait_total_us) },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -135,6 +143,20 @@ static double known(const struct rb_repeat_result *r, const char *figure, double
 	const char *why;
 
 	return probe_result__figure_known(&r->probes, figure, &why) ? v : NAN;
+}
+
+/* Per-query I/O wait: mean, p50, p99 (null below 100 queries), total; all NAN unmeasured. */
+static void io_wait_figs(const struct rb_repeat_result *r, struct rep_figs *f)
+{
+	struct rb_latency_summary ls;
+
+	f->io_wait_mean_us = f->io_wait_p50_us = f->io_wait_p99_us = f->io_wait_total_us = NAN;
+	if (!r->io_wait_us || !r->n_queries || stats__summarize(r->io_wait_us, r->n_queries, &ls))
+		return;
+	f->io_wait_mean_us = ls.mean;
+	f->io_wait_p50_us = ls.p50;
+	f->io_wait_p99_us = ls.p99;
+	f->io_wait_total_us = ls.mean * (double)r->n_queries;
 }
 
 static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
@@ -175,6 +197,7 @@ static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 		f->probe_block_read_bytes = known(r, "block_read_bytes",
 						  (double)r->probes.total.block_read_bytes);
 	}
+	io_wait_figs(r, f);
 }
 
 /* STRLIST keys: the strategies list is read as the array it is. */
@@ -456,6 +479,21 @@ static json_object *per_client_to_json(const struct rb_repeat_result *r, int *er
 	return a;
 }
 
+/* {"mean", "p50", "p99", "total"} of the repeat's per-query I/O wait, or null. */
+static json_object *io_wait_to_json(const struct rep_figs *f, int *err)
+{
+	json_object *o;
+
+	if (!isfinite(f->io_wait_total_us))
+		return NULL;
+	o = json_object_new_object();
+	put(o, "mean", report__json_double(f->io_wait_mean_us), err);
+	put(o, "p50", report__json_double(f->io_wait_p50_us), err);
+	put(o, "p99", report__json_double(f->io_wait_p99_us), err);
+	put(o, "total", report__json_double(f->io_wait_total_us), err);
+	return o;
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
 	char digest[20];
@@ -479,6 +517,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "recall", report__json_double(f.recall), err);
 	put(o, "latency_us", latency_to_json(&f, err), err);
 	put(o, "latency_samples_us", samples_to_json(r, err), err);
+	put(o, "io_wait_us", io_wait_to_json(&f, err), err);
 	put(o, "phases", phases_to_json(r, err), err);
 	put(o, "per_client", per_client_to_json(r, err), err);
 	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)r->results_digest);
@@ -808,6 +847,9 @@ json_object *report__to_json(const struct rb_run *run)
 	put(doc, "dataset", dataset_to_json(run, &err), &err);
 	put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
 	put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
+	put(doc, "io_wait_available", json_object_new_boolean(run->io_wait_available), &err);
+	put(doc, "io_wait_unavailable_reason",
+	    jstr(run->io_wait_available ? "" : run->io_wait_reason, sizeof(run->io_wait_reason)), &err);
 	put(doc, "probes_unavailable_reason", jstr(run->probes_reason, sizeof(run->probes_reason)),
 	    &err);
 	put(doc, "metrics_definitions", definitions_to_json(&err), &err);

@@ -83,6 +83,7 @@ static const struct column summary_cols[] = {
 	{ "amplification", "amp", "read_amplification", fmt_ratio },
 	{ "major faults", "majflt", "majflt", fmt_count },
 	{ "minor faults", "minflt", "minflt", fmt_count },
+	{ "I/O wait ms/query", "iowait ms", "io_wait_mean_us", fmt_ms },
 };
 
 /* The raw per-repeat table; paths are fields of a repeats[] entry. */

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "query_phase.h"
 #include "runner.h"
+#include "../bpf/stalls_api.h"
 #include "stream.h"
 #include "strategy.h"
 #include "../bpf/probes.h"
@@ -317,6 +318,7 @@ static bool refused(const struct ra_strategy_ops *s, int rc)
 static void drop_repeat(struct rb_repeat_result *rr)
 {
 	free(rr->latency_us);
+	free(rr->io_wait_us);
 	free(rr->client_of);
 	free(rr->phase_us);
 	probe_result__free(&rr->probes);
@@ -389,6 +391,8 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->clients = plan->steps[i].clients;
 		rr->batch = (int)cfg->workload_batch;
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
+		if (opts->stalls && !(rr->io_wait_us = calloc(cfg->workload_queries, sizeof(double))))
+			return -ENOMEM;
 		rr->client_of = calloc(cfg->workload_queries, sizeof(*rr->client_of));
 		if (!rr->latency_us || !rr->client_of || phases_init(cfg, rr))
 			return -ENOMEM;
@@ -427,9 +431,15 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 	probes = probes_open(cfg, ds, run);
 	if (!run->probes_available && cfg->run_probes && !opts->quiet)
 		fprintf(stderr, "rabench: no page-cache probes: %s\n", run->probes_reason);
+	if (cfg->run_probes && !stalls__open(&with_stream.stalls, run->io_wait_reason,
+					     sizeof(run->io_wait_reason)))
+		run->io_wait_available = true;
+	else if (!cfg->run_probes)
+		snprintf(run->io_wait_reason, sizeof(run->io_wait_reason), "run.probes is false");
 	live__set_probes(opts->live, probes);
 	rc = run_steps(cfg, ds, plan, &with_stream, probes, run, err, errlen);
 	live__set_probes(opts->live, NULL);
+	stalls__destroy(with_stream.stalls);
 	probes__destroy(probes);
 	free(stream);
 	return rc;

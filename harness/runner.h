@@ -15,11 +15,14 @@
 #include "report.h"
 #include "../datasets/dataset.h"
 
+struct rb_stalls;
+
 struct rb_runner_opts {
 	volatile sig_atomic_t *stop;  /* set by SIGINT/SIGTERM: finish cleanly, mark incomplete */
 	int quiet;                    /* no progress lines on stderr */
 	struct rb_live *live;         /* --live view, or NULL */
 	const int64_t *stream;        /* query id of the i-th query (set by runner__execute) */
+	struct rb_stalls *stalls;     /* per-query I/O wait (set by runner__execute), or NULL */
 };
 
 /* The block device under the first file the run's workload reads. 0 or -errno. */

@@ -41,6 +41,10 @@ if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	check "summary carries the probe spreads" json "$report" \
 		"all(s['probe_waste_ratio'] is not None or s['name'] == 'fadvise-random' for s in d['summary']['strategies']) and all(s['probe_pages_added_demand'] for s in d['summary']['strategies'])"
 	check "report.md has the probe tables" grep -q '^| strategy | demand pages |' "$(dirname "$report")/report.md"
+	check "I/O wait measured per query in every repeat, never more than the repeat's wall time" json "$report" \
+		"d['io_wait_available'] and all(r['io_wait_us'] and 0 <= r['io_wait_us']['total'] <= r['wall_s'] * 1e6 for r in d['repeats'])"
+	check "fadvise-random (a synchronous fault per 4 KiB page) waits for I/O longer than default" json "$report" \
+		"max(r['io_wait_us']['total'] for r in d['repeats'] if r['strategy'] == 'default') < min(r['io_wait_us']['total'] for r in d['repeats'] if r['strategy'] == 'fadvise-random')"
 	if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
 		# this kernel has no kprobes: forcing them leaves the function-backed points
 		# without a mechanism, as on a kernel lacking their tracepoints

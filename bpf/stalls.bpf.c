@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * stalls.bpf.c — how long each registered thread waited for I/O: from the
+ * sched_switch that puts it to sleep with in_iowait set (io_schedule(): a page
+ * fault or read waiting on a folio under I/O, whoever started that I/O — its own
+ * readahead, another reader's, a prefetcher's WILLNEED) to the sched_wakeup that
+ * makes it runnable again. Summed per thread in an mmapable array the harness
+ * reads around each query, without a syscall.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "stalls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* nanoseconds of I/O wait per slot, read by user space through mmap */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RB_ST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} totals SEC(".maps");
+
+/* thread id -> slot: only registered threads are measured */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_ST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+/* thread id -> when it went to sleep in I/O wait */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_ST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} asleep SEC(".maps");
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(st_switch, bool preempt, struct task_struct *prev)
+{
+	__u32 tid = BPF_CORE_READ(prev, pid);
+	__u64 ts;
+
+	if (!bpf_map_lookup_elem(&slots, &tid) || !BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+		return 0;
+	ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&asleep, &tid, &ts, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(st_wakeup, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid), *slot;
+	__u64 *start, *total;
+
+	start = bpf_map_lookup_elem(&asleep, &tid);
+	if (!start)
+		return 0;
+	slot = bpf_map_lookup_elem(&slots, &tid);
+	total = slot ? bpf_map_lookup_elem(&totals, slot) : NULL;
+	if (total)
+		__sync_fetch_and_add(total, bpf_ktime_get_ns() - *start);
+	bpf_map_delete_elem(&asleep, &tid);
+	return 0;
+}

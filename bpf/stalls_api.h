@@ -1,0 +1,31 @@
+/*
+ * stalls — the time threads spend waiting for I/O, per query: the figure that says
+ * what prefetching saves whatever the fault counters call it (a fault that sleeps on
+ * a page another reader already has in flight counts minor, yet it waited).
+ *
+ *   stalls__open -> { stalls__register (in the thread) -> stalls__read ... ->
+ *   stalls__unregister } ... -> stalls__destroy
+ *
+ * Needs root and BTF; without them stalls__open fails with a one-line reason and
+ * the figure is null. stalls__read is a plain memory read (an mmapped BPF array).
+ */
+#ifndef RB_STALLS_API_H
+#define RB_STALLS_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rb_stalls;
+
+int stalls__open(struct rb_stalls **out, char *why, size_t whylen);
+
+/* Measure the calling thread in slot (0..255); its total starts at 0. 0 or -errno. */
+int stalls__register(struct rb_stalls *s, int slot);
+void stalls__unregister(struct rb_stalls *s, int slot);
+
+/* Nanoseconds slot's thread has waited for I/O since it registered. */
+uint64_t stalls__read(const struct rb_stalls *s, int slot);
+
+void stalls__destroy(struct rb_stalls *s);
+
+#endif
