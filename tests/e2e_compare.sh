@@ -24,6 +24,9 @@ check "equal runs: exit 0" compare_rc 0 "$base" "$base"
 doctor "$base" "$work/bytes.json" \
 	"[s['proc_read_bytes'].update(median=s['proc_read_bytes']['median']*1.2) for s in d['summary']['strategies']]"
 check "regressed byte counter (+20 %): exit 1" compare_rc 1 "$base" "$work/bytes.json"
+doctor "$base" "$work/bytes5.json" \
+	"[s['proc_read_bytes'].update(median=s['proc_read_bytes']['median']*1.05) for s in d['summary']['strategies']]"
+check "bytes read +5 %: exit 1" compare_rc 1 "$base" "$work/bytes5.json"
 check "the table names the regression" bash -c "'$rb' compare '$base' '$work/bytes.json' | grep -q 'process bytes read.*REGRESSION'"
 doctor "$base" "$work/slow.json" \
 	"[r.update(latency_samples_us=[x * 1.3 for x in r['latency_samples_us']]) for r in d['repeats']]"
