@@ -41,6 +41,10 @@ for t in "$build"/tests/test_*; do
 	while IFS= read -r why; do
 		skips+=("$name: $why")
 	done < <(grep -o 'SKIP: .*' "$log/$name" | sed 's/^SKIP: //' | sort -u)
+	# a skipped case that printed no "SKIP: reason" is still listed, by name
+	if [ "$s" -gt 0 ] && ! grep -q 'SKIP: ' "$log/$name"; then
+		skips+=("$name: $(sed -n '/^\[==========\]/q; s/^\[  SKIPPED \] //p' "$log/$name" | paste -sd' ') (no reason printed)")
+	fi
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1   # crashed or a sanitizer fired outside a test case
 	fi
