@@ -586,7 +586,8 @@ static json_object *phase_spread(const struct rb_run *run, const struct group *g
 			if (!in_group(&run->repeats[j], g) ||
 			    phase_summary(&run->repeats[j], p, &ls))
 				continue;
-			scratch[n++] = i == 0 ? ls.p50 : i == 1 ? ls.p99 : ls.mean;
+			scratch[n] = i == 0 ? ls.p50 : i == 1 ? ls.p99 : ls.mean;
+			n += isfinite(scratch[n]);	/* a p99 of too few queries is no figure */
 		}
 		put(o, keys[i], spread_to_json(scratch, n, err), err);
 	}

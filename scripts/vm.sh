@@ -20,7 +20,8 @@
 #                                          run CMD in the guest, in the caller's cwd; returns
 #                                          its status, 124 on timeout, 125 if it never ran
 # In the guest: the host's / read-only (9p); DISK on /tmp, or on $VM_DISK_AT (an absolute
-# path) with a tmpfs on /tmp (DISK "": no disk, a tmpfs on /tmp); OUTDIR writable at its own
+# path; /tmp is then the host's, read-only, and TMPDIR a tmpfs /var/tmp, so a caller
+# working under /tmp still finds its folder) (DISK "": no disk, a tmpfs on /tmp); OUTDIR writable at its own
 # path; root, in the caller's cwd (so not under the host's /tmp or /run), stdin /dev/null;
 # stdout and stderr go to the console: OUTDIR/console.log, after the BIOS banner and a
 # line "vm: command starts at S s of uptime". vm_run also writes OUTDIR/.vm_cmd,
@@ -169,19 +170,25 @@ mount -t tracefs tracefs $h/sys/kernel/tracing || say "no tracefs"
 mount -t debugfs debugfs $h/sys/kernel/debug || say "no debugfs"
 mount -t cgroup2 cgroup2 $h/sys/fs/cgroup && echo +memory >$h/sys/fs/cgroup/cgroup.subtree_control ||
 	say "no cgroup2 with memory"
-[ "$at" = /tmp ] && [ -b /dev/vda ] || mount -t tmpfs tmp $h/tmp
+# the disk elsewhere: /tmp stays the host's (read-only), so that a caller working under
+# /tmp (a CI clone) finds its folder; temporary files go to /var/tmp (TMPDIR)
+tmpdir=/var/tmp
+if [ "$at" = /tmp ]; then
+	[ -b /dev/vda ] || mount -t tmpfs tmp $h/tmp
+	tmpdir=/tmp
+fi
 mount -t tmpfs run $h/run; mount -t tmpfs tmp $h/var/tmp && chmod 1777 $h/var/tmp
 mkdir -p $h/dev/shm $h/dev/pts; mount -t tmpfs shm $h/dev/shm; mount -t devpts devpts $h/dev/pts
 if [ -b /dev/vda ]; then
 	mkdir -p "$h$at" 2>/dev/null
 	mount -t ext4 /dev/vda "$h$at" || { say "cannot mount /dev/vda on $at"; stop; }
 fi
-chmod 1777 $h/tmp
+[ "$tmpdir" = /tmp ] && chmod 1777 $h/tmp
 mkdir -p "$h$out" 2>/dev/null
 mount -o bind /out "$h$out" || { say "cannot mount the out share on $out"; stop; }
 stty -onlcr 2>/dev/null # LF lines in console.log
 echo; say "command starts at $(cut -d' ' -f1 /proc/uptime) s of uptime"
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp \
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=$tmpdir \
 	LANG=C TERM=dumb chroot $h /bin/sh "$out/.vm_cmd" </dev/null
 echo $? >/out/.vm_rc
 stop
