@@ -14,7 +14,7 @@ set -u
 build=${1:?build dir} data=${2:?data dir} out=${3:?out dir}
 root=$(pwd)
 py=/usr/bin/python3
-export RB_SCRATCH=$data RB_MATRIX_GUEST=1
+export RB_SCRATCH=$data
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_violation=0}
 
