@@ -55,10 +55,11 @@ bool hooks__fentry_can_attach(const struct btf *btf, const char *func)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), prog, link;
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct bpf_prog_load_opts opts = { .sz = sizeof(opts) };
 
 	if (id < 0)
 		return false;
+	opts.expected_attach_type = BPF_TRACE_FENTRY;
 	opts.attach_btf_id = id;
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rb_fentry_probe", "GPL", insns,
 			     sizeof(insns) / sizeof(insns[0]), &opts);

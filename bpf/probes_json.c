@@ -17,7 +17,8 @@
 /* The probe points a figure needs (enum rb_probe_hook bits). */
 #define H(x)	(1u << RB_HOOK_##x)
 #define CAUSE	(H(ADD) | H(FAULT) | H(SYNC_RA) | H(ASYNC_RA))	/* demand vs speculative */
-#define USE	(H(GET_PAGES) | H(FAULT) | H(MAP_PAGES))	/* accessed or mapped */
+#define USE	(H(GET_PAGES) | H(MAP_PAGES))	/* accessed or mapped (with CAUSE's fault) */
+#define WASTE	(CAUSE | USE | H(DELETE))	/* whether a speculative page was ever used */
 
 static const struct {
 	const char *name;
@@ -39,12 +40,12 @@ static const struct {
 	F("pages_mapped_maybe_used", mapped, H(ADD) | H(MAP_PAGES), "pages added in the window that fault-around mapped into a page table (mm_filemap_map_pages has no per-page access event): mapped, maybe used"),
 	F("read_pages", read_pages, H(GET_PAGES), "pages read() asked for, each request once, clamped to EOF, cached or not"),
 	F("read_miss_pages", read_miss, CAUSE | H(GET_PAGES), "of read_pages, pages the reads had to add to the page cache"),
-	F("speculative_unused_evicted", spec_unused_evicted, CAUSE | USE | H(DELETE), "speculative pages evicted before any access and never mapped"),
-	F("speculative_unused_resident", spec_unused_resident, CAUSE | USE | H(DELETE), "speculative pages still resident at stop, never accessed nor mapped"),
-	F("speculative_mapped_only", spec_mapped_only, CAUSE | USE | H(DELETE), "speculative pages mapped by fault-around but never read or faulted on (evicted or resident): maybe used, not waste"),
-	F("prefetch_unused_evicted", prefetch_unused_evicted, CAUSE | USE | H(DELETE), "prefetched pages evicted before any access and never mapped"),
-	F("prefetch_unused_resident", prefetch_unused_resident, CAUSE | USE | H(DELETE), "prefetched pages still resident at stop, never accessed nor mapped"),
-	F("prefetch_mapped_only", prefetch_mapped_only, CAUSE | USE | H(DELETE), "prefetched pages mapped by fault-around but never read or faulted on: maybe used"),
+	F("speculative_unused_evicted", spec_unused_evicted, WASTE, "speculative pages evicted before any access and never mapped"),
+	F("speculative_unused_resident", spec_unused_resident, WASTE, "speculative pages still resident at stop, never accessed nor mapped"),
+	F("speculative_mapped_only", spec_mapped_only, WASTE, "speculative pages mapped by fault-around but never read or faulted on (evicted or resident): maybe used, not waste"),
+	F("prefetch_unused_evicted", prefetch_unused_evicted, WASTE, "prefetched pages evicted before any access and never mapped"),
+	F("prefetch_unused_resident", prefetch_unused_resident, WASTE, "prefetched pages still resident at stop, never accessed nor mapped"),
+	F("prefetch_mapped_only", prefetch_mapped_only, WASTE, "prefetched pages mapped by fault-around but never read or faulted on: maybe used"),
 	F("pages_evicted", evicted, H(DELETE), "pages of the file deleted from the page cache during the window, whenever they were added"),
 	F("pages_evicted_tracked", evicted_tracked, H(ADD) | H(DELETE), "of pages_evicted, pages added during the window"),
 	F("pages_resident_tracked", resident_tracked, H(ADD) | H(DELETE), "pages added during the window and still resident at stop (mincore's count after a cold start)"),
@@ -91,9 +92,9 @@ static const struct {
 	{ "ra_window_log2_pages", H(RA_ORDER) | H(RA_UNBOUNDED) },
 	{ "minor_faults", H(FAULT) | H(MAP_PAGES) | H(ADD) },
 	{ "read_hit_ratio", CAUSE | H(GET_PAGES) },
-	{ "waste_pages", CAUSE | USE | H(DELETE) },
-	{ "waste_ratio", CAUSE | USE | H(DELETE) },
-	{ "prefetch_waste_ratio", CAUSE | USE | H(DELETE) },
+	{ "waste_pages", WASTE },
+	{ "waste_ratio", WASTE },
+	{ "prefetch_waste_ratio", WASTE },
 };
 
 static unsigned figure_needs(const char *figure, bool *found)

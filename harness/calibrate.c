@@ -27,7 +27,7 @@
 #define BLK		4096
 #define SEQ		(1 << 20)
 #define MAX_SAMPLES	200000
-#define CACHE_S		(24 * 3600)	/* a description older than a day is remeasured */
+#define CACHE_S		86400L	/* a description older than a day is remeasured */
 
 static double now_s(void)
 {

@@ -108,9 +108,10 @@ static void attach_line(FILE *out, const char *kernel, json_object *r)
 			json_object_get_string(report__get(r, "probes_unavailable_reason")));
 		return;
 	}
-	json_object_object_foreach(att, hook, a)
+	json_object_object_foreach(att, hook, a) {
 		fprintf(out, "%s `%s`, ", hook,
 			json_object_get_string(report__get(a, "mechanism")));
+	}
 	fprintf(out, "%d null figure(s); readahead tracepoints %s\n",
 		nul ? json_object_object_length(nul) : 0,
 		json_object_get_boolean(report__get(report__get(report__get(
