@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pcache.bpf.c — what readahead really did, per file, from tracepoints only
- * (tp_btf: kprobes may be compiled out and fentry refused on the kernels rabench
- * targets, which is why libbpf-tools' readahead and cachestat fail there).
+ * pcache.bpf.c — what readahead really did, per file, from the page-cache events:
+ * each through the best mechanism the running kernel offers (tp_btf, else fentry,
+ * else kprobe: see the attach points at the end, and bpf/hooks.c). 6.18 here has
+ * every tracepoint but no kprobes and refuses fentry (why libbpf-tools' readahead
+ * and cachestat fail on it); Debian's 6.1 has only the add/delete tracepoints.
  *
  * Every page added to the page cache is classified by what the thread adding it
  * was doing (its syscall, read from its saved user registers, and its last
