@@ -95,7 +95,8 @@ int BPF_PROG(pf_add_tp, struct folio *folio)
 	__u32 tid;
 	__u64 nr;
 
-	if (!ours(&tid))
+	/* the agent may be another process than the one it serves (rabench prefetch) */
+	if (!ours(&tid) && tid != agent_tid)
 		return 0;
 	file = file_of(BPF_CORE_READ(folio, mapping));
 	if (!file)

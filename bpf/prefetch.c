@@ -509,11 +509,24 @@ static int advise_fds(struct prefetch *p, int fi)
 	return 0;
 }
 
+/* Serving another process (rabench prefetch --pid / -- CMD)? */
+static bool outside(const struct prefetch *p)
+{
+	return p->opts.pid && p->opts.pid != getpid();
+}
+
+static int served_pid(const struct prefetch *p)
+{
+	return p->opts.pid ? p->opts.pid : getpid();
+}
+
 /* Speculative readahead off for file fi: every mapping and descriptor of it. */
 static int advise_random(struct prefetch *p, int fi)
 {
 	int rc;
 
+	if (outside(p))
+		return 0;	/* another process's mappings: process_madvise has no RANDOM */
 	if (!p->files[fi].random) {
 		p->files[fi].random = 1;
 		STAT_ADD(p, files_random, 1);
@@ -771,7 +784,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		free(p);
 		return rc;
 	}
-	p->skel->rodata->targ_tgid = (__u32)getpid();
+	p->skel->rodata->targ_tgid = (__u32)(p->opts.pid ? p->opts.pid : getpid());
 	rc = hooks__choose(p->skel->obj, "pf", pf_hooks, PF_HOOKS, p->hooks, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errlen, "bpf-prefetch: this kernel %s", why);
@@ -906,9 +919,10 @@ static void index_extents(struct prefetch *p)
 		qsort(p->keys, p->n_keys, sizeof(*p->keys), cmp_key);
 }
 
+static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
+
 static int attach(struct prefetch *p, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	char exe[PATH_MAX];
 	const char *bin = p->opts.binary, *sym = p->opts.symbol;
 	struct prefetch_bpf *s = p->skel;
@@ -928,8 +942,8 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	if (sym && !sym[0])
-		return 0;   /* no uprobe asked for */
+	if ((sym && !sym[0]) || (!bin && outside(p)))
+		return 0;   /* no uprobe asked for, or not yet (prefetch__attach_hints) */
 	if (!bin) {
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (n < 0)
@@ -937,9 +951,18 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 		exe[n] = '\0';
 		bin = exe;
 	}
-	uopts.func_name = sym ? sym : PREFETCH_FAISS_SYMBOL;
+	return attach_uprobe(p, bin, err, errlen);
+}
+
+static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct prefetch_bpf *s = p->skel;
+	int rc;
+
+	uopts.func_name = p->opts.symbol ? p->opts.symbol : PREFETCH_FAISS_SYMBOL;
 	s->links.pf_prefetch_lists = bpf_program__attach_uprobe_opts(s->progs.pf_prefetch_lists,
-								     getpid(), bin, 0, &uopts);
+								     served_pid(p), bin, 0, &uopts);
 	if (!s->links.pf_prefetch_lists) {
 		rc = errno ? -errno : -EINVAL;
 		snprintf(err, errlen, "bpf-prefetch: cannot attach a uprobe to %s in %s: %s",
@@ -947,6 +970,13 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 		return rc;
 	}
 	return 0;
+}
+
+int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen)
+{
+	if (p->skel->links.pf_prefetch_lists)
+		return -EALREADY;
+	return attach_uprobe(p, binary, err, errlen);
 }
 
 /* The agent thread takes no signal: SIGINT stays with the thread that handles it. */

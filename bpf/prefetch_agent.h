@@ -34,8 +34,12 @@ struct prefetch;
 struct prefetch_opts {
 	uint64_t budget_bytes;   /* outstanding prefetch at most; 0: 64 MiB (less under a memory.max) */
 	uint64_t window_bytes;   /* kept ahead of a sequential stream; 0: 4 MiB */
-	const char *binary;      /* uprobe target; NULL: this executable */
+	const char *binary;      /* uprobe target; NULL: this executable (or, for another
+				    process, none until prefetch__attach_hints) */
 	const char *symbol;      /* NULL: PREFETCH_FAISS_SYMBOL; "" : no uprobe */
+	int pid;                 /* the process served; 0: this one. Another process's
+				    mappings and descriptors are not ours to advise:
+				    MADV_RANDOM and FADV_RANDOM are skipped for it */
 };
 
 /* Everything the agent counts; k: counted in the kernel. */
@@ -89,6 +93,12 @@ int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t e
 int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
 /* Switch readahead off where it wastes, attach, start the agent thread. */
 int prefetch__start(struct prefetch *p, char *err, size_t errlen);
+/*
+ * Attach the uprobe on symbol (opts) in binary for the served process, once the
+ * agent runs (e.g. when another process has just mapped the FAISS library).
+ * 0, -EALREADY when one is attached, or -errno (message in err).
+ */
+int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen);
 /* A snapshot of the counters; safe while the agent runs. */
 void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
 /* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */

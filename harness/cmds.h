@@ -19,6 +19,7 @@
 int cmd_compare(int argc, char **argv);
 int cmd_evict(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_prefetch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -18,6 +18,7 @@ static const struct cmd_struct commands[] = {
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
 	{ "evict", cmd_evict, "evict a config's files from the page cache (for timings by hand)" },
 	{ "list", cmd_list, "list workloads, strategies or config keys" },
+	{ "prefetch", cmd_prefetch, "serve another process's FAISS index with the eBPF prefetcher" },
 	{ "probe", cmd_probe, "run a command with the page-cache probes, print what readahead did" },
 	{ "report", cmd_report, "re-render a saved report.json (markdown, table or json)" },
 	{ "run", cmd_run, "prepare data, run the workload under each strategy, write reports" },

@@ -1,0 +1,447 @@
+/*
+ * cmd_prefetch — `rabench prefetch --index F.index... (-- CMD ARGS... | --pid PID)`:
+ * the bpf-prefetch agent as a tool, for a RAG process rabench did not start or
+ * write (FAISS from Python, behind a web server). It reads the byte extents of
+ * every inverted list from the .index files (FAISS's own reader), watches the
+ * target's page-cache misses on the .ivfdata (by device and inode), attaches the
+ * uprobe on FAISS's prefetch_lists in whatever object of the target defines it
+ * (an executable linked with libfaiss.a, libfaiss.so, python's _swigfaiss*.so),
+ * as soon as the target maps it, and prefetches whole lists through its own
+ * descriptors. Runs until the target exits (Ctrl-C with --pid), then prints its
+ * counters.
+ *
+ * What it cannot do from outside is said, not faked: MADV_RANDOM on another
+ * process's mapping does not exist (process_madvise takes COLD, PAGEOUT,
+ * WILLNEED, COLLAPSE), so speculative readahead stays on; --read-ahead-kb sets
+ * the device's window instead (restored at the end, also on Ctrl-C).
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <faiss/c_api/Index_c.h>
+#include <faiss/c_api/index_io_c.h>
+#include <faiss/c_api/error_c.h>
+
+#include "cmds.h"
+#include "metrics.h"
+#include "../bpf/prefetch_agent.h"
+#include "../datasets/faiss_bridge.h"
+
+#define MAX_INDEXES	8
+#define POLL_NS		20000000L	/* 20 ms between looks at the target */
+
+static struct prefetch_env {
+	const char *index[MAX_INDEXES];
+	int n_index;
+	pid_t pid;
+	long read_ahead_kb;		/* -1: leave the device alone */
+	char **cmd;
+} env;
+
+static volatile sig_atomic_t stop;
+
+static const char doc[] =
+	"Run the eBPF-guided prefetcher for another process: a FAISS index on disk\n"
+	"served by a program rabench did not start or write.\v"
+	"The target is started (-- CMD, no shell) or found (--pid). Its FAISS lists\n"
+	"are read from each --index file; the uprobe on FAISS's prefetch_lists is\n"
+	"attached in the target's FAISS object as soon as it is mapped; until then,\n"
+	"and for a target without FAISS, the agent expands the target's misses to\n"
+	"whole lists. Needs root (CAP_BPF and CAP_PERFMON).\n"
+	"\n"
+	"From outside, MADV_RANDOM cannot be set on the target's mappings: use\n"
+	"--read-ahead-kb to narrow the device's readahead window instead (restored\n"
+	"after).\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    rabench prefetch --index ivf.index -- /usr/bin/python3 search.py\n"
+	"    rabench prefetch --index ivf.index --pid 4242          (Ctrl-C to stop)\n"
+	"\n"
+	"Exit status: the command's (-- CMD), 0 (--pid), 2 bad input, 1 failure.";
+
+static const struct argp_option opts[] = {
+	{ "index", 'i', "FILE.index", 0, "A FAISS IVF index with its lists on disk (repeatable)", 0 },
+	{ "pid", 'p', "PID", 0, "Serve this running process instead of starting one", 0 },
+	{ "read-ahead-kb", 'r', "KB", 0, "Set the device's read_ahead_kb while serving (restored after)", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'i':
+		if (env.n_index == MAX_INDEXES)
+			argp_error(state, "at most %d --index", MAX_INDEXES);
+		env.index[env.n_index++] = arg;
+		break;
+	case 'p':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1 || v > INT_MAX)
+			argp_error(state, "--pid: '%s' is not a process id", arg);
+		env.pid = (pid_t)v;
+		break;
+	case 'r':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 0 || v > 1048576)
+			argp_error(state, "--read-ahead-kb: '%s' is not 0..1048576", arg);
+		env.read_ahead_kb = v;
+		break;
+	case ARGP_KEY_ARGS:
+		env.cmd = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (!env.n_index)
+			argp_error(state, "which index? --index FILE.index");
+		if (!env.pid == !env.cmd)
+			argp_error(state, "either -- CMD ARGS... or --pid PID");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The lists of one index: its .ivfdata watched, every list's extents keyed by list number. */
+static int load_index(struct prefetch *p, const char *path, char *err, size_t errlen)
+{
+	char ivfdata[PATH_MAX];
+	uint64_t co, cl, io, il;
+	FaissIndex *idx = NULL;
+	int64_t l, nlist;
+	int file, rc = 0;
+
+	if (access(path, R_OK)) {
+		snprintf(err, errlen, "--index %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (faiss_read_index_fname(path, RBF_IO_FLAG_READ_ONLY, &idx)) {
+		snprintf(err, errlen, "--index %s: FAISS cannot read it: %s", path,
+			 faiss_get_last_error());
+		return -EINVAL;
+	}
+	nlist = rbf_ivf_nlist(idx);
+	if (nlist < 1 || rbf_ivf_ondisk_filename(idx, ivfdata, sizeof(ivfdata))) {
+		snprintf(err, errlen, "--index %s: not an IVF index with its lists on disk "
+			 "(OnDiskInvertedLists): nothing to prefetch", path);
+		rc = -EINVAL;
+		goto cleanup;
+	}
+	file = prefetch__add_file(p, ivfdata, err, errlen);
+	if (file < 0) {
+		rc = -EINVAL;
+		goto cleanup;
+	}
+	for (l = 0; l < nlist && !rc; l++) {
+		if (rbf_ivf_list_extents(idx, l, &co, &cl, &io, &il)) {
+			snprintf(err, errlen, "--index %s: list %lld: %s", path, (long long)l,
+				 rbf_last_error());
+			rc = -EINVAL;
+			break;
+		}
+		if (cl)
+			rc = prefetch__add_extent(p, file, l, co, cl);
+		if (!rc && il)
+			rc = prefetch__add_extent(p, file, l, io, il);
+	}
+	if (rc && !err[0])
+		snprintf(err, errlen, "--index %s: bad extents: %s", path, strerror(-rc));
+	printf("rabench prefetch: %s: %lld lists in %s\n", path, (long long)nlist, ivfdata);
+cleanup:
+	faiss_Index_free(idx);
+	return rc;
+}
+
+/* The device's read_ahead_kb: set for the run, the old value kept to restore. */
+struct ra_setting {
+	char path[300];
+	long old;
+};
+
+static int ra_set(struct ra_setting *ra, const char *file, long kb, char *err, size_t errlen)
+{
+	struct rb_blockdev dev;
+	FILE *f;
+
+	ra->path[0] = '\0';
+	if (kb < 0)
+		return 0;
+	if (metrics__blockdev_for(file, &dev) || dev.read_ahead_kb < 0) {
+		snprintf(err, errlen, "--read-ahead-kb: no block device under %s", file);
+		return -EINVAL;
+	}
+	snprintf(ra->path, sizeof(ra->path), "/sys/block/%s/queue/read_ahead_kb", dev.name);
+	ra->old = dev.read_ahead_kb;
+	f = fopen(ra->path, "we");
+	if (!f || fprintf(f, "%ld\n", kb) < 0 || fclose(f)) {
+		snprintf(err, errlen, "%s: %s", ra->path, strerror(errno));
+		ra->path[0] = '\0';
+		return -EIO;
+	}
+	printf("rabench prefetch: %s %ld (was %ld; restored at the end)\n", ra->path, kb, ra->old);
+	return 0;
+}
+
+static void ra_restore(const struct ra_setting *ra)
+{
+	FILE *f;
+
+	if (!ra->path[0])
+		return;
+	f = fopen(ra->path, "we");
+	if (!f || fprintf(f, "%ld\n", ra->old) < 0 || fclose(f))
+		fprintf(stderr, "rabench prefetch: cannot restore %s to %ld\n", ra->path, ra->old);
+}
+
+/*
+ * Look for the target's FAISS object in /proc/PID/maps: file-backed mappings
+ * whose name says faiss, then the executable. Attach the uprobe to the first
+ * that defines prefetch_lists. 1 attached, 0 not (yet).
+ */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static int find_faiss(struct prefetch *p, pid_t pid, char *found, size_t len, int *exe_tried)
+{
+	char path[64], line[PATH_MAX + 128], err[256], last[PATH_MAX] = "";
+	char *name;
+	FILE *f;
+	int ok = 0;
+
+	/* objects without the symbol are expected: libbpf need not say so each time */
+	libbpf_print_fn_t old = libbpf_set_print(quiet);
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	while (f && !ok && fgets(line, sizeof(line), f)) {
+		name = strchr(line, '/');
+		if (!name)
+			continue;
+		name[strcspn(name, "\n")] = '\0';
+		if (!strstr(name, "faiss") || !strcmp(name, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", name);
+		if (prefetch__attach_hints(p, name, err, sizeof(err)) == 0) {
+			snprintf(found, len, "%s", name);
+			ok = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!ok && !*exe_tried) {
+		ssize_t n;
+
+		*exe_tried = 1;		/* an executable does not gain a symbol later */
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		n = readlink(path, line, sizeof(line) - 1);
+		if (n > 0) {
+			line[n] = '\0';
+			if (prefetch__attach_hints(p, line, err, sizeof(err)) == 0) {
+				snprintf(found, len, "%s", line);
+				ok = 1;
+			}
+		}
+	}
+	libbpf_set_print(old);
+	return ok;
+}
+
+static void print_stats(struct prefetch *p)
+{
+	const struct prefetch_stat_name *n = prefetch__stat_names();
+	struct prefetch_stats st;
+	uint64_t v;
+
+	prefetch__collect(p, &st);
+	printf("rabench prefetch: agent counters\n");
+	for (; n->name; n++) {
+		memcpy(&v, (const char *)&st + n->offset, sizeof(v));
+		printf("  %-22s %llu\n", n->name, (unsigned long long)v);
+	}
+}
+
+/*
+ * A child that waits on a pipe before it execs, so the agent watches it from
+ * its first page; *execd reads EOF once the exec happened (its write end is
+ * close-on-exec), or the child's errno if it failed.
+ */
+static pid_t spawn(char **cmd, int *go, int *execd)
+{
+	int gate[2], done[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -1;
+	if (pipe2(done, O_CLOEXEC)) {
+		close(gate[0]);
+		close(gate[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int e;
+
+		close(gate[1]);
+		close(done[0]);
+		if (read(gate[0], &c, 1) != 1)
+			_exit(126);	/* the agent did not start: do not run unserved */
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(done[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(gate[0]);
+	close(done[1]);
+	*go = gate[1];
+	*execd = done[0];
+	return pid;
+}
+
+static bool alive(pid_t pid, bool child, int *status)
+{
+	if (child)
+		return waitpid(pid, status, WNOHANG) == 0;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static int serve(struct prefetch *p, pid_t pid, bool child)
+{
+	struct timespec poll = { 0, POLL_NS };
+	char faiss[PATH_MAX] = "";
+	int status = 0, hinted = 0, exe_tried = 0;
+
+	while (alive(pid, child, &status)) {
+		if (!hinted && (hinted = find_faiss(p, pid, faiss, sizeof(faiss), &exe_tried))) {
+			printf("rabench prefetch: uprobe on FAISS prefetch_lists in %s\n", faiss);
+			fflush(stdout);
+		}
+		if (stop && !child)
+			break;
+		nanosleep(&poll, NULL);
+	}
+	if (!hinted)
+		printf("rabench prefetch: the target never mapped an object defining FAISS's "
+		       "prefetch_lists: it was served from its misses alone\n");
+	if (!child)
+		return stop ? 130 : 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int cmd_prefetch(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "(-- CMD ARGS... | --pid PID)", doc,
+					  NULL, NULL, NULL };
+	struct prefetch_opts po = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ra_setting ra = { .path = "" };
+	struct prefetch *p = NULL;
+	char err[512] = "", ivf[PATH_MAX];
+	int i, rc = 2, go = -1, execd = -1, e;
+	pid_t pid;
+
+	memset(&env, 0, sizeof(env));
+	env.read_ahead_kb = -1;
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
+		return 2;
+	if (geteuid() != 0) {
+		fprintf(stderr, "rabench prefetch: needs root (CAP_BPF and CAP_PERFMON) to load BPF "
+			"programs and attach a uprobe to another process (uid %u)\n", (unsigned)geteuid());
+		return 2;
+	}
+	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "rabench prefetch: --pid %d: no such process\n", (int)env.pid);
+		return 2;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pid = env.pid ? env.pid : spawn(env.cmd, &go, &execd);
+	if (pid < 0) {
+		perror("rabench prefetch: fork");
+		return 1;
+	}
+	po.pid = pid;
+	if (prefetch__open(&p, &po, err, sizeof(err))) {
+		rc = 1;
+		goto cleanup;
+	}
+	for (i = 0; i < env.n_index; i++)
+		if (load_index(p, env.index[i], err, sizeof(err)))
+			goto cleanup;
+	if (env.read_ahead_kb >= 0) {
+		FaissIndex *idx = NULL;
+
+		if (!faiss_read_index_fname(env.index[0], RBF_IO_FLAG_READ_ONLY, &idx) &&
+		    !rbf_ivf_ondisk_filename(idx, ivf, sizeof(ivf)) &&
+		    ra_set(&ra, ivf, env.read_ahead_kb, err, sizeof(err))) {
+			faiss_Index_free(idx);
+			goto cleanup;
+		}
+		faiss_Index_free(idx);
+	}
+	if (prefetch__start(p, err, sizeof(err))) {
+		rc = 1;
+		goto cleanup;
+	}
+	printf("rabench prefetch: serving pid %d (MADV_RANDOM cannot be set on another "
+	       "process's mappings: speculative readahead stays as the device sets it)\n", (int)pid);
+	fflush(stdout);
+	if (go >= 0) {
+		/* the target runs from here, watched: its exit status becomes ours */
+		if (write(go, "g", 1) != 1)
+			rc = 1;
+		close(go);
+		go = -1;
+		/* the uprobe must go into the command's image, not the fork of ours */
+		while (read(execd, &e, sizeof(e)) < 0 && errno == EINTR)
+			;
+	}
+	rc = serve(p, pid, env.cmd != NULL);
+	print_stats(p);
+cleanup:
+	if (err[0])
+		fprintf(stderr, "rabench prefetch: %s\n", err);
+	if (go >= 0) {		/* never started: the child exits without running the command */
+		close(go);
+		waitpid(pid, NULL, 0);
+	}
+	if (execd >= 0)
+		close(execd);
+	if (prefetch__destroy(p))
+		fprintf(stderr, "rabench prefetch: some settings could not be restored\n");
+	ra_restore(&ra);
+	return rc;
+}
