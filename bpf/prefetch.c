@@ -787,7 +787,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 	p->skel->rodata->targ_tgid = (__u32)(p->opts.pid ? p->opts.pid : getpid());
 	rc = hooks__choose(p->skel->obj, "pf", pf_hooks, PF_HOOKS, p->hooks, why, sizeof(why));
 	if (rc) {
-		snprintf(err, errlen, "bpf-prefetch: this kernel %s", why);
+		snprintf(err, errlen, "bpf-prefetch: %s", why);
 		prefetch_bpf__destroy(p->skel);
 		free(p);
 		return -ENOTSUP;

@@ -40,14 +40,25 @@ struct {
 	__type(value, __u64);
 } asleep SEC(".maps");
 
+/*
+ * Only a real sleep counts: not preempted, no longer runnable (__state not
+ * TASK_RUNNING; a wakeup that came before schedule() leaves it runnable) and in
+ * io_schedule(). Any other switch-out of the thread forgets a stale start, so a
+ * later wakeup of another kind is never counted as I/O wait.
+ */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(st_switch, bool preempt, struct task_struct *prev)
 {
 	__u32 tid = BPF_CORE_READ(prev, pid);
 	__u64 ts;
 
-	if (!bpf_map_lookup_elem(&slots, &tid) || !BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+	if (!bpf_map_lookup_elem(&slots, &tid))
 		return 0;
+	if (preempt || BPF_CORE_READ(prev, __state) == 0 ||
+	    !BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait)) {
+		bpf_map_delete_elem(&asleep, &tid);
+		return 0;
+	}
 	ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&asleep, &tid, &ts, BPF_ANY);
 	return 0;

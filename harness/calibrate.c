@@ -218,6 +218,21 @@ static int open_target(const char *dev, const char *file, struct target *t, stru
 	return 0;
 }
 
+static bool raw_readable(const char *dev)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (geteuid() != 0)
+		return false;
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void cache_path(const char *cache_dir, const char *dev, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/calibration-%s.json", cache_dir, dev);
@@ -280,7 +295,8 @@ void calibrate__device(const char *dev, const char *file, const char *cache_dir,
 	}
 	calibrate__model(dev, model, sizeof(model));
 	cache_path(cache_dir, dev, path, sizeof(path));
-	if (load_cached(path, model, out))
+	/* a description read from a file is not reused once the raw device is readable */
+	if (load_cached(path, model, out) && (!strcmp(out->source, "device") || !raw_readable(dev)))
 		return;
 	memset(out, 0, sizeof(*out));
 	if (open_target(dev, file, &t, out))

@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
+#include "config.h"
 #include "report.h"
 #include "stats.h"
 #include "stattest.h"
@@ -126,17 +128,31 @@ static int config_shapes(const char *key)
 	return 0;
 }
 
+/* Is v the default value of config key (what a report from before the key meant)? */
+static bool is_default(const char *key, json_object *v)
+{
+	const struct rb_key *k = config__find_key(key);
+
+	if (!k || !k->def)
+		return false;
+	if (json_object_is_type(v, json_type_string))
+		return !strcmp(json_object_get_string(v), k->def);
+	return !strcmp(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), k->def);
+}
+
 /* The shaping keys of a that b lacks or holds another value for: the first, in err. */
 static int config_differs(json_object *a, json_object *b, int a_is_base, char *err, size_t errlen)
 {
-	json_object *bv;
+	json_object *bv = NULL;
 	const char *as, *bs;
 
 	json_object_object_foreach(a, key, av) {
 		if (!config_shapes(key))
 			continue;
 		as = json_object_to_json_string(av);
-		bs = json_object_object_get_ex(b, key, &bv) ? json_object_to_json_string(bv) : "(absent)";
+		if (!json_object_object_get_ex(b, key, &bv) && is_default(key, av))
+			continue;	/* a key the other rabench did not have yet, at its default */
+		bs = bv ? json_object_to_json_string(bv) : "(absent)";
 		if (strcmp(as, bs)) {
 			snprintf(err, errlen, "config differs: %s is %s in base, %s in new", key,
 				 a_is_base ? as : bs, a_is_base ? bs : as);
@@ -282,7 +298,7 @@ static double *pooled(json_object *doc, const char *name, int clients, size_t *n
 {
 	json_object *reps, *r, *v, *lat;
 	double *out = NULL, *grown;
-	size_t i, j, len;
+	size_t i, j, len, batch;
 
 	*n = 0;
 	if (!json_object_object_get_ex(doc, "repeats", &reps))
@@ -296,6 +312,9 @@ static double *pooled(json_object *doc, const char *name, int clients, size_t *n
 		if (!json_object_object_get_ex(r, "latency_samples_us", &lat) ||
 		    !json_object_is_type(lat, json_type_array))
 			continue;
+		/* a batch's queries share one latency: one sample per batch, not B copies */
+		batch = json_object_object_get_ex(r, "batch", &v) && v && json_object_get_int(v) > 1 ?
+			(size_t)json_object_get_int(v) : 1;
 		len = json_object_array_length(lat);
 		grown = realloc(out, (*n + len + 1) * sizeof(*out));
 		if (!grown) {
@@ -304,7 +323,7 @@ static double *pooled(json_object *doc, const char *name, int clients, size_t *n
 			return NULL;
 		}
 		out = grown;
-		for (j = 0; j < len; j++)
+		for (j = 0; j < len; j += batch)
 			out[(*n)++] = json_object_get_double(json_object_array_get_idx(lat, j));
 	}
 	return out;
@@ -332,7 +351,7 @@ static double pooled_pct(double *v, size_t n, double pct)
 static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct rb_compare_row *r,
 				  double *bs, size_t nb, double *ns, size_t nn)
 {
-	double pct = m->abs_tol, ratio, p, lo, hi;
+	double pct = m->abs_tol, ratio, p, q, lo, hi;
 	size_t need = stats__min_samples(pct);
 
 	if (nb < need || nn < need || nb < 20 || nn < 20) {
@@ -347,10 +366,11 @@ static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct
 	r->change = ratio - 1;
 	if (m->kind == CMP_MEDIAN) {
 		p = stattest__mann_whitney_greater(bs, nb, ns, nn);
-		snprintf(r->stat, sizeof(r->stat), "U test p=%.2g (slower), %.2g (faster)", p, 1 - p);
+		q = stattest__mann_whitney_greater(ns, nn, bs, nb);	/* new faster */
+		snprintf(r->stat, sizeof(r->stat), "U test p=%.2g (slower), %.2g (faster)", p, q);
 		if (p < ALPHA && ratio > 1 + tol)
 			return RB_REGRESSION;
-		if (1 - p < ALPHA && ratio < 1 / (1 + tol))
+		if (q < ALPHA && ratio < 1 / (1 + tol))
 			return RB_BETTER;
 		return RB_SAME;
 	}
@@ -427,12 +447,12 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 		return 0;
 	}
 	r->change = b[0] != 0 ? (n[0] - b[0]) / fabs(b[0]) : 0;
-	if (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL)
+	if ((m->kind == CMP_MEDIAN || m->kind == CMP_TAIL) && opts && opts->counters_only)
+		r->verdict = RB_INFO;	/* shown, not judged: no need to test them */
+	else if (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL)
 		r->verdict = verdict_of_time(m, rel_tol_of(m, opts), r, b_side, n_side);
 	else
 		r->verdict = judge(m, rel_tol_of(m, opts), b, n);
-	if (opts && opts->counters_only && (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL))
-		r->verdict = RB_INFO;
 	out->regressions += r->verdict == RB_REGRESSION;
 	return 0;
 }

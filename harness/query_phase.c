@@ -107,7 +107,8 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
 			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
 	us = (now_s() - t0) * 1e6;
-	wait_us = (double)(stalls__read(st, cr->c.id) - w0) / 1e3;
+	/* the client thread's wait, shared among the batch's queries so totals add up */
+	wait_us = (double)(stalls__read(st, cr->c.id) - w0) / 1e3 / n;
 	/* every query of a batch waited for the whole batch */
 	for (i = 0; i < n && !rc; i++) {
 		store_result(qp, cr, first + i, &cr->res[i], us, wait_us);

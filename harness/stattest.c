@@ -79,15 +79,55 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* percentile pct of a resample of src (n values) drawn into buf */
+/* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's quickselect. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
+}
+
+/*
+ * Nearest-rank percentile pct of a resample of src (n values) drawn into buf:
+ * the same rank as stats__percentile_sorted, found in O(n) rather than sorting
+ * (2000 resamples of tens of thousands of queries).
+ */
 static double resample_pct(const double *src, size_t n, double *buf, double pct, uint64_t *s)
 {
-	size_t i;
+	double x = pct / 100.0 * (double)n;
+	size_t i, rank;
 
 	for (i = 0; i < n; i++)
 		buf[i] = src[next(s) % n];
-	qsort(buf, n, sizeof(*buf), cmp_double);
-	return stats__percentile_sorted(buf, n, pct);
+	x = ceil(x - 1e-9 * (x > 1 ? x : 1));
+	rank = x < 1 ? 1 : x > (double)n ? n : (size_t)x;
+	return select_kth(buf, n, rank - 1);
 }
 
 int stattest__bootstrap_ratio(const double *base, size_t nb, const double *new_, size_t nn,

@@ -54,8 +54,7 @@ rb=${RABENCH_BIN:-$root/build/release/rabench}
 if [ -z "${RABENCH_BIN:-}" ]; then
 	make -s rabench >/dev/null || { echo "kernel-matrix: cannot build rabench" >&2; exit 1; }
 fi
-host_dev=$(df --output=source "$root/build" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
-ra_kb=${RB_READ_AHEAD_KB:-$(cat "/sys/block/$host_dev/queue/read_ahead_kb" 2>/dev/null || echo 128)}
+ra_kb=${RB_READ_AHEAD_KB:-$(vm_host_read_ahead_kb "$root/build")}
 [[ $ra_kb =~ ^[0-9]+$ ]] || { echo "kernel-matrix: RB_READ_AHEAD_KB: '$ra_kb' is not a number of KiB" >&2; exit 2; }
 # the config is checked before any work: a bad one exits 2 here
 name=$("$rb" run "$config" "${sets[@]}" --dry-run 2>"${TMPDIR:-/tmp}/km.$$" | sed -n 's/^name: *//p' | head -1)

@@ -12,6 +12,7 @@
 # meaningless; counters are what compare across kernels.
 #
 #   vm_known_kernels                       the kernel names vm_prepare/vm_run accept
+#   vm_host_read_ahead_kb PATH             read_ahead_kb of the host disk holding PATH
 #   vm_prepare NAME                        build/kernels/NAME/{vmlinuz,initramfs.gz}
 #                                          rc 2 unknown NAME, 3 cannot get the .deb or a
 #                                          host tool (skip), 4 build failed; one "vm: " line
@@ -31,6 +32,14 @@
 # NAME ..." passes variables to CMD (a bare NAME passes the caller's value).
 
 VM_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/vm.sh
+
+vm_host_read_ahead_kb() { # PATH: read_ahead_kb of the whole disk holding PATH (128 if unknown)
+	local src pk dev
+	src=$(df --output=source "$1" 2>/dev/null | tail -1)
+	pk=$(lsblk -no PKNAME "$src" 2>/dev/null | head -1)
+	dev=${pk:-${src##*/}}
+	cat "/sys/block/$dev/queue/read_ahead_kb" 2>/dev/null || echo 128
+}
 
 vm_known_kernels() {
 	printf '%s\n' 6.1.0-50-amd64 6.12.100+deb12-amd64

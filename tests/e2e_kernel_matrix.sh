@@ -48,8 +48,9 @@ stage_data() {
 run_kernel() {
 	local k=$1 kdir="$work/$k" rc
 	mkdir -p "$kdir/out"
-	if ! vm_prepare "$k" 2>"$kdir/prep.err"; then
-		rc=$?
+	vm_prepare "$k" 2>"$kdir/prep.err"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
 		if [ "$rc" -eq 3 ]; then
 			skip "[$k] the kernel matrix" "$(tr '\n' ' ' <"$kdir/prep.err")"
 		else
@@ -61,6 +62,7 @@ run_kernel() {
 	fi
 	check "[$k] test data staged on an ext4 image" bash -c \
 		"$(declare -f stage_data); rb='$rb'; stage_data '$kdir/data' && . scripts/vm.sh && vm_disk '$kdir/disk.img' 1536 '$kdir/data'"
+	[ -f "$kdir/disk.img" ] || return
 	VM_DISK_AT="$kdir/data" VM_ENV="RB_READ_AHEAD_KB=$host_ra" vm_run "$k" "$kdir/disk.img" "$kdir/out" "$timeout_s" \
 		bash -c 'bash tests/kernel_matrix_guest.sh "$1" "$2" "$3" >"$3/tap.txt" 2>&1' _ \
 		"$build" "$kdir/data" "$kdir/out" 2>"$kdir/vm.err"
@@ -78,8 +80,7 @@ check "kernel-matrix.sh: a bad config exits 2 before any boot" bash -c \
 	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml host -- --set workload.nprobe=0 2>'$work/km.err'; test \$? -eq 2 && grep -q 'workload.nprobe' '$work/km.err'"
 
 # the guests' disk gets the host disk's read_ahead_kb: same device setting, same answers
-host_dev=$(df --output=source "$scratch" | tail -1 | sed 's|/dev/||; s|[0-9]*$||; s|p$||')
-host_ra=$(cat "/sys/block/${host_dev:-vda}/queue/read_ahead_kb" 2>/dev/null || echo 128)
+host_ra=$(vm_host_read_ahead_kb "$scratch")
 for k in $kernels; do
 	run_kernel "$k"
 done

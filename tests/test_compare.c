@@ -424,6 +424,10 @@ static void test_config_keys_union_exact(void **state)
 	json_object_object_add(cfg, "run.cache_dir", json_object_new_string("/elsewhere"));
 	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
 	compare__free(&c);
+	/* a key the base's rabench did not record yet, at its default: the same run */
+	json_object_object_add(cfg, "run.memory_limit", json_object_new_int(0));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	compare__free(&c);
 	json_object_object_add(cfg, "workload.nprobe", json_object_new_int(8));
 	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "workload.nprobe"));
