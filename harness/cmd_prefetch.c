@@ -37,7 +37,10 @@
 #include <faiss/c_api/error_c.h>
 
 #include "cmds.h"
+#include "memcg.h"
 #include "metrics.h"
+#include "probe_table.h"
+#include "../bpf/probes.h"
 #include "../bpf/prefetch_agent.h"
 #include "../datasets/faiss_bridge.h"
 
@@ -49,7 +52,9 @@ static struct prefetch_env {
 	int n_index;
 	pid_t pid;
 	long read_ahead_kb;		/* -1: leave the device alone */
+	int probes;			/* --probes: the page-cache table of the run */
 	char **cmd;
+	char cg_home[512];		/* our memory cgroup, while in the target's */
 } env;
 
 static volatile sig_atomic_t stop;
@@ -77,6 +82,7 @@ static const struct argp_option opts[] = {
 	{ "index", 'i', "FILE.index", 0, "A FAISS IVF index with its lists on disk (repeatable)", 0 },
 	{ "pid", 'p', "PID", 0, "Serve this running process instead of starting one", 0 },
 	{ "read-ahead-kb", 'r', "KB", 0, "Set the device's read_ahead_kb while serving (restored after)", 0 },
+	{ "probes", 'P', NULL, 0, "Also count every file's page cache while serving and print the table of `rabench probe`", 0 },
 	{},
 };
 
@@ -104,6 +110,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (errno || *end || v < 0 || v > 1048576)
 			argp_error(state, "--read-ahead-kb: '%s' is not 0..1048576", arg);
 		env.read_ahead_kb = v;
+		break;
+	case 'P':
+		env.probes = 1;
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = state->argv + state->next;
@@ -275,6 +284,36 @@ static int find_faiss(struct prefetch *p, pid_t pid, char *found, size_t len, in
 	return ok;
 }
 
+/* --probes: every file's page cache while the target runs (rabench probe's view). */
+static int start_probes(struct rb_probes **out, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (probes__open(out, why, sizeof(why))) {
+		snprintf(err, errlen, "--probes: no probes (%s)", why);
+		return -ENOTSUP;
+	}
+	if (probes__set_targets(*out, NULL, 0) || probes__start(*out)) {
+		snprintf(err, errlen, "--probes: %s", probes__last_error(*out));
+		return -EIO;
+	}
+	return 0;
+}
+
+static void print_probes(struct rb_probes *probes)
+{
+	struct rb_probe_result r;
+
+	if (probes__stop(probes) || probes__collect(probes, &r)) {
+		fprintf(stderr, "rabench prefetch: --probes: %s\n", probes__last_error(probes));
+		return;
+	}
+	printf("\nrabench prefetch: the page cache while serving (%.2f s, pages of 4 KiB)\n\n",
+	       r.window_s);
+	probe_table__print(&r, 10);
+	probe_result__free(&r);
+}
+
 static void print_stats(struct prefetch *p)
 {
 	const struct prefetch_stat_name *n = prefetch__stat_names();
@@ -329,6 +368,32 @@ static pid_t spawn(char **cmd, int *go, int *execd)
 	return pid;
 }
 
+/*
+ * The agent's pages are charged to the memory cgroup of the process that adds
+ * them: join the target's, so that what is prefetched for it counts against its
+ * limit, as its own reads would. Followed again when the target moved (a
+ * wrapper that enters a cgroup and execs). The first home is where we return.
+ */
+static void follow_cgroup(pid_t pid)
+{
+	char home[sizeof(env.cg_home)], err[256];
+
+	if (memcg__join_of(pid, home, sizeof(home), err, sizeof(err))) {
+		static int said;
+
+		if (!said++)
+			printf("rabench prefetch: prefetched pages are charged to rabench's own memory "
+			       "cgroup: %s\n", err);
+		return;
+	}
+	if (home[0] && !env.cg_home[0]) {
+		snprintf(env.cg_home, sizeof(env.cg_home), "%s", home);
+		printf("rabench prefetch: joined the target's memory cgroup (its prefetched pages "
+		       "are charged there)\n");
+		fflush(stdout);
+	}
+}
+
 static bool alive(pid_t pid, bool child, int *status)
 {
 	if (child)
@@ -343,6 +408,8 @@ static int serve(struct prefetch *p, pid_t pid, bool child)
 	int status = 0, hinted = 0, exe_tried = 0;
 
 	while (alive(pid, child, &status)) {
+		/* before the hints start: what the agent adds from then on is charged there */
+		follow_cgroup(pid);
 		if (!hinted && (hinted = find_faiss(p, pid, faiss, sizeof(faiss), &exe_tried))) {
 			printf("rabench prefetch: uprobe on FAISS prefetch_lists in %s\n", faiss);
 			fflush(stdout);
@@ -369,6 +436,7 @@ int cmd_prefetch(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ra_setting ra = { .path = "" };
 	struct prefetch *p = NULL;
+	struct rb_probes *probes = NULL;
 	char err[512] = "", ivf[PATH_MAX];
 	int i, rc = 2, go = -1, execd = -1, e;
 	pid_t pid;
@@ -412,6 +480,9 @@ int cmd_prefetch(int argc, char **argv)
 		}
 		faiss_Index_free(idx);
 	}
+	follow_cgroup(pid);
+	if (env.probes && start_probes(&probes, err, sizeof(err)))
+		goto cleanup;
 	if (prefetch__start(p, err, sizeof(err))) {
 		rc = 1;
 		goto cleanup;
@@ -431,6 +502,8 @@ int cmd_prefetch(int argc, char **argv)
 	}
 	rc = serve(p, pid, env.cmd != NULL);
 	print_stats(p);
+	if (probes)
+		print_probes(probes);
 cleanup:
 	if (err[0])
 		fprintf(stderr, "rabench prefetch: %s\n", err);
@@ -442,6 +515,10 @@ cleanup:
 		close(execd);
 	if (prefetch__destroy(p))
 		fprintf(stderr, "rabench prefetch: some settings could not be restored\n");
+	probes__destroy(probes);
 	ra_restore(&ra);
+	if (memcg__return(env.cg_home, err, sizeof(err)))
+		fprintf(stderr, "rabench prefetch: cannot return to memory cgroup %s: %s\n",
+			env.cg_home, err);
 	return rc;
 }

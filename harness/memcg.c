@@ -131,11 +131,11 @@ static void cg_file(const struct rb_memcg *cg, const char *rel, const char *file
 		 file ? "/" : "", file ? file : "");
 }
 
-/* The process's memory cgroup: v1 line naming "memory", else the v2 "0::" line. */
-static int own_cgroup(int *version, char *home, size_t len)
+/* A process's memory cgroup: v1 line naming "memory", else the v2 "0::" line. */
+static int cgroup_of(const char *proc_cgroup, int *version, char *home, size_t len)
 {
 	char text[CG_TEXT_MAX], *line, *save = NULL, v2[CG_PATH_MAX] = "";
-	int rc = read_text("/proc/self/cgroup", text, sizeof(text));
+	int rc = read_text(proc_cgroup, text, sizeof(text));
 
 	if (rc)
 		return rc;
@@ -160,6 +160,11 @@ static int own_cgroup(int *version, char *home, size_t len)
 	*version = 2;
 	snprintf(home, len, "%s", v2);
 	return 0;
+}
+
+static int own_cgroup(int *version, char *home, size_t len)
+{
+	return cgroup_of("/proc/self/cgroup", version, home, len);
 }
 
 /* Mount point of the v1 memory hierarchy or of cgroup2. */
@@ -566,4 +571,53 @@ int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 	}
 	free(cg);
 	return rc;
+}
+
+/* Write this process into <mount><rel>/cgroup.procs: every thread moves. */
+static int move_self(const char *mount, const char *rel, char *err, size_t errlen)
+{
+	char f[2 * CG_PATH_MAX + 32], pid[32];
+
+	snprintf(f, sizeof(f), "%s%s/cgroup.procs", mount, strcmp(rel, "/") ? rel : "");
+	int rc;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	rc = write_text(f, pid);
+	return rc ? say(rc, err, errlen, "%s: %s", f, strerror(-rc)) : 0;
+}
+
+int memcg__join_of(int pid, char *home, size_t len, char *err, size_t errlen)
+{
+	char path[64], target[CG_PATH_MAX], mount[CG_PATH_MAX];
+	int v_self, v_target, rc;
+
+	home[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	rc = own_cgroup(&v_self, home, len);
+	if (!rc)
+		rc = cgroup_of(path, &v_target, target, sizeof(target));
+	if (rc || v_self != v_target || hierarchy_mount(v_self, mount, sizeof(mount))) {
+		home[0] = '\0';
+		return say(-ENOENT, err, errlen, "no memory cgroup shared with pid %d to join", pid);
+	}
+	if (!strcmp(home, target)) {
+		home[0] = '\0';	/* already there: nothing to undo */
+		return 0;
+	}
+	rc = move_self(mount, target, err, errlen);
+	if (rc)
+		home[0] = '\0';
+	return rc;
+}
+
+int memcg__return(const char *home, char *err, size_t errlen)
+{
+	char mount[CG_PATH_MAX];
+	int version;
+
+	if (!home[0])
+		return 0;
+	if (own_cgroup(&version, mount, sizeof(mount)) || hierarchy_mount(version, mount, sizeof(mount)))
+		return say(-ENOENT, err, errlen, "cannot find the memory cgroup hierarchy again");
+	return move_self(mount, home, err, errlen);
 }

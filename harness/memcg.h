@@ -77,4 +77,14 @@ const char *memcg__path(const struct rb_memcg *cg);
  */
 int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen);
 
+/*
+ * Move this whole process into the memory cgroup of process pid, so that what
+ * it adds to the page cache is charged there (rabench prefetch serving another
+ * process). home receives where to return ("" when already there). 0 or -errno.
+ */
+int memcg__join_of(int pid, char *home, size_t len, char *err, size_t errlen);
+
+/* Back to home (from memcg__join_of); "" does nothing. */
+int memcg__return(const char *home, char *err, size_t errlen);
+
 #endif

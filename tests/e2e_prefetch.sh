@@ -52,6 +52,28 @@ check "far fewer major faults than the plain run (under half)" bash -c \
 check "the agent got the hints and prefetched (hint_calls, pages_prefetched > 0)" bash -c \
 	"test \$(awk '\$1 == \"hint_calls\" {print \$2}' '$work/pf.out') -gt 0 && test \$(awk '\$1 == \"pages_prefetched\" {print \$2}' '$work/pf.out') -gt 0"
 
+# the agent's pages are charged to the target's memory cgroup: a target that enters a
+# cgroup of its own before it execs; the cgroup's page cache holds what was prefetched
+if [ -d /sys/fs/cgroup/memory ]; then
+	cgdir=/sys/fs/cgroup/memory/rbpf-$$ statkey=cache
+elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null &&
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+	cgdir=/sys/fs/cgroup/rbpf-$$ statkey=file
+else
+	cgdir=""
+fi
+if [ -n "$cgdir" ] && mkdir "$cgdir"; then
+	on_exit "rmdir $cgdir 2>/dev/null"
+	evict
+	"$rb" prefetch --index "$index" --read-ahead-kb 16 -- sh -c \
+		"echo \$\$ > $cgdir/cgroup.procs && exec /usr/bin/python3 tests/faiss_search.py '$index' '$dir/queries.fvecs' 200" \
+		>"$work/cg.out" 2>&1
+	check "prefetched pages are charged to the target's memory cgroup (its page cache >= 90 % of them)" bash -c \
+		"grep -q 'joined the target' '$work/cg.out' && pf=\$(awk '\$1 == \"pages_prefetched\" {print \$2}' '$work/cg.out') && c=\$(awk '\$1 == \"$statkey\" {print \$2}' '$cgdir/memory.stat') && echo prefetched \$((pf * 4096)) B, cgroup page cache \$c B && test \$pf -gt 0 -a \$c -ge \$((pf * 4096 * 9 / 10))"
+else
+	skip "prefetched pages in the target's memory cgroup" "no memory cgroup controller to make one with"
+fi
+
 # --pid: a process already running (it sleeps 2 s before searching)
 /usr/bin/python3 tests/faiss_search.py "$index" "$dir/queries.fvecs" 50 4 2 >"$work/bg.out" 2>&1 &
 bg=$!
