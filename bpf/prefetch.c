@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,7 @@ struct prefetch {
 	int n_fds;
 	struct prefetch_stats st;	/* written with __atomic ops, read by collect */
 	struct rb_hook_state hooks[PF_HOOKS];	/* how each event is attached here */
+	int exe_tried;			/* attach_hints_found: the executable had no symbol */
 	uint64_t records;		/* __atomic: ring-buffer records handled */
 };
 
@@ -970,6 +972,62 @@ static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t 
 		return rc;
 	}
 	return 0;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+/* Try binary; 1 attached, 0 not (it lacks the symbol). libbpf stays quiet: misses are expected. */
+static int try_hints(struct prefetch *p, const char *binary)
+{
+	libbpf_print_fn_t old = libbpf_set_print(quiet);
+	char err[256];
+	int rc = attach_uprobe(p, binary, err, sizeof(err));
+
+	libbpf_set_print(old);
+	return rc == 0;
+}
+
+int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len)
+{
+	char path[64], line[PATH_MAX + 128], last[PATH_MAX] = "", *name;
+	int pid = served_pid(p), ok = 0;
+	FILE *f;
+	ssize_t n;
+
+	if (p->skel->links.pf_prefetch_lists)
+		return -EALREADY;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	while (f && !ok && fgets(line, sizeof(line), f)) {
+		name = strchr(line, '/');
+		if (!name)
+			continue;
+		name[strcspn(name, "\n")] = '\0';
+		if (!strstr(name, "faiss") || !strcmp(name, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", name);
+		if ((ok = try_hints(p, name)))
+			snprintf(found, len, "%s", name);
+	}
+	if (f)
+		fclose(f);
+	if (!ok && !p->exe_tried) {
+		p->exe_tried = 1;	/* an executable does not gain a symbol later */
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		n = readlink(path, line, sizeof(line) - 1);
+		if (n > 0) {
+			line[n] = '\0';
+			if ((ok = try_hints(p, line)))
+				snprintf(found, len, "%s", line);
+		}
+	}
+	return ok;
 }
 
 int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen)

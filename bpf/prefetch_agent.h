@@ -99,6 +99,14 @@ int prefetch__start(struct prefetch *p, char *err, size_t errlen);
  * 0, -EALREADY when one is attached, or -errno (message in err).
  */
 int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen);
+/*
+ * The same, for the served process's own FAISS: the first object in its
+ * /proc/PID/maps whose name says faiss (python's _swigfaiss*.so, libfaiss.so)
+ * and defines the symbol, else its executable (linked with libfaiss.a). 1
+ * attached (its path in found), 0 not (yet: call again once it mapped FAISS),
+ * -EALREADY when one is.
+ */
+int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len);
 /* A snapshot of the counters; safe while the agent runs. */
 void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
 /* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */

@@ -73,7 +73,12 @@ int stalls__open(struct rb_stalls **out, char *why, size_t whylen)
 
 int stalls__register(struct rb_stalls *s, int slot)
 {
-	uint32_t tid = (uint32_t)syscall(SYS_gettid), sl = (uint32_t)slot;
+	return stalls__register_tid(s, slot, (int)syscall(SYS_gettid));
+}
+
+int stalls__register_tid(struct rb_stalls *s, int slot, int tid_)
+{
+	uint32_t tid = (uint32_t)tid_, sl = (uint32_t)slot;
 
 	if (!s || slot < 0 || slot >= RB_ST_SLOTS)
 		return -EINVAL;

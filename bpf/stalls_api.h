@@ -21,6 +21,8 @@ int stalls__open(struct rb_stalls **out, char *why, size_t whylen);
 
 /* Measure the calling thread in slot (0..255); its total starts at 0. 0 or -errno. */
 int stalls__register(struct rb_stalls *s, int slot);
+/* The same for thread tid (an external client's searching thread). */
+int stalls__register_tid(struct rb_stalls *s, int slot, int tid);
 void stalls__unregister(struct rb_stalls *s, int slot);
 
 /* Nanoseconds slot's thread has waited for I/O since it registered. */

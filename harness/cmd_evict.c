@@ -14,7 +14,7 @@
 
 static int evict_config(struct rb_config *cfg)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	char paths[RB_MAX_FILES][512], err[RB_ERR_MAX] = "";
 	struct rb_dataset ds = { 0 };
 	int i, n, rc;

@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
 #include <faiss/c_api/Index_c.h>
 #include <faiss/c_api/index_io_c.h>
 #include <faiss/c_api/error_c.h>
@@ -231,59 +229,6 @@ static void ra_restore(const struct ra_setting *ra)
  * whose name says faiss, then the executable. Attach the uprobe to the first
  * that defines prefetch_lists. 1 attached, 0 not (yet).
  */
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	(void)level;
-	(void)fmt;
-	(void)args;
-	return 0;
-}
-
-static int find_faiss(struct prefetch *p, pid_t pid, char *found, size_t len, int *exe_tried)
-{
-	char path[64], line[PATH_MAX + 128], err[256], last[PATH_MAX] = "";
-	char *name;
-	FILE *f;
-	int ok = 0;
-
-	/* objects without the symbol are expected: libbpf need not say so each time */
-	libbpf_print_fn_t old = libbpf_set_print(quiet);
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	while (f && !ok && fgets(line, sizeof(line), f)) {
-		name = strchr(line, '/');
-		if (!name)
-			continue;
-		name[strcspn(name, "\n")] = '\0';
-		if (!strstr(name, "faiss") || !strcmp(name, last))
-			continue;
-		snprintf(last, sizeof(last), "%s", name);
-		if (prefetch__attach_hints(p, name, err, sizeof(err)) == 0) {
-			snprintf(found, len, "%s", name);
-			ok = 1;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (!ok && !*exe_tried) {
-		ssize_t n;
-
-		*exe_tried = 1;		/* an executable does not gain a symbol later */
-		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-		n = readlink(path, line, sizeof(line) - 1);
-		if (n > 0) {
-			line[n] = '\0';
-			if (prefetch__attach_hints(p, line, err, sizeof(err)) == 0) {
-				snprintf(found, len, "%s", line);
-				ok = 1;
-			}
-		}
-	}
-	libbpf_set_print(old);
-	return ok;
-}
-
 /* --probes: every file's page cache while the target runs (rabench probe's view). */
 static int start_probes(struct rb_probes **out, char *err, size_t errlen)
 {
@@ -405,12 +350,12 @@ static int serve(struct prefetch *p, pid_t pid, bool child)
 {
 	struct timespec poll = { 0, POLL_NS };
 	char faiss[PATH_MAX] = "";
-	int status = 0, hinted = 0, exe_tried = 0;
+	int status = 0, hinted = 0;
 
 	while (alive(pid, child, &status)) {
 		/* before the hints start: what the agent adds from then on is charged there */
 		follow_cgroup(pid);
-		if (!hinted && (hinted = find_faiss(p, pid, faiss, sizeof(faiss), &exe_tried))) {
+		if (!hinted && (hinted = prefetch__attach_hints_found(p, faiss, sizeof(faiss)) > 0)) {
 			printf("rabench prefetch: uprobe on FAISS prefetch_lists in %s\n", faiss);
 			fflush(stdout);
 		}

@@ -39,6 +39,7 @@ static struct run_env {
 	int quiet;
 	int dry_run;
 	int live;
+	char **client;		/* after "--": the external client's command */
 } env;
 
 /* The signal (SIGINT, SIGTERM) that asked the run to stop; 0 while none did. */
@@ -57,6 +58,8 @@ static const char doc[] =
 	"    rabench run configs/ivf.yaml\n"
 	"    rabench run configs/ci.yaml --set run.repeats=5 --set workload.nprobe=32\n"
 	"    rabench run configs/ivf.yaml --dry-run     # show the resolved config and plan\n"
+	"    rabench run configs/ci.yaml -- /usr/bin/python3 workloads/faiss_client.py\n"
+	"        (an external client serves the queries: line protocol in workloads/ivf_client.c)\n"
 	"\n"
 	"Exit status: 0 done, 1 the run failed, 2 bad config or options, 130/143 interrupted\n"
 	"by SIGINT/SIGTERM (a report of the whole repeats done so far, marked incomplete).\n"
@@ -141,6 +144,32 @@ static int check_replay(const struct rb_config *cfg, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * `-- CMD ARGS...`: an external client replaces ivf-search's built-in search
+ * (workloads/ivf_client.c). One client process, so one clients level of 1.
+ */
+static int check_client(struct rb_config *cfg, char *err, size_t errlen)
+{
+	if (!env.client)
+		return 0;
+	if (!env.client[0] || !env.client[0][0]) {
+		snprintf(err, errlen, "which client? rabench run CONFIG -- CMD ARGS...");
+		return -EINVAL;
+	}
+	if (strcmp(cfg->workload_type, "ivf-search")) {
+		snprintf(err, errlen, "workload.type: an external client serves ivf-search's index and "
+			 "queries (got '%s')", cfg->workload_type);
+		return -EINVAL;
+	}
+	if (cfg->n_clients != 1 || cfg->run_clients[0] != 1) {
+		snprintf(err, errlen, "run.clients: one external client process (got a clients "
+			 "sweep; expected [1])");
+		return -EINVAL;
+	}
+	cfg->client_argv = env.client;
+	return 0;
+}
+
 static int load_config(struct rb_config *cfg)
 {
 	char err[RB_ERR_MAX];
@@ -152,7 +181,8 @@ static int load_config(struct rb_config *cfg)
 	for (i = 0; i < env.n_sets; i++)
 		if (config__set(cfg, env.sets[i], err, sizeof(err)))
 			goto bad;
-	if (config__validate(cfg, err, sizeof(err)) || check_replay(cfg, err, sizeof(err)))
+	if (config__validate(cfg, err, sizeof(err)) || check_replay(cfg, err, sizeof(err)) ||
+	    check_client(cfg, err, sizeof(err)))
 		goto bad;
 	return 0;
 bad:
@@ -180,7 +210,7 @@ static void print_plan(const struct rb_config *cfg, const struct rb_plan *plan)
 
 static uint64_t run_files_bytes(const struct rb_config *cfg, const struct rb_dataset *ds)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	char paths[RB_MAX_FILES][512];
 	uint64_t sum = 0;
 	struct stat st;
@@ -403,12 +433,19 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, "CONFIG", doc, NULL, NULL, NULL };
+	static const struct argp argp = { opts, parse_arg, "CONFIG [-- CLIENT ARGS...]", doc, NULL, NULL, NULL };
 	struct rb_run run = { 0 };
 	struct rb_plan plan = { 0 };
 	int rc;
 
 	memset(&env, 0, sizeof(env));
+	/* everything after "--" is the client's command line, never options of ours */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			env.client = argv + i + 1;
+			argc = i;
+			break;
+		}
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	if (load_config(&run.cfg))

@@ -24,6 +24,8 @@
 struct rb_config {
 	/* file this config came from ("" when built from defaults only) */
 	char source[RB_PATH_MAX];
+	/* `rabench run CONFIG -- CMD ARGS...`: the external client (never from a config) */
+	char *const *client_argv;
 
 	char name[RB_NAME_MAX];               /* name: results go to results/<name>/ */
 
@@ -53,6 +55,7 @@ struct rb_config {
 	int64_t workload_nprobe;              /* workload.nprobe */
 	int64_t workload_queries;             /* workload.queries: queries per repeat */
 	int64_t workload_batch;               /* workload.batch: queries per search call */
+	double workload_client_timeout;       /* workload.client_timeout: seconds per query */
 	char workload_chunk_io[16];           /* workload.chunk_io: "pread" | "mmap" */
 	char workload_chunk_ids[16];          /* workload.chunk_ids: "groundtruth" | "uniform" */
 	char workload_stream[16];             /* workload.stream: sequential|uniform|zipf|replay */
@@ -68,6 +71,7 @@ struct rb_config {
 	char run_cache[16];                   /* run.cache: "cold" | "warm" */
 	bool run_drop_caches;                 /* run.drop_caches: also echo 1 > drop_caches */
 	bool run_calibrate;                   /* run.calibrate: describe the device (calibrate.h) */
+	int64_t run_readahead_kb;             /* run.readahead_kb: for readahead-kb (KiB) */
 	char results_dir[RB_PATH_MAX];        /* run.results_dir */
 	char cache_dir[RB_PATH_MAX];          /* run.cache_dir: generated datasets/indexes */
 	int64_t run_memory_limit;             /* run.memory_limit: bytes of a memory cgroup, 0 = none */

@@ -78,11 +78,17 @@ static int read_dev_stat(const struct rb_blockdev *dev, struct rb_counters *c)
 	return 0;
 }
 
-static int read_proc_io(struct rb_counters *c)
+static int read_proc_io(int pid, struct rb_counters *c)
 {
-	char key[64];
+	char key[64], path[64];
 	unsigned long long v;
-	FILE *f = fopen("/proc/self/io", "r");
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/io", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/io");
+	f = fopen(path, "r");
 
 	if (!f)
 		return -errno;
@@ -96,7 +102,35 @@ static int read_proc_io(struct rb_counters *c)
 	return 0;
 }
 
+/* minflt and majflt of a live process: fields 10 and 12 of /proc/PID/stat. */
+static int read_proc_faults(int pid, struct rb_counters *c)
+{
+	char path[64], text[1024], *p;
+	unsigned long long minflt, majflt;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	p = strrchr(text, ')');		/* the command name may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
+		return -EIO;
+	c->minflt = minflt;
+	c->majflt = majflt;
+	return 0;
+}
+
 int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out)
+{
+	return metrics__snapshot_of(dev, 0, out);
+}
+
+int metrics__snapshot_of(const struct rb_blockdev *dev, int pid, struct rb_counters *out)
 {
 	struct rusage ru;
 	int err;
@@ -107,9 +141,11 @@ int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out)
 		if (err)
 			return err;
 	}
-	err = read_proc_io(out);
+	err = read_proc_io(pid, out);
 	if (err)
 		return err;
+	if (pid)
+		return read_proc_faults(pid, out);
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return -errno;
 	out->majflt = (uint64_t)ru.ru_majflt;

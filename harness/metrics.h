@@ -30,6 +30,8 @@ int metrics__blockdev_for(const char *path, struct rb_blockdev *dev);
 
 /* Snapshot every counter. dev may be NULL (device counters then read 0). */
 int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out);
+/* The same for another process (pid; 0: this one): its /proc/PID/io and /proc/PID/stat faults. */
+int metrics__snapshot_of(const struct rb_blockdev *dev, int pid, struct rb_counters *out);
 
 /* out = after - before, field by field. */
 void metrics__delta(const struct rb_counters *before, const struct rb_counters *after,

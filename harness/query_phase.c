@@ -123,7 +123,9 @@ static void *client_main(void *arg)
 	struct query_phase *qp = cr->qp;
 	int64_t batch = qp->cfg->workload_batch, first;
 
-	if (stalls__register(qp->opts->stalls, cr->c.id) && qp->opts->stalls)
+	/* an external client searches in its own (main) thread: that is the one that waits */
+	if ((qp->w->target_pid ? stalls__register_tid(qp->opts->stalls, cr->c.id, qp->w->target_pid)
+			       : stalls__register(qp->opts->stalls, cr->c.id)) && qp->opts->stalls)
 		cr->rc = -EIO;
 	while (!cr->rc && !__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
 		if (qp->opts->stop && *qp->opts->stop) {

@@ -114,7 +114,7 @@ static int memcg_end(struct rb_memcg *cg, struct rb_repeat_result *rr, int rc, c
 static struct rb_probes *probes_open(const struct rb_config *cfg, const struct rb_dataset *ds,
 				     struct rb_run *run)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	char paths[RB_MAX_FILES][512], *why = run->probes_reason;
 	const char *names[RB_MAX_FILES];
 	struct rb_probes *p = NULL;
@@ -155,19 +155,70 @@ static void probes_end(struct rb_probes *p, bool started, struct rb_repeat_resul
 	rr->has_probes = probes__collect(p, &rr->probes) == 0;
 }
 
+static int write_ra_kb(const struct rb_blockdev *dev, long kb)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", dev->name);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", kb) < 0) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * The device's read_ahead_kb for strategies that set it (readahead-kb; bpf-prefetch
+ * for an external client), before the workload opens its files: a file takes its
+ * window when opened. *old: what to put back (-1: nothing changed).
+ */
+static int ra_kb_begin(const struct rb_config *cfg, const struct ra_strategy_ops *s,
+		       const struct rb_blockdev *dev, long *old, char *err, size_t errlen)
+{
+	int rc;
+
+	*old = -1;
+	if (s->readahead_kb == RB_RA_KB_NEVER ||
+	    (s->readahead_kb == RB_RA_KB_OUTSIDE && !cfg->client_argv))
+		return 0;
+	if (!dev || dev->read_ahead_kb < 0) {
+		snprintf(err, errlen, "strategy %s: no block device whose read_ahead_kb to set",
+			 s->name);
+		return -ENOTSUP;
+	}
+	rc = write_ra_kb(dev, (long)cfg->run_readahead_kb);
+	if (rc) {
+		snprintf(err, errlen, "strategy %s: /sys/block/%s/queue/read_ahead_kb: %s", s->name,
+			 dev->name, strerror(-rc));
+		return rc == -EACCES ? -EPERM : rc;
+	}
+	*old = dev->read_ahead_kb;
+	return 0;
+}
+
+static int ra_kb_end(const struct rb_blockdev *dev, long old)
+{
+	return old < 0 ? 0 : write_ra_kb(dev, old);
+}
+
 /* Open, apply, measure, reset, close: one repeat of one strategy. */
 static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 		    const struct ra_strategy_ops *strategy, const struct rb_blockdev *dev,
 		    const struct rb_runner_opts *opts, struct rb_probes *probes,
 		    struct rb_repeat_result *rr, char *err, size_t errlen)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	struct rb_workload w = { .ops = ops };
-	struct rb_counters before, after;
+	struct rb_counters before, after, self_before = { 0 }, self_after = { 0 };
 	struct query_phase *qp = NULL;
 	struct rb_memcg *cg;
 	char paths[RB_MAX_FILES][512];
 	int n_paths, rc, applied = 0;
+	long ra_old = -1;
 	bool probing;
 	double t0;
 
@@ -184,10 +235,15 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	rc = memcg_begin(cfg, &cg, err, errlen);
 	if (rc)
 		return rc;
-	t0 = now_s();
-	rc = ops->open(&w, cfg, ds, err, errlen);
+	rc = ra_kb_begin(cfg, strategy, dev, &ra_old, err, errlen);
 	if (rc)
 		return memcg_end(cg, rr, rc, err, errlen);
+	t0 = now_s();
+	rc = ops->open(&w, cfg, ds, err, errlen);
+	if (rc) {
+		ra_kb_end(dev, ra_old);
+		return memcg_end(cg, rr, rc, err, errlen);
+	}
 	rr->open_s = now_s() - t0;
 	rc = query_phase__new(&qp, cfg, ds, strategy, &w, opts, rr);
 	if (rc)
@@ -199,7 +255,13 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 			goto cleanup;
 	}
 	rr->resident_pages_before = resident_pages(paths, n_paths);
-	rc = metrics__snapshot(dev, &before);
+	/*
+	 * An external client's own counters (what it read and faulted), plus what
+	 * rabench read for it (WILLNEED, the prefetch agent): bytes read are both.
+	 */
+	rc = metrics__snapshot_of(dev, w.target_pid, &before);
+	if (!rc && w.target_pid)
+		rc = metrics__snapshot(NULL, &self_before);
 	if (rc)
 		goto cleanup;
 	probing = probes_begin(probes);
@@ -207,8 +269,12 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	rc = query_phase__run(qp);
 	rr->wall_s = now_s() - t0;
 	probes_end(probes, probing, rr);
-	if (metrics__snapshot(dev, &after) == 0)
+	if (metrics__snapshot_of(dev, w.target_pid, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);
+	if (w.target_pid && metrics__snapshot(NULL, &self_after) == 0) {
+		rr->io.proc_read_bytes += self_after.proc_read_bytes - self_before.proc_read_bytes;
+		rr->io.proc_rchar += self_after.proc_rchar - self_before.proc_rchar;
+	}
 	if (strategy->collect)
 		strategy->collect(&w, &rr->strategy_stats);
 	if (!rc)
@@ -224,6 +290,11 @@ cleanup:
 	}
 	query_phase__free(qp);   /* the clients, before the instance they query */
 	ops->close(&w);
+	if (ra_kb_end(dev, ra_old) && !rc) {
+		snprintf(err, errlen, "strategy %s: could not restore read_ahead_kb %ld",
+			 strategy->name, ra_old);
+		rc = -EIO;
+	}
 	return memcg_end(cg, rr, rc, err, errlen);
 }
 
@@ -255,7 +326,7 @@ static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 /* Room for the per-query phase times of a workload that has phases (rag). */
 static int phases_init(const struct rb_config *cfg, struct rb_repeat_result *rr)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 
 	for (rr->n_phases = 0; ops && ops->phase_names && ops->phase_names[rr->n_phases] &&
 	     rr->n_phases < RB_MAX_PHASES; rr->n_phases++)
@@ -328,7 +399,7 @@ static void drop_repeat(struct rb_repeat_result *rr)
 int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     struct rb_blockdev *dev)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	char paths[RB_MAX_FILES][512];
 
 	memset(dev, 0, sizeof(*dev));
@@ -341,7 +412,7 @@ int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 int runner__largest_file(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
 		       size_t len)
 {
-	const struct workload_ops *ops = workload__find(cfg->workload_type);
+	const struct workload_ops *ops = workload__for(cfg);
 	char paths[RB_MAX_FILES][512];
 
 	struct stat st;
@@ -383,6 +454,9 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		}
 		if (unavailable_reason(strategy, why, sizeof(why)))
 			skip_strategy(run, strategy->name, why, opts);
+		if (cfg->client_argv && !(strategy->flags & RB_STRATEGY_OUTSIDE))
+			skip_strategy(run, strategy->name, "it cannot reach another process's mappings "
+				      "or descriptors (the external client's)", opts);
 		if (is_skipped(run, strategy->name))
 			continue;
 		snprintf(rr->strategy, sizeof(rr->strategy), "%s", strategy->name);

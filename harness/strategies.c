@@ -14,6 +14,7 @@ extern const struct ra_strategy_ops strategy_fadvise_sequential_ops;
 extern const struct ra_strategy_ops strategy_faiss_prefetch_ops;
 extern const struct ra_strategy_ops strategy_willneed_ops;
 extern const struct ra_strategy_ops strategy_bpf_prefetch_ops;
+extern const struct ra_strategy_ops strategy_readahead_kb_ops;
 
 static const struct ra_strategy_ops *const strategies[] = {
 	&strategy_default_ops,
@@ -22,6 +23,7 @@ static const struct ra_strategy_ops *const strategies[] = {
 	&strategy_faiss_prefetch_ops,
 	&strategy_willneed_ops,
 	&strategy_bpf_prefetch_ops,
+	&strategy_readahead_kb_ops,
 	NULL,
 };
 

@@ -18,6 +18,7 @@
 enum rb_strategy_flags {
 	RB_STRATEGY_NEEDS_ROOT = 1 << 0,   /* changes system-wide settings */
 	RB_STRATEGY_NEEDS_BPF = 1 << 1,    /* loads BPF programs */
+	RB_STRATEGY_OUTSIDE = 1 << 2,      /* works for an external client process too */
 };
 
 /* Named counters a strategy reports per repeat (report.json "strategy_stats"). */
@@ -30,10 +31,18 @@ struct rb_strategy_stats {
 	} v[RB_STRATEGY_MAX_STATS];
 };
 
+/* When the runner sets the device's read_ahead_kb to run.readahead_kb around a repeat. */
+enum rb_ra_kb_when {
+	RB_RA_KB_NEVER,
+	RB_RA_KB_ALWAYS,	/* readahead-kb */
+	RB_RA_KB_OUTSIDE,	/* for an external client: bpf-prefetch's stand-in for MADV_RANDOM */
+};
+
 struct ra_strategy_ops {
 	const char *name;
 	int version;          /* RB_STRATEGY_VERSION */
 	unsigned flags;
+	enum rb_ra_kb_when readahead_kb;
 	const char *help;     /* one line: the mechanism, exactly */
 
 	/* Change the kernel's behaviour for w's files. 0 or -errno (message in err). */

@@ -62,7 +62,10 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 			 (int)geteuid());
 		return -EPERM;
 	}
-	rc = prefetch__open(&p, NULL, err, errlen);
+	struct prefetch_opts opts = { .pid = w->target_pid };
+	char found[512];
+
+	rc = prefetch__open(&p, &opts, err, errlen);
 	if (rc)
 		return rc;
 	w->strategy_priv = p;
@@ -76,7 +79,12 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 		if (rc)
 			return rc;
 	}
-	return prefetch__start(p, err, errlen);
+	rc = prefetch__start(p, err, errlen);
+	/* an external client loaded its index before saying ready: its FAISS is mapped */
+	if (!rc && w->target_pid && prefetch__attach_hints_found(p, found, sizeof(found)) == 0)
+		fprintf(stderr, "rabench: bpf-prefetch: the client (pid %d) maps no object defining "
+			"FAISS's prefetch_lists: served from its misses alone\n", w->target_pid);
+	return rc;
 }
 
 static int bpf_prefetch_reset(struct rb_workload *w)
@@ -106,7 +114,9 @@ static int bpf_prefetch_collect(struct rb_workload *w, struct rb_strategy_stats 
 const struct ra_strategy_ops strategy_bpf_prefetch_ops = {
 	.name = "bpf-prefetch",
 	.version = RB_STRATEGY_VERSION,
-	.flags = RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF,
+	.flags = RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF | RB_STRATEGY_OUTSIDE,
+	/* another process's mapping takes no MADV_RANDOM: a narrow device window instead */
+	.readahead_kb = RB_RA_KB_OUTSIDE,
 	.help = "eBPF agent: a uprobe on FAISS prefetch_lists and page-cache tracepoints drive "
 		"POSIX_FADV_WILLNEED of whole extents from its own thread; MADV_RANDOM/FADV_RANDOM "
 		"where readahead wastes",

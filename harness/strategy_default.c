@@ -8,5 +8,6 @@
 const struct ra_strategy_ops strategy_default_ops = {
 	.name = "default",
 	.version = RB_STRATEGY_VERSION,
+	.flags = RB_STRATEGY_OUTSIDE,
 	.help = "nothing changed: the kernel's readahead as configured (read_ahead_kb of the device)",
 };

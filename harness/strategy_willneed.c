@@ -88,6 +88,8 @@ static int willneed_before_query(struct rb_client *c, int64_t qi)
 const struct ra_strategy_ops strategy_willneed_ops = {
 	.name = "willneed",
 	.version = RB_STRATEGY_VERSION,
+	/* WILLNEED fills the page cache, which is the inode's: it serves an external client too */
+	.flags = RB_STRATEGY_OUTSIDE,
 	.help = "before each query, POSIX_FADV_WILLNEED on every extent the workload will read "
 		"(all in flight at once); MADV_RANDOM/FADV_RANDOM otherwise",
 	.apply = willneed_apply,

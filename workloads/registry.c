@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "workload.h"
+#include "../harness/config.h"
 
 extern const struct workload_ops ivf_search_ops;
 extern const struct workload_ops flat_scan_ops;
 extern const struct workload_ops chunk_fetch_ops;
 extern const struct workload_ops rag_ops;
+extern const struct workload_ops ivf_client_ops;
 
 static const struct workload_ops *const workloads[] = {
 	&ivf_search_ops,
@@ -20,6 +22,12 @@ static const struct workload_ops *const workloads[] = {
 	&rag_ops,
 	NULL,
 };
+
+/* The built-in search of the config, or the external client that replaces it. */
+const struct workload_ops *workload__for(const struct rb_config *cfg)
+{
+	return cfg->client_argv ? &ivf_client_ops : workload__find(cfg->workload_type);
+}
 
 const struct workload_ops *const *workload__all(void)
 {

@@ -61,6 +61,7 @@ struct rb_workload {
 	struct rb_file files[RB_MAX_FILES];
 	int n_files;
 	void *strategy_priv;   /* state of the strategy applied to this instance */
+	int target_pid;        /* an external client serves the queries: its pid; 0: this process */
 };
 
 /*
@@ -133,6 +134,8 @@ struct workload_ops {
 
 /* Registry (workloads/registry.c) */
 const struct workload_ops *workload__find(const char *name);
+/* What runs cfg's queries: its workload.type, or ivf-client with `-- CMD`. */
+const struct workload_ops *workload__for(const struct rb_config *cfg);
 const struct workload_ops *const *workload__all(void);  /* NULL-terminated */
 /* Checks an ops table is complete and of this version; 0 or -EINVAL. */
 int workload__check_ops(const struct workload_ops *ops);
