@@ -59,6 +59,7 @@ static const struct {
 	{ "memcg", "with run.memory_limit, the repeat's own memory cgroup (created after the cache eviction, before the workload opens) at the end of the repeat: version, limit_bytes, peak_bytes and usage_bytes, file_bytes (page cache) and anon_bytes charged, reclaim counters pgscan/pgsteal (v2) or pgpgout (v1), refault_file, pgmajfault, limit_hits (v1 failcnt, v2 events max), oom_kills; a counter the cgroup version lacks is null; null without a limit" },
 	{ "probes", "the BPF page-cache probes over the query phase (bpf/pcache.bpf.c; each point by tp_btf, fentry or kprobe, see probes.attach): per file of the run and in total, readahead calls and windows, pages added by cause, accessed, wasted, evicted, faults; the block layer of the files' disk; overflow counters; null when the probes did not run (see probes_unavailable_reason); each field is defined under probes.<field>" },
 	{ "io_wait_us", "per repeat: microseconds each query waited for I/O (bpf/stalls.bpf.c: from a sched_switch that puts the client thread to sleep with in_iowait set, as a fault or read waiting on a page under I/O does, to its sched_wakeup), mean, p50, p99 (null below 100 queries) and total over the repeat; null when not measured (see io_wait_unavailable_reason). Unlike majflt, it counts waits on pages another reader (readahead, WILLNEED, the prefetcher) already had in flight" },
+	{ "client_command", "the external client that served the queries (rabench run CONFIG -- CMD, workloads/ivf_client.c), its words joined by spaces; null for the built-in workload" },
 	{ "io_wait_available", "whether the I/O wait programs ran (root, BTF, run.probes)" },
 	{ "io_wait_unavailable_reason", "why not; \"\" when they did" },
 	{ "io_wait_mean_us", "summary: io_wait_us.mean per repeat (spread across repeats)" },
@@ -479,6 +480,21 @@ static json_object *per_client_to_json(const struct rb_repeat_result *r, int *er
 	return a;
 }
 
+/* The external client's command line (`rabench run CONFIG -- CMD`), words joined; or null. */
+static json_object *client_command(const struct rb_config *cfg)
+{
+	char buf[1024] = "";
+	size_t off = 0;
+	int i;
+
+	if (!cfg->client_argv)
+		return NULL;
+	for (i = 0; cfg->client_argv[i] && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? " " : "",
+					cfg->client_argv[i]);
+	return json_object_new_string(buf);
+}
+
 /* {"mean", "p50", "p99", "total"} of the repeat's per-query I/O wait, or null. */
 static json_object *io_wait_to_json(const struct rep_figs *f, int *err)
 {
@@ -848,6 +864,7 @@ json_object *report__to_json(const struct rb_run *run)
 	put(doc, "dataset", dataset_to_json(run, &err), &err);
 	put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
 	put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
+	put(doc, "client_command", client_command(&run->cfg), &err);
 	put(doc, "io_wait_available", json_object_new_boolean(run->io_wait_available), &err);
 	put(doc, "io_wait_unavailable_reason",
 	    jstr(run->io_wait_available ? "" : run->io_wait_reason, sizeof(run->io_wait_reason)), &err);
