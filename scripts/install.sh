@@ -19,6 +19,8 @@ packages=(
 	# the kernel matrix: Debian kernels booted under qemu (tests/kernel-matrix.sh)
 	qemu-system-x86 busybox-static cpio kmod e2fsprogs xz-utils
 	python3 python3-jsonschema
+	# the external client and the plain script that rabench prefetch serves (tests, README)
+	python3-faiss
 	chromium fonts-dejavu-core
 	# data no one here wrote: a text corpus (WordNet glosses) and a real vector set
 	wordnet-base dataset-fashion-mnist
