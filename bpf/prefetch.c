@@ -1,6 +1,9 @@
 /*
  * prefetch — loader of bpf/prefetch.bpf.c and the prefetch agent (see
- * prefetch_agent.h for what it does and the lifecycle).
+ * prefetch_agent.h for what it does and the lifecycle): loading and attaching,
+ * the agent thread and the actions it takes. Its pure decisions are in
+ * prefetch_policy.c, the served process's mappings and descriptors in
+ * prefetch_target.c, the counters in prefetch_stats.c.
  *
  * One thread polls the ring buffer and issues POSIX_FADV_WILLNEED through the
  * agent's own descriptors: the page cache belongs to the inode, so what it
@@ -35,11 +38,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "prefetch.h"
-#include "prefetch_agent.h"
+#include "prefetch_int.h"
 #include "../harness/memcg.h"
-#include "prefetch.skel.h"
-#include "hooks.h"
 
 /* The page-cache events the agent watches; see bpf/hooks.h and pcache.c. */
 static const struct rb_hook_def pf_hooks[] = {
@@ -48,123 +48,10 @@ static const struct rb_hook_def pf_hooks[] = {
 	{ "get_pages", "mm_filemap_get_pages", "filemap_read", true },
 	{ "map_pages", "mm_filemap_map_pages", "filemap_map_pages", true },
 };
-#define PF_HOOKS ((int)(sizeof(pf_hooks) / sizeof(pf_hooks[0])))
+_Static_assert(sizeof(pf_hooks) / sizeof(pf_hooks[0]) == PF_HOOKS, "PF_HOOKS: pf_hooks[]");
 
-#define PF_PAGE			4096ULL
-#define PF_DEFAULT_BUDGET	(64ULL << 20)
-#define PF_DEFAULT_WINDOW	(4ULL << 20)
-#define PF_POLL_MS		5
-/* a hint for an extent fetched less than this ago is a repeat: it is still cached */
-#define PF_RECENT_NS		1000000000ULL
-/* a miss re-fetches an extent older than this: it was evicted, or the hint lost the race */
-#define PF_MISS_REPEAT_NS	2000000ULL
-#define PF_EXPIRE_NS		1000000000ULL
-#define PF_SWEEP_NS		100000000ULL
-/* one WILLNEED reads at most max(io_pages, ra_pages): ask in pieces below that */
-#define PF_CHUNK		(2ULL << 20)
-#define PF_STREAMS		4
-#define PF_STREAM_HITS		4	/* sequential accesses before a stream counts */
-#define PF_STREAM_SLACK		64	/* pages: fault-around and large folios skip ahead */
-#define PF_CLASSIFY_MIN		16	/* accesses seen before a file is classified */
-#define PF_MAX_ADVISED		256
-#define PF_DRAIN_MS		100
 
-enum pf_advice { PF_ADV_NORMAL, PF_ADV_RANDOM, PF_ADV_SEQUENTIAL };
 
-struct pf_ext {
-	uint64_t off, len;
-	uint64_t issued_ns;	/* last WILLNEED, 0 = never */
-	uint64_t outstanding;	/* bytes held against the budget */
-};
-
-struct pf_key {
-	int64_t key;
-	uint32_t file, ext;	/* ext: index into the file's sorted extents */
-	uint64_t off;
-};
-
-struct pf_stream {
-	uint64_t first;		/* page: where the last access began */
-	uint64_t next, ahead;	/* pages: where the reader goes next, how far we fetched */
-	uint64_t hits, last_ns;
-};
-
-struct pf_file {
-	char path[512];
-	dev_t dev;
-	ino_t ino;
-	int fd;			/* the agent's own descriptor */
-	uint64_t pages;
-	struct pf_ext *ext;	/* sorted by offset once started */
-	size_t n_ext, cap_ext;
-	int random;		/* speculative readahead is off */
-	uint64_t accesses, jumps;
-	struct pf_stream streams[PF_STREAMS];
-};
-
-/* A mapping we advised, and the advice it had before. */
-struct pf_map {
-	uintptr_t start, end;
-	int file;
-	enum pf_advice orig;
-};
-
-struct pf_fd {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-};
-
-struct prefetch {
-	struct prefetch_opts opts;
-	struct prefetch_bpf *skel;
-	struct ring_buffer *rb;
-	struct pf_file files[PREFETCH_MAX_FILES];
-	int n_files;
-	struct pf_key *keys;
-	size_t n_keys, cap_keys;
-	pthread_t thread;
-	int thread_started;
-	sem_t ready;
-	int stop;		/* __atomic: tells the thread to leave */
-	uint64_t ext_outstanding;
-	uint64_t last_sweep_ns;
-	struct pf_file *pend_file;	/* a range queued for one WILLNEED */
-	uint64_t pend_off, pend_len;
-	struct pf_map maps[PF_MAX_ADVISED];
-	int n_maps;
-	struct pf_fd fds[PF_MAX_ADVISED];
-	int n_fds;
-	struct prefetch_stats st;	/* written with __atomic ops, read by collect */
-	struct rb_hook_state hooks[PF_HOOKS];	/* how each event is attached here */
-	int exe_tried;			/* attach_hints_found: the executable had no symbol */
-	uint64_t records;		/* __atomic: ring-buffer records handled */
-};
-
-#define STAT_ADD(p, field, n) __atomic_fetch_add(&(p)->st.field, (n), __ATOMIC_RELAXED)
-
-#define STAT(f) { #f, offsetof(struct prefetch_stats, f) }
-static const struct prefetch_stat_name stat_names[] = {
-	STAT(hint_calls), STAT(hint_lists), STAT(hint_truncated), STAT(hint_read_errors),
-	STAT(hint_events), STAT(hint_delay_us_sum), STAT(hint_delay_us_max), STAT(hint_unknown),
-	STAT(lists_prefetched), STAT(extents_prefetched), STAT(bytes_advised), STAT(willneed_calls),
-	STAT(willneed_us_sum), STAT(pages_prefetched),
-	STAT(miss_pages), STAT(miss_events), STAT(miss_expanded), STAT(miss_outside),
-	STAT(access_events), STAT(streams_detected), STAT(stream_bytes_advised),
-	STAT(files_random), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped),
-	STAT(budget_skips), STAT(consumed), STAT(expired), STAT(budget_bytes),
-	STAT(ringbuf_drops), STAT(errors),
-	{ NULL, 0 },
-};
-
-_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
-	       sizeof(struct prefetch_stats) / sizeof(uint64_t) + 1,
-	       "every counter needs its name");
-
-const struct prefetch_stat_name *prefetch__stat_names(void)
-{
-	return stat_names;
-}
 
 static uint64_t now_ns(void)
 {
@@ -278,33 +165,6 @@ static void retire(struct prefetch *p, struct pf_ext *e, int touched)
 		STAT_ADD(p, expired, 1);
 }
 
-/* Index of the last extent starting at or before off, or -1. */
-static long ext_floor(const struct pf_file *f, uint64_t off)
-{
-	long lo = 0, hi = (long)f->n_ext - 1, mid, found = -1;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		if (f->ext[mid].off <= off) {
-			found = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return found;
-}
-
-/* The extent holding byte off, or NULL. */
-static struct pf_ext *ext_at(struct pf_file *f, uint64_t off)
-{
-	long i = ext_floor(f, off);
-
-	if (i < 0 || off >= f->ext[i].off + f->ext[i].len)
-		return NULL;
-	return &f->ext[i];
-}
-
 static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 {
 	size_t lo, hi, mid, k;
@@ -354,7 +214,7 @@ static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
 	f = &p->files[e->file];
 	if (!f->n_ext)
 		return;   /* no extent map: the stream detector sees the accesses */
-	x = ext_at(f, e->index * PF_PAGE);
+	x = pf_ext_at(f, e->index * PF_PAGE);
 	if (!x) {
 		STAT_ADD(p, miss_outside, 1);
 		return;
@@ -366,224 +226,19 @@ static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
 
 /* ---- advice: switching speculative readahead off, and back ---- */
 
-static int parse_maps_line(const char *line, uintptr_t *start, uintptr_t *end, dev_t *dev,
-			   ino_t *ino)
-{
-	unsigned long s, e, off, inode;
-	unsigned int maj, min;
-	char perms[8];
 
-	if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &s, &e, perms, &off, &maj, &min,
-		   &inode) != 7)
-		return -1;
-	*start = s;
-	*end = e;
-	*dev = makedev(maj, min);
-	*ino = (ino_t)inode;
-	return 0;
-}
 
-static int file_of(const struct prefetch *p, dev_t dev, ino_t ino)
-{
-	int i;
 
-	for (i = 0; i < p->n_files; i++)
-		if (p->files[i].dev == dev && p->files[i].ino == ino)
-			return i;
-	return -1;
-}
 
-static int map_known(const struct prefetch *p, uintptr_t start, uintptr_t end)
-{
-	int i;
 
-	for (i = 0; i < p->n_maps; i++)
-		if (p->maps[i].start == start && p->maps[i].end == end)
-			return 1;
-	return 0;
-}
 
-static enum pf_advice advice_of(const char *vmflags)
-{
-	if (strstr(vmflags, " rr"))
-		return PF_ADV_RANDOM;
-	if (strstr(vmflags, " sr"))
-		return PF_ADV_SEQUENTIAL;
-	return PF_ADV_NORMAL;
-}
-
-static int madv_of(enum pf_advice a)
-{
-	return a == PF_ADV_RANDOM ? MADV_RANDOM : a == PF_ADV_SEQUENTIAL ? MADV_SEQUENTIAL :
-	       MADV_NORMAL;
-}
-
-/*
- * Record the mappings of file fi (from /proc/self/smaps, with the advice each
- * already has) that are not advised yet. Advice is given afterwards, so the
- * VMAs do not change under the reader.
- */
-static int collect_maps(struct prefetch *p, int fi, struct pf_map *found, int max)
-{
-	char line[1024];
-	struct pf_map cur = { 0 };
-	int n = 0, in = 0;
-	uintptr_t s, e;
-	dev_t dev;
-	ino_t ino;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (parse_maps_line(line, &s, &e, &dev, &ino) == 0) {
-			in = file_of(p, dev, ino) == fi && !map_known(p, s, e);
-			cur = (struct pf_map){ .start = s, .end = e, .file = fi };
-		} else if (in && strncmp(line, "VmFlags:", 8) == 0) {
-			in = 0;
-			cur.orig = advice_of(line + 8);
-			if (cur.orig != PF_ADV_RANDOM && n < max)
-				found[n++] = cur;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
-static int advise_maps(struct prefetch *p, int fi)
-{
-	struct pf_map found[32];
-	int i, n = collect_maps(p, fi, found, 32);
-
-	if (n < 0)
-		return n;
-	for (i = 0; i < n && p->n_maps < PF_MAX_ADVISED; i++) {
-		/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): found[0..n) is set; n < 0 (-errno) on error */
-		if (madvise((void *)found[i].start, found[i].end - found[i].start, MADV_RANDOM)) {
-			STAT_ADD(p, errors, 1);
-			continue;
-		}
-		p->maps[p->n_maps++] = found[i];
-		STAT_ADD(p, maps_advised, 1);
-	}
-	return 0;
-}
-
-static int fd_known(const struct prefetch *p, int fd)
-{
-	int i;
-
-	for (i = 0; i < p->n_files; i++)
-		if (p->files[i].fd == fd)
-			return 1;   /* our own: WILLNEED does not care */
-	for (i = 0; i < p->n_fds; i++)
-		if (p->fds[i].fd == fd)
-			return 1;
-	return 0;
-}
-
-static int advise_fds(struct prefetch *p, int fi)
-{
-	struct pf_file *f = &p->files[fi];
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	struct stat st;
-	char *end;
-	long fd;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) && p->n_fds < PF_MAX_ADVISED) {
-		fd = strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name || fd == dirfd(d) || fd_known(p, (int)fd))
-			continue;
-		if (fstat((int)fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != f->dev ||
-		    st.st_ino != f->ino)
-			continue;
-		if (posix_fadvise((int)fd, 0, 0, POSIX_FADV_RANDOM)) {
-			STAT_ADD(p, errors, 1);
-			continue;
-		}
-		p->fds[p->n_fds++] = (struct pf_fd){ .fd = (int)fd, .dev = st.st_dev, .ino = st.st_ino };
-		STAT_ADD(p, fds_advised, 1);
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Serving another process (rabench prefetch --pid / -- CMD)? */
-static bool outside(const struct prefetch *p)
-{
-	return p->opts.pid && p->opts.pid != getpid();
-}
-
-static int served_pid(const struct prefetch *p)
-{
-	return p->opts.pid ? p->opts.pid : getpid();
-}
-
-/* Speculative readahead off for file fi: every mapping and descriptor of it. */
-static int advise_random(struct prefetch *p, int fi)
-{
-	int rc;
-
-	if (outside(p))
-		return 0;	/* another process's mappings: process_madvise has no RANDOM */
-	if (!p->files[fi].random) {
-		p->files[fi].random = 1;
-		STAT_ADD(p, files_random, 1);
-	}
-	rc = advise_maps(p, fi);
-	if (rc == 0)
-		rc = advise_fds(p, fi);
-	return rc;
-}
-
-/*
- * Put back the advice of every mapping we advised that still exists (where
- * the workload unmapped it, the advice went with it), and POSIX_FADV_NORMAL on
- * every descriptor that is still the same file.
- */
-static int restore_advice(struct prefetch *p)
-{
-	char line[512];
-	uintptr_t s, e, lo, hi;
-	struct stat st;
-	int i, fi, rc = 0;
-	dev_t dev;
-	ino_t ino;
-	FILE *f = p->n_maps ? fopen("/proc/self/maps", "re") : NULL;
-
-	if (p->n_maps && !f)
-		rc = -EIO;
-	while (f && fgets(line, sizeof(line), f)) {
-		if (parse_maps_line(line, &s, &e, &dev, &ino) || (fi = file_of(p, dev, ino)) < 0)
-			continue;
-		for (i = 0; i < p->n_maps; i++) {
-			lo = s > p->maps[i].start ? s : p->maps[i].start;
-			hi = e < p->maps[i].end ? e : p->maps[i].end;
-			if (p->maps[i].file == fi && lo < hi &&
-			    madvise((void *)lo, hi - lo, madv_of(p->maps[i].orig)))
-				rc = -EIO;
-		}
-	}
-	if (f)
-		fclose(f);
-	for (i = 0; i < p->n_fds; i++)
-		if (fstat(p->fds[i].fd, &st) == 0 && st.st_dev == p->fds[i].dev &&
-		    st.st_ino == p->fds[i].ino && posix_fadvise(p->fds[i].fd, 0, 0, POSIX_FADV_NORMAL))
-			rc = -EIO;
-	p->n_maps = 0;
-	p->n_fds = 0;
-	return rc;
-}
 
 /* ---- the access stream: consumption, streams, classification ---- */
 
 static void consume(struct prefetch *p, struct pf_file *f, uint64_t first, uint64_t nr)
 {
 	uint64_t end = (first + nr) * PF_PAGE;
-	long i = ext_floor(f, first * PF_PAGE);
+	long i = pf_ext_floor(f, first * PF_PAGE);
 
 	if (i < 0)
 		i = 0;
@@ -592,29 +247,6 @@ static void consume(struct prefetch *p, struct pf_file *f, uint64_t first, uint6
 			retire(p, &f->ext[i], 1);
 }
 
-/*
- * The stream this access continues, or a recycled slot (the least recent). One
- * read() shows up as several lookups that start inside the range the first one
- * named (each up to the end of the request), so an access continues a stream
- * from where the last one began to a little past where it ended.
- */
-static struct pf_stream *stream_for(struct pf_file *f, uint64_t index, int *cont)
-{
-	struct pf_stream *s, *oldest = &f->streams[0];
-	int i;
-
-	for (i = 0; i < PF_STREAMS; i++) {
-		s = &f->streams[i];
-		if (s->hits && index >= s->first && index <= s->next + PF_STREAM_SLACK) {
-			*cont = 1;
-			return s;
-		}
-		if (s->last_ns < oldest->last_ns)
-			oldest = s;
-	}
-	*cont = 0;
-	return oldest;
-}
 
 /* Keep window_bytes fetched ahead of a sequential reader. */
 static void stream_ahead(struct prefetch *p, struct pf_file *f, struct pf_stream *s)
@@ -644,8 +276,7 @@ static void classify(struct prefetch *p, int fi, int cont)
 	f->accesses++;
 	f->jumps += !cont;
 	/* mostly jumps: readahead around them only reads what nobody asks for */
-	if (!f->random && f->accesses >= PF_CLASSIFY_MIN && f->jumps * 4 >= f->accesses * 3 &&
-	    advise_random(p, fi))
+	if (!f->random && pf_mostly_jumps(f) && pf_advise_random(p, fi))
 		STAT_ADD(p, errors, 1);
 }
 
@@ -663,7 +294,7 @@ static void handle_access(struct prefetch *p, const struct rb_pf_page_event *e)
 		consume(p, f, e->index, e->nr);
 		return;
 	}
-	s = stream_for(f, e->index, &cont);
+	s = pf_stream_for(f, e->index, &cont);
 	if (!cont)
 		*s = (struct pf_stream){ .ahead = e->index + e->nr };
 	s->first = e->index;
@@ -786,7 +417,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		free(p);
 		return rc;
 	}
-	p->skel->rodata->targ_tgid = (__u32)(p->opts.pid ? p->opts.pid : getpid());
+	p->skel->rodata->targ_tgid = (__u32)pf_served_pid(p);
 	rc = hooks__choose(p->skel->obj, "pf", pf_hooks, PF_HOOKS, p->hooks, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errlen, "bpf-prefetch: %s", why);
@@ -879,53 +510,12 @@ int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off
 	return 0;
 }
 
-static int cmp_ext(const void *a, const void *b)
-{
-	const struct pf_ext *x = a, *y = b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	const struct pf_key *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* Sort each file's extents (one per offset, the longest) and point keys at them. */
-static void index_extents(struct prefetch *p)
-{
-	struct pf_file *f;
-	size_t i, n;
-	int fi;
-
-	for (fi = 0; fi < p->n_files; fi++) {
-		f = &p->files[fi];
-		if (!f->n_ext)
-			continue;
-		qsort(f->ext, f->n_ext, sizeof(*f->ext), cmp_ext);
-		for (i = 1, n = 1; i < f->n_ext; i++) {
-			if (f->ext[i].off == f->ext[n - 1].off) {
-				if (f->ext[i].len > f->ext[n - 1].len)
-					f->ext[n - 1].len = f->ext[i].len;
-				continue;
-			}
-			f->ext[n++] = f->ext[i];
-		}
-		f->n_ext = n;
-	}
-	for (i = 0; i < p->n_keys; i++)
-		p->keys[i].ext = (uint32_t)ext_floor(&p->files[p->keys[i].file], p->keys[i].off);
-	if (p->n_keys)
-		qsort(p->keys, p->n_keys, sizeof(*p->keys), cmp_key);
-}
-
-static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
+int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
 
 static int attach(struct prefetch *p, char *err, size_t errlen)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], self[64];
 	const char *bin = p->opts.binary, *sym = p->opts.symbol;
 	struct prefetch_bpf *s = p->skel;
 	ssize_t n;
@@ -944,19 +534,20 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	if ((sym && !sym[0]) || (!bin && outside(p)))
+	if ((sym && !sym[0]) || (!bin && pf_outside(p)))
 		return 0;   /* no uprobe asked for, or not yet (prefetch__attach_hints) */
 	if (!bin) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		snprintf(self, sizeof(self), "/proc/%d/exe", pf_served_pid(p));
+		n = readlink(self, exe, sizeof(exe) - 1);
 		if (n < 0)
 			return -errno;
 		exe[n] = '\0';
 		bin = exe;
 	}
-	return attach_uprobe(p, bin, err, errlen);
+	return pf_attach_uprobe(p, bin, err, errlen);
 }
 
-static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen)
+int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	struct prefetch_bpf *s = p->skel;
@@ -964,7 +555,7 @@ static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t 
 
 	uopts.func_name = p->opts.symbol ? p->opts.symbol : PREFETCH_FAISS_SYMBOL;
 	s->links.pf_prefetch_lists = bpf_program__attach_uprobe_opts(s->progs.pf_prefetch_lists,
-								     served_pid(p), bin, 0, &uopts);
+								     pf_served_pid(p), bin, 0, &uopts);
 	if (!s->links.pf_prefetch_lists) {
 		rc = errno ? -errno : -EINVAL;
 		snprintf(err, errlen, "bpf-prefetch: cannot attach a uprobe to %s in %s: %s",
@@ -974,67 +565,12 @@ static int attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t 
 	return 0;
 }
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	(void)level;
-	(void)fmt;
-	(void)args;
-	return 0;
-}
-
-/* Try binary; 1 attached, 0 not (it lacks the symbol). libbpf stays quiet: misses are expected. */
-static int try_hints(struct prefetch *p, const char *binary)
-{
-	libbpf_print_fn_t old = libbpf_set_print(quiet);
-	char err[256];
-	int rc = attach_uprobe(p, binary, err, sizeof(err));
-
-	libbpf_set_print(old);
-	return rc == 0;
-}
-
-int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len)
-{
-	char path[64], line[PATH_MAX + 128], last[PATH_MAX] = "", *name;
-	int pid = served_pid(p), ok = 0;
-	FILE *f;
-	ssize_t n;
-
-	if (p->skel->links.pf_prefetch_lists)
-		return -EALREADY;
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	while (f && !ok && fgets(line, sizeof(line), f)) {
-		name = strchr(line, '/');
-		if (!name)
-			continue;
-		name[strcspn(name, "\n")] = '\0';
-		if (!strstr(name, "faiss") || !strcmp(name, last))
-			continue;
-		snprintf(last, sizeof(last), "%s", name);
-		if ((ok = try_hints(p, name)))
-			snprintf(found, len, "%s", name);
-	}
-	if (f)
-		fclose(f);
-	if (!ok && !p->exe_tried) {
-		p->exe_tried = 1;	/* an executable does not gain a symbol later */
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		n = readlink(path, line, sizeof(line) - 1);
-		if (n > 0) {
-			line[n] = '\0';
-			if ((ok = try_hints(p, line)))
-				snprintf(found, len, "%s", line);
-		}
-	}
-	return ok;
-}
 
 int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen)
 {
 	if (p->skel->links.pf_prefetch_lists)
 		return -EALREADY;
-	return attach_uprobe(p, binary, err, errlen);
+	return pf_attach_uprobe(p, binary, err, errlen);
 }
 
 /* The agent thread takes no signal: SIGINT stays with the thread that handles it. */
@@ -1071,14 +607,14 @@ static int start_file(struct prefetch *p, int fi)
 		return 0;
 	if (filter(p, &p->files[fi], &val))
 		return -errno;
-	return advise_random(p, fi);
+	return pf_advise_random(p, fi);
 }
 
 int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 {
 	int i, rc;
 
-	index_extents(p);
+	pf_index_extents(p);
 	p->st.budget_bytes = budget_for(p->opts.budget_bytes);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
@@ -1104,7 +640,7 @@ int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 }
 
 /* Give the agent up to PF_DRAIN_MS to handle what the kernel already sent. */
-static void drain(struct prefetch *p)
+void pf_drain(struct prefetch *p)
 {
 	volatile struct rb_pf_kcounters *k = &p->skel->bss->counters;
 	struct timespec ms = { 0, 1000000 };
@@ -1117,24 +653,6 @@ static void drain(struct prefetch *p)
 	}
 }
 
-void prefetch__collect(struct prefetch *p, struct prefetch_stats *out)
-{
-	volatile struct rb_pf_kcounters *k = &p->skel->bss->counters;
-	const uint64_t *src = (const uint64_t *)&p->st;
-	uint64_t *dst = (uint64_t *)out;
-	size_t i;
-
-	drain(p);
-	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
-	out->hint_calls = k->hint_calls;
-	out->hint_lists = k->hint_lists;
-	out->hint_truncated = k->hint_truncated;
-	out->hint_read_errors = k->hint_read_errors;
-	out->pages_prefetched = k->agent_pages;
-	out->miss_pages = k->miss_pages;
-	out->ringbuf_drops = k->ringbuf_drops;
-}
 
 int prefetch__stop(struct prefetch *p)
 {
@@ -1148,7 +666,7 @@ int prefetch__stop(struct prefetch *p)
 	}
 	/* detach first: nothing may prefetch or advise once we start restoring */
 	prefetch_bpf__detach(p->skel);
-	rc = restore_advice(p);
+	rc = pf_restore_advice(p);
 	return rc;
 }
 

@@ -1,0 +1,49 @@
+/*
+ * prefetch_stats — the agent's counters by name (what report.json's
+ * strategy_stats and rabench prefetch print), and their snapshot.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "prefetch_int.h"
+
+#define STAT(f) { #f, offsetof(struct prefetch_stats, f) }
+static const struct prefetch_stat_name stat_names[] = {
+	STAT(hint_calls), STAT(hint_lists), STAT(hint_truncated), STAT(hint_read_errors),
+	STAT(hint_events), STAT(hint_delay_us_sum), STAT(hint_delay_us_max), STAT(hint_unknown),
+	STAT(lists_prefetched), STAT(extents_prefetched), STAT(bytes_advised), STAT(willneed_calls),
+	STAT(willneed_us_sum), STAT(pages_prefetched),
+	STAT(miss_pages), STAT(miss_events), STAT(miss_expanded), STAT(miss_outside),
+	STAT(access_events), STAT(streams_detected), STAT(stream_bytes_advised),
+	STAT(files_random), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped),
+	STAT(budget_skips), STAT(consumed), STAT(expired), STAT(budget_bytes),
+	STAT(ringbuf_drops), STAT(errors),
+	{ NULL, 0 },
+};
+_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
+	       sizeof(struct prefetch_stats) / sizeof(uint64_t) + 1,
+	       "every counter needs its name");
+
+const struct prefetch_stat_name *prefetch__stat_names(void)
+{
+	return stat_names;
+}
+
+void prefetch__collect(struct prefetch *p, struct prefetch_stats *out)
+{
+	volatile struct rb_pf_kcounters *k = &p->skel->bss->counters;
+	const uint64_t *src = (const uint64_t *)&p->st;
+	uint64_t *dst = (uint64_t *)out;
+	size_t i;
+
+	pf_drain(p);
+	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	out->hint_calls = k->hint_calls;
+	out->hint_lists = k->hint_lists;
+	out->hint_truncated = k->hint_truncated;
+	out->hint_read_errors = k->hint_read_errors;
+	out->pages_prefetched = k->agent_pages;
+	out->miss_pages = k->miss_pages;
+	out->ringbuf_drops = k->ringbuf_drops;
+}
