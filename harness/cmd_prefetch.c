@@ -118,6 +118,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.n_index)
 			argp_error(state, "which index? --index FILE.index");
+		if (env.cmd && !env.cmd[0])
+			env.cmd = NULL;		/* "--" and nothing after it */
 		if (!env.pid == !env.cmd)
 			argp_error(state, "either -- CMD ARGS... or --pid PID");
 		break;
@@ -284,7 +286,7 @@ static pid_t spawn(char **cmd, int *go, int *execd)
 	pid_t pid;
 	char c;
 
-	if (pipe2(gate, O_CLOEXEC))
+	if (!cmd || !cmd[0] || pipe2(gate, O_CLOEXEC))
 		return -1;
 	if (pipe2(done, O_CLOEXEC)) {
 		close(gate[0]);
@@ -437,8 +439,12 @@ int cmd_prefetch(int argc, char **argv)
 	fflush(stdout);
 	if (go >= 0) {
 		/* the target runs from here, watched: its exit status becomes ours */
-		if (write(go, "g", 1) != 1)
+		if (write(go, "g", 1) != 1) {
+			fprintf(stderr, "rabench prefetch: cannot start the command: %s\n",
+				strerror(errno));
 			rc = 1;
+			goto cleanup;
+		}
 		close(go);
 		go = -1;
 		/* the uprobe must go into the command's image, not the fork of ours */

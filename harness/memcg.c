@@ -589,7 +589,7 @@ static int move_self(const char *mount, const char *rel, char *err, size_t errle
 int memcg__join_of(int pid, char *home, size_t len, char *err, size_t errlen)
 {
 	char path[64], target[CG_PATH_MAX], mount[CG_PATH_MAX];
-	int v_self, v_target, rc;
+	int v_self = 0, v_target = -1, rc;
 
 	home[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
