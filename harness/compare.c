@@ -137,6 +137,8 @@ static bool is_default(const char *key, json_object *v)
 		return false;
 	if (json_object_is_type(v, json_type_string))
 		return !strcmp(json_object_get_string(v), k->def);
+	if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
+		return json_object_get_double(v) == strtod(k->def, NULL);
 	return !strcmp(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), k->def);
 }
 

@@ -28,7 +28,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 rb=${RABENCH_BIN:-$root/rabench}
 config=configs/ci.yaml
-[ -x "$rb" ] || make -j"$(nproc)" >&2 || exit 2
+# the new side is this tree, built now (a stale ./rabench would be another revision)
+[ -n "${RABENCH_BIN:-}" ] || make -s -j"$(nproc)" rabench >&2 || exit 2
 out=$(mkdir -p build && mktemp -d "$root/build/gate.XXXXXX")
 wt=""
 cleanup() {

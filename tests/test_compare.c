@@ -426,8 +426,14 @@ static void test_config_keys_union_exact(void **state)
 	compare__free(&c);
 	/* a key the base's rabench did not record yet, at its default: the same run */
 	json_object_object_add(cfg, "run.memory_limit", json_object_new_int(0));
+	json_object_object_add(cfg, "workload.client_timeout", json_object_new_double(30.0));
 	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
 	compare__free(&c);
+	json_object_object_add(cfg, "workload.client_timeout", json_object_new_double(2.5));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "workload.client_timeout"));
+	compare__free(&c);
+	json_object_object_add(cfg, "workload.client_timeout", json_object_new_double(30.0));
 	json_object_object_add(cfg, "workload.nprobe", json_object_new_int(8));
 	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "workload.nprobe"));

@@ -207,7 +207,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 37);
+	assert_int_equal(n, 39);
 }
 
 static void test_find_key(void **state)
@@ -264,11 +264,11 @@ static void test_print_keys(void **state)
 		assert_contains(text, needle);
 	}
 	assert_contains(text, "| `dataset.n` | int | `1000000` | 1000..200000000 | ");
-	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential \\| faiss-prefetch \\| willneed \\| bpf-prefetch | ");
+	assert_contains(text, "| `run.strategies` | list | `[default, fadvise-random]` | default \\| fadvise-random \\| fadvise-sequential \\| faiss-prefetch \\| willneed \\| bpf-prefetch \\| readahead-kb | ");
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 37 + 2);
+	assert_int_equal(lines, 39 + 2);
 	free(text);
 }
 
