@@ -75,6 +75,9 @@ struct prefetch_stats {
 	uint64_t budget_bytes;        /* the budget in force */
 	uint64_t ringbuf_drops;       /* k: records lost, ring buffer full */
 	uint64_t errors;              /* failed fadvise/madvise/poll calls */
+	uint64_t agent_cpu_us;        /* the agent thread's CPU time: how busy it is ... */
+	uint64_t agent_wall_us;       /* ... against its life (busy fraction = cpu / wall) */
+	uint64_t agent_nice;          /* 10 when its nice value was lowered to -10, else 0 */
 };
 
 /* The counters by name, in struct order; NULL-terminated. */

@@ -44,6 +44,7 @@
 #define PF_CLASSIFY_MIN		16	/* accesses seen before a file is classified */
 #define PF_MAX_ADVISED		256
 #define PF_DRAIN_MS		100
+#define PF_AGENT_NICE		(-10)	/* the agent thread's nice value (root) */
 
 enum pf_advice { PF_ADV_NORMAL, PF_ADV_RANDOM, PF_ADV_SEQUENTIAL };
 

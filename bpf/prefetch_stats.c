@@ -17,7 +17,7 @@ static const struct prefetch_stat_name stat_names[] = {
 	STAT(access_events), STAT(streams_detected), STAT(stream_bytes_advised),
 	STAT(files_random), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped),
 	STAT(budget_skips), STAT(consumed), STAT(expired), STAT(budget_bytes),
-	STAT(ringbuf_drops), STAT(errors),
+	STAT(ringbuf_drops), STAT(errors), STAT(agent_cpu_us), STAT(agent_wall_us), STAT(agent_nice),
 	{ NULL, 0 },
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
