@@ -30,6 +30,14 @@ struct {
 	__type(value, struct rb_pf_file_val);
 } files SEC(".maps");
 
+/* what of the watched files is in the page cache, from every process's adds and deletes */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_PF_RES_CHUNKS);
+	__type(key, struct rb_pf_res_key);
+	__type(value, __u64);
+} resident SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RB_PF_RINGBUF_BYTES);
@@ -88,20 +96,51 @@ static __always_inline void send_pages(__u32 type, __u32 tid, __u32 file, __u64 
 	bpf_ringbuf_submit(e, type == RB_PF_ACCESS ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
+/* Set (present) or clear the residency bits of pages [index, index + nr) of file. */
+static __always_inline void mark(__u32 file, __u64 index, __u64 nr, bool present)
+{
+	struct rb_pf_res_key k = { .file = file };
+	__u64 end = index + nr, zero = 0, *bits, lo, hi, c;
+	int i;
+
+	for (i = 0; i < RB_PF_RES_SPAN; i++) {
+		c = (index >> 6) + i;
+		if ((c << 6) >= end)
+			break;
+		lo = index > (c << 6) ? index - (c << 6) : 0;
+		hi = end - (c << 6) < 64 ? end - (c << 6) : 64;
+		k.chunk = (__u32)c;
+		bits = bpf_map_lookup_elem(&resident, &k);
+		if (!bits && present) {
+			bpf_map_update_elem(&resident, &k, &zero, BPF_NOEXIST);
+			bits = bpf_map_lookup_elem(&resident, &k);
+		}
+		if (!bits)
+			continue;
+		if (present)
+			__sync_fetch_and_or(bits, (hi == 64 ? ~0ULL : (1ULL << hi) - 1) & ~((1ULL << lo) - 1));
+		else
+			__sync_fetch_and_and(bits, ~((hi == 64 ? ~0ULL : (1ULL << hi) - 1) & ~((1ULL << lo) - 1)));
+	}
+}
+
 SEC("tp_btf/mm_filemap_add_to_page_cache")
 int BPF_PROG(pf_add_tp, struct folio *folio)
 {
 	struct rb_pf_file_val *file;
 	__u32 tid;
-	__u64 nr;
+	__u64 nr, index;
 
-	/* the agent may be another process than the one it serves (rabench prefetch) */
-	if (!ours(&tid) && tid != agent_tid)
-		return 0;
 	file = file_of(BPF_CORE_READ(folio, mapping));
 	if (!file)
 		return 0;
 	nr = rb_folio_nr_pages(folio);
+	index = BPF_CORE_READ(folio, index);
+	/* residency is everyone's: whoever reads the file, its pages are cached for all */
+	mark(file->file, index, nr, true);
+	/* the agent may be another process than the one it serves (rabench prefetch) */
+	if (!ours(&tid) && tid != agent_tid)
+		return 0;
 	if (tid == agent_tid) {
 		count(&counters.agent_pages, nr);
 		return 0;
@@ -110,7 +149,18 @@ int BPF_PROG(pf_add_tp, struct folio *folio)
 	count(&counters.miss_pages, nr);
 	/* only a file with an extent map has anything to expand a miss to */
 	if (file->flags & RB_PF_F_MISSES)
-		send_pages(RB_PF_MISS, tid, file->file, BPF_CORE_READ(folio, index), nr);
+		send_pages(RB_PF_MISS, tid, file->file, index, nr);
+	return 0;
+}
+
+/* an eviction (or truncation): those pages must be fetched again */
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(pf_delete_tp, struct folio *folio)
+{
+	struct rb_pf_file_val *file = file_of(BPF_CORE_READ(folio, mapping));
+
+	if (file)
+		mark(file->file, BPF_CORE_READ(folio, index), rb_folio_nr_pages(folio), false);
 	return 0;
 }
 

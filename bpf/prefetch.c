@@ -48,6 +48,7 @@ static const struct rb_hook_def pf_hooks[] = {
 	{ "fault", "mm_filemap_fault", "filemap_fault", true },
 	{ "get_pages", "mm_filemap_get_pages", "filemap_read", true },
 	{ "map_pages", "mm_filemap_map_pages", "filemap_map_pages", true },
+	{ "delete", "mm_filemap_delete_from_page_cache", NULL, true },
 };
 _Static_assert(sizeof(pf_hooks) / sizeof(pf_hooks[0]) == PF_HOOKS, "PF_HOOKS: pf_hooks[]");
 
@@ -131,6 +132,51 @@ static void pend(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_t l
  * Fetch a whole extent (queued: the caller flushes) unless it was just fetched
  * or the budget is spent.
  */
+/* Are all pages of extent e of file f in the page cache (the BPF residency map)? */
+static bool extent_resident(struct prefetch *p, const struct pf_file *f, const struct pf_ext *e)
+{
+	struct rb_pf_res_key k = { .file = (uint32_t)(f - p->files) };
+	uint64_t first = e->off / PF_PAGE, last = (e->off + e->len - 1) / PF_PAGE, c, bits, want;
+	uint64_t lo, hi;
+	int fd = bpf_map__fd(p->skel->maps.resident);
+
+	if (!e->len)
+		return true;
+	for (c = first >> 6; c <= last >> 6; c++) {
+		k.chunk = (uint32_t)c;
+		if (bpf_map_lookup_elem(fd, &k, &bits))
+			return false;
+		lo = first > (c << 6) ? first - (c << 6) : 0;
+		hi = last - (c << 6) < 63 ? last - (c << 6) + 1 : 64;
+		want = (hi == 64 ? ~0ULL : (1ULL << hi) - 1) & ~((1ULL << lo) - 1);
+		if ((bits & want) != want)
+			return false;
+	}
+	return true;
+}
+
+int prefetch__resident_pages(struct prefetch *p, int file, uint64_t first, uint64_t n,
+			     uint64_t *count)
+{
+	struct rb_pf_res_key k = { .file = (uint32_t)file };
+	uint64_t pg, bits = 0, cur = UINT64_MAX;
+	int fd = bpf_map__fd(p->skel->maps.resident);
+
+	*count = 0;
+	if (file < 0 || file >= p->n_files)
+		return -EINVAL;
+	for (pg = first; pg < first + n; pg++) {
+		if ((pg >> 6) != cur) {
+			cur = pg >> 6;
+			k.chunk = (uint32_t)cur;
+			if (bpf_map_lookup_elem(fd, &k, &bits))
+				bits = 0;
+		}
+		*count += (bits >> (pg & 63)) & 1;
+	}
+	return 0;
+}
+
 static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e,
 			   uint64_t repeat_ns)
 {
@@ -138,6 +184,11 @@ static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext 
 
 	if (e->issued_ns && now - e->issued_ns < repeat_ns) {
 		STAT_ADD(p, repeats_skipped, 1);
+		return 0;
+	}
+	/* the truth, not a guess: every page already in the page cache, nothing to do */
+	if (extent_resident(p, f, e)) {
+		STAT_ADD(p, resident_skips, 1);
 		return 0;
 	}
 	if (!e->outstanding && outstanding(p) + e->len > p->st.budget_bytes) {
@@ -194,7 +245,7 @@ static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 		for (k = lo; k < p->n_keys && p->keys[k].key == key; k++) {
 			struct pf_file *f = &p->files[p->keys[k].file];
 
-			any |= prefetch_extent(p, f, &f->ext[p->keys[k].ext], PF_RECENT_NS) > 0;
+			any |= prefetch_extent(p, f, &f->ext[p->keys[k].ext], PF_INFLIGHT_NS) > 0;
 		}
 		if (k == lo)
 			STAT_ADD(p, hint_unknown, 1);

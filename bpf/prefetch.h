@@ -14,6 +14,8 @@
 #define RB_PF_MAX_LISTS		256	/* list numbers per hint record */
 #define RB_PF_MAX_CHUNKS	16	/* hint records per call: 4096 lists */
 #define RB_PF_MAX_FILES		64	/* files filtered at once */
+#define RB_PF_RES_CHUNKS	(1 << 16)	/* residency: 64-page chunks, 16 GiB of files */
+#define RB_PF_RES_SPAN		16	/* chunks one folio may span (order 10) */
 #define RB_PF_RINGBUF_BYTES	(4 << 20)
 
 enum rb_pf_type {
@@ -26,6 +28,12 @@ struct rb_pf_file_key {
 	__u64 ino;
 	__u32 dev;		/* kernel dev_t: major << 20 | minor */
 	__u32 pad;
+};
+
+/* Residency: bit i of a chunk's value is page chunk * 64 + i of the file, in the page cache. */
+struct rb_pf_res_key {
+	__u32 file;
+	__u32 chunk;
 };
 
 /* The filter map's value: the run's file number, and what the agent wants of it. */

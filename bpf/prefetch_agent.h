@@ -68,7 +68,8 @@ struct prefetch_stats {
 	uint64_t files_random;        /* files with speculative readahead switched off */
 	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
 	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
-	uint64_t repeats_skipped;     /* prefetches skipped: the extent was just fetched */
+	uint64_t repeats_skipped;     /* prefetches skipped: the extent was asked for < 1 ms ago */
+	uint64_t resident_skips;      /* prefetches skipped: every page of the extent is cached */
 	uint64_t budget_skips;        /* prefetches skipped: over the outstanding budget */
 	uint64_t consumed;            /* outstanding extents the workload then touched */
 	uint64_t expired;             /* outstanding extents never touched within 1 s */
@@ -110,6 +111,12 @@ int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, si
  * -EALREADY when one is.
  */
 int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len);
+/*
+ * Of pages [first, first + n) of file, how many the BPF residency map holds as
+ * in the page cache (kept from every process's adds and deletes since start).
+ */
+int prefetch__resident_pages(struct prefetch *p, int file, uint64_t first, uint64_t n,
+			     uint64_t *count);
 /* A snapshot of the counters; safe while the agent runs. */
 void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
 /* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */

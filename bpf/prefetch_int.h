@@ -24,14 +24,14 @@
 #include "prefetch.skel.h"
 #include "hooks.h"
 
-#define PF_HOOKS		4	/* page-cache events: add, fault, get_pages, map_pages */
+#define PF_HOOKS		5	/* page-cache events: add, fault, get_pages, map_pages, delete */
 
 #define PF_PAGE			4096ULL
 #define PF_DEFAULT_BUDGET	(64ULL << 20)
 #define PF_DEFAULT_WINDOW	(4ULL << 20)
 #define PF_POLL_MS		5
-/* a hint for an extent fetched less than this ago is a repeat: it is still cached */
-#define PF_RECENT_NS		1000000000ULL
+/* a hint for an extent asked for less than this ago: its WILLNEED is still being issued */
+#define PF_INFLIGHT_NS		1000000ULL
 /* a miss re-fetches an extent older than this: it was evicted, or the hint lost the race */
 #define PF_MISS_REPEAT_NS	2000000ULL
 #define PF_EXPIRE_NS		1000000000ULL

@@ -233,6 +233,48 @@ static void test_miss_expands_to_the_extent(void **state)
 	munmap(map, FILE_BYTES);
 }
 
+/*
+ * The residency the agent keeps in BPF (from every process's page-cache adds and
+ * deletes) agrees with mincore on a constructed pattern, and an evicted extent is
+ * known evicted: the agent fetches what was evicted, skips what is cached.
+ */
+static void test_residency_agrees_with_mincore(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t first, n = FILE_BYTES / PAGE, got;
+	struct prefetch_stats st;
+	struct prefetch *p;
+	char buf[4096];
+	int fd, i;
+	char *map;
+
+	evict(f->ext_path);
+	map = map_file(f->ext_path, FILE_BYTES);
+	p = agent_on_extents(f, "");
+	start(p);
+	fd = open(f->ext_path, O_RDONLY);
+	assert_true(fd >= 0);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);	/* exactly the pages read, no readahead */
+	/* a pattern before the first extent (no miss there expands): every 5th page of 200 */
+	for (i = 0; i < 40; i++)
+		assert_int_equal(pread(fd, buf, sizeof(buf), (off_t)(i * 5 * PAGE)), 4096);
+	first = 0;
+	assert_int_equal(prefetch__resident_pages(p, 0, first, 200, &got), 0);
+	assert_int_equal(got, 40);
+	assert_int_equal(got, resident(map, 0, 200 * PAGE));
+	assert_int_equal(prefetch__resident_pages(p, 0, 0, n, &got), 0);
+	assert_int_equal(got, resident(map, 0, FILE_BYTES));
+	/* evicted: the map says so */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	assert_int_equal(resident(map, 0, FILE_BYTES), 0);
+	assert_int_equal(prefetch__resident_pages(p, 0, 0, n, &got), 0);
+	assert_int_equal(got, 0);
+	prefetch__collect(p, &st);
+	close(fd);
+	assert_int_equal(prefetch__destroy(p), 0);
+	munmap(map, FILE_BYTES);
+}
+
 static void test_uprobe_prefetches_the_probed_keys(void **state)
 {
 	struct fixture *f = *state;
@@ -453,6 +495,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_miss_expands_to_the_extent),
 		cmocka_unit_test(test_uprobe_prefetches_the_probed_keys),
+		cmocka_unit_test(test_residency_agrees_with_mincore),
 		cmocka_unit_test(test_restores_after_sigint),
 		cmocka_unit_test(test_streams_and_random_files),
 		cmocka_unit_test(test_bad_input),
