@@ -136,9 +136,9 @@ static void on_signal(int sig)
 }
 
 /* The lists of one index: its .ivfdata watched, every list's extents keyed by list number. */
-static int load_index(struct prefetch *p, const char *path, char *err, size_t errlen)
+static int load_index(struct prefetch *p, const char *path, char *ivfdata, size_t len,
+		      char *err, size_t errlen)
 {
-	char ivfdata[PATH_MAX];
 	uint64_t co, cl, io, il;
 	FaissIndex *idx = NULL;
 	int64_t l, nlist;
@@ -154,7 +154,7 @@ static int load_index(struct prefetch *p, const char *path, char *err, size_t er
 		return -EINVAL;
 	}
 	nlist = rbf_ivf_nlist(idx);
-	if (nlist < 1 || rbf_ivf_ondisk_filename(idx, ivfdata, sizeof(ivfdata))) {
+	if (nlist < 1 || rbf_ivf_ondisk_filename(idx, ivfdata, len)) {
 		snprintf(err, errlen, "--index %s: not an IVF index with its lists on disk "
 			 "(OnDiskInvertedLists): nothing to prefetch", path);
 		rc = -EINVAL;
@@ -187,50 +187,40 @@ cleanup:
 
 /* The device's read_ahead_kb: set for the run, the old value kept to restore. */
 struct ra_setting {
-	char path[300];
-	long old;
+	struct rb_blockdev dev;
+	bool set;
 };
 
 static int ra_set(struct ra_setting *ra, const char *file, long kb, char *err, size_t errlen)
 {
-	struct rb_blockdev dev;
-	FILE *f;
+	int rc;
 
-	ra->path[0] = '\0';
+	ra->set = false;
 	if (kb < 0)
 		return 0;
-	if (metrics__blockdev_for(file, &dev) || dev.read_ahead_kb < 0) {
+	if (metrics__blockdev_for(file, &ra->dev) || ra->dev.read_ahead_kb < 0) {
 		snprintf(err, errlen, "--read-ahead-kb: no block device under %s", file);
 		return -EINVAL;
 	}
-	snprintf(ra->path, sizeof(ra->path), "/sys/block/%s/queue/read_ahead_kb", dev.name);
-	ra->old = dev.read_ahead_kb;
-	f = fopen(ra->path, "we");
-	if (!f || fprintf(f, "%ld\n", kb) < 0 || fclose(f)) {
-		snprintf(err, errlen, "%s: %s", ra->path, strerror(errno));
-		ra->path[0] = '\0';
-		return -EIO;
+	rc = metrics__set_read_ahead_kb(&ra->dev, kb);
+	if (rc) {
+		snprintf(err, errlen, "--read-ahead-kb: /sys/block/%s/queue/read_ahead_kb: %s",
+			 ra->dev.name, strerror(-rc));
+		return rc;
 	}
-	printf("rabench prefetch: %s %ld (was %ld; restored at the end)\n", ra->path, kb, ra->old);
+	ra->set = true;
+	printf("rabench prefetch: /sys/block/%s/queue/read_ahead_kb %ld (was %ld; restored at "
+	       "the end)\n", ra->dev.name, kb, ra->dev.read_ahead_kb);
 	return 0;
 }
 
 static void ra_restore(const struct ra_setting *ra)
 {
-	FILE *f;
-
-	if (!ra->path[0])
-		return;
-	f = fopen(ra->path, "we");
-	if (!f || fprintf(f, "%ld\n", ra->old) < 0 || fclose(f))
-		fprintf(stderr, "rabench prefetch: cannot restore %s to %ld\n", ra->path, ra->old);
+	if (ra->set && metrics__set_read_ahead_kb(&ra->dev, ra->dev.read_ahead_kb))
+		fprintf(stderr, "rabench prefetch: cannot restore /sys/block/%s/queue/read_ahead_kb "
+			"to %ld\n", ra->dev.name, ra->dev.read_ahead_kb);
 }
 
-/*
- * Look for the target's FAISS object in /proc/PID/maps: file-backed mappings
- * whose name says faiss, then the executable. Attach the uprobe to the first
- * that defines prefetch_lists. 1 attached, 0 not (yet).
- */
 /* --probes: every file's page cache while the target runs (rabench probe's view). */
 static int start_probes(struct rb_probes **out, char *err, size_t errlen)
 {
@@ -381,10 +371,10 @@ int cmd_prefetch(int argc, char **argv)
 					  NULL, NULL, NULL };
 	struct prefetch_opts po = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct ra_setting ra = { .path = "" };
+	struct ra_setting ra = { .set = false };
 	struct prefetch *p = NULL;
 	struct rb_probes *probes = NULL;
-	char err[512] = "", ivf[PATH_MAX];
+	char err[512] = "", ivf[PATH_MAX], other[PATH_MAX];
 	int i, rc = 2, go = -1, execd = -1, e;
 	pid_t pid;
 
@@ -414,19 +404,11 @@ int cmd_prefetch(int argc, char **argv)
 		goto cleanup;
 	}
 	for (i = 0; i < env.n_index; i++)
-		if (load_index(p, env.index[i], err, sizeof(err)))
+		if (load_index(p, env.index[i], i ? other : ivf, sizeof(ivf), err, sizeof(err)))
 			goto cleanup;
-	if (env.read_ahead_kb >= 0) {
-		FaissIndex *idx = NULL;
-
-		if (!faiss_read_index_fname(env.index[0], RBF_IO_FLAG_READ_ONLY, &idx) &&
-		    !rbf_ivf_ondisk_filename(idx, ivf, sizeof(ivf)) &&
-		    ra_set(&ra, ivf, env.read_ahead_kb, err, sizeof(err))) {
-			faiss_Index_free(idx);
-			goto cleanup;
-		}
-		faiss_Index_free(idx);
-	}
+	/* the window of the device under the (first) index's lists */
+	if (ra_set(&ra, ivf, env.read_ahead_kb, err, sizeof(err)))
+		goto cleanup;
 	follow_cgroup(pid);
 	if (env.probes && start_probes(&probes, err, sizeof(err)))
 		goto cleanup;

@@ -163,3 +163,19 @@ void metrics__delta(const struct rb_counters *before, const struct rb_counters *
 	out->majflt = after->majflt - before->majflt;
 	out->minflt = after->minflt - before->minflt;
 }
+
+int metrics__set_read_ahead_kb(const struct rb_blockdev *dev, long kb)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", dev->name);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", kb) < 0) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) ? -errno : 0;
+}

@@ -28,6 +28,9 @@ struct rb_counters {
 /* Find the block device that holds path (follows partitions to the disk). */
 int metrics__blockdev_for(const char *path, struct rb_blockdev *dev);
 
+/* Write dev's /sys/block/<dev>/queue/read_ahead_kb (root). 0 or -errno. */
+int metrics__set_read_ahead_kb(const struct rb_blockdev *dev, long kb);
+
 /* Snapshot every counter. dev may be NULL (device counters then read 0). */
 int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out);
 /* The same for another process (pid; 0: this one): its /proc/PID/io and /proc/PID/stat faults. */

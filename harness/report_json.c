@@ -634,6 +634,17 @@ static json_object *phases_summary(const struct rb_run *run, const struct group 
 	return o;
 }
 
+/* Where summary figure name lives in struct rep_figs. */
+static size_t fig_offset(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(summary_figs); i++)
+		if (!strcmp(summary_figs[i].name, name))
+			return summary_figs[i].offset;
+	return 0;	/* not reached: keys[] names summary figures */
+}
+
 /*
  * The latency percentiles of a summary entry come from every query of its
  * repeats pooled (a p99 of 3 x 100 queries is a p99 of 300, not the median of
@@ -644,17 +655,9 @@ static json_object *phases_summary(const struct rb_run *run, const struct group 
 static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs,
 			   const struct group *g, json_object *o, int *err)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} keys[] = {
-		{ "p50_us", offsetof(struct rep_figs, p50_us) },
-		{ "p90_us", offsetof(struct rep_figs, p90_us) },
-		{ "p99_us", offsetof(struct rep_figs, p99_us) },
-		{ "p999_us", offsetof(struct rep_figs, p999_us) },
-		{ "max_us", offsetof(struct rep_figs, max_us) },
-		{ "mean_us", offsetof(struct rep_figs, mean_us) },
-	};
+	/* the summary_figs entries that are latency percentiles, in pooled[] order */
+	static const char *const keys[] = { "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
+					    "mean_us" };
 	struct rb_latency_summary ls;
 	size_t total = 0, n = 0, i, j;
 	double *all, lo, hi, v;
@@ -682,7 +685,7 @@ static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs
 		lo = INFINITY;
 		hi = -INFINITY;
 		for (j = 0; j < run->n_repeats; j++) {
-			v = *(const double *)((const char *)&figs[j] + keys[i].off);
+			v = *(const double *)((const char *)&figs[j] + fig_offset(keys[i]));
 			if (in_group(&run->repeats[j], g) && isfinite(v)) {
 				lo = fmin(lo, v);
 				hi = fmax(hi, v);
@@ -695,7 +698,7 @@ static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs
 			put(e, "min", isfinite(lo) ? report__json_double(lo) : NULL, err);
 			put(e, "max", isfinite(hi) ? report__json_double(hi) : NULL, err);
 		}
-		put(o, keys[i].name, e, err);
+		put(o, keys[i], e, err);
 	}
 	put(o, "latency_samples", json_object_new_int64((int64_t)n), err);
 	free(all);

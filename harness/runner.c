@@ -155,22 +155,6 @@ static void probes_end(struct rb_probes *p, bool started, struct rb_repeat_resul
 	rr->has_probes = probes__collect(p, &rr->probes) == 0;
 }
 
-static int write_ra_kb(const struct rb_blockdev *dev, long kb)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", dev->name);
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%ld\n", kb) < 0) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) ? -errno : 0;
-}
-
 /*
  * The device's read_ahead_kb for strategies that set it (readahead-kb; bpf-prefetch
  * for an external client), before the workload opens its files: a file takes its
@@ -190,7 +174,7 @@ static int ra_kb_begin(const struct rb_config *cfg, const struct ra_strategy_ops
 			 s->name);
 		return -ENOTSUP;
 	}
-	rc = write_ra_kb(dev, (long)cfg->run_readahead_kb);
+	rc = metrics__set_read_ahead_kb(dev, (long)cfg->run_readahead_kb);
 	if (rc) {
 		snprintf(err, errlen, "strategy %s: /sys/block/%s/queue/read_ahead_kb: %s", s->name,
 			 dev->name, strerror(-rc));
@@ -202,7 +186,7 @@ static int ra_kb_begin(const struct rb_config *cfg, const struct ra_strategy_ops
 
 static int ra_kb_end(const struct rb_blockdev *dev, long old)
 {
-	return old < 0 ? 0 : write_ra_kb(dev, old);
+	return old < 0 ? 0 : metrics__set_read_ahead_kb(dev, old);
 }
 
 /* Open, apply, measure, reset, close: one repeat of one strategy. */

@@ -55,6 +55,8 @@ check "unreadable report: exit 2 naming it" bash -c \
 	"'$rb' compare '$base' '$work/garbage.json' 2>'$work/err'; test \$? -eq 2 && grep -q garbage.json '$work/err'"
 check "rabench report merges two runs into one table (a row per run and strategy)" bash -c \
 	"'$rb' report '$base' '$work/bytes.json' > '$work/merged.md' && grep -q '^# rabench: 2 runs compared' '$work/merged.md' && test \$(grep -cE '^\| #[12] \| (default|fadvise-random) ' '$work/merged.md') -eq 4"
+check "rabench report --counters: a row per strategy and run, counters only (no time column), the attach line per run" bash -c \
+	"'$rb' report --counters '$base' '$work/bytes.json' > '$work/counters.md' && grep -q '^# rabench: one config on 2 kernels, counters only' '$work/counters.md' && ! grep -qi 'p50\\|qps\\|latency |' '$work/counters.md' && test \$(grep -cE '^\\| (default|fadvise-random) \\| ' '$work/counters.md') -eq 4 && test \$(grep -c '^- .*: \\(add \\|no probes\\)' '$work/counters.md') -eq 2"
 check "merging refuses a non-markdown format (exit 2)" bash -c \
 	"'$rb' report --format html '$base' '$base' >/dev/null 2>&1; test \$? -eq 2"
 data=$(dirname "$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['dataset']['index_dir'])" "$base")")
