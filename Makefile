@@ -119,10 +119,13 @@ faiss-c: $(FAISS_C_LIB)
 # The test build is a separate tree with sanitizers; tests/run.sh runs everything
 # and ends with "N passed, N failed".
 # ASan+UBSan build for the suite, plus a ThreadSanitizer rabench that
-# tests/e2e_clients.sh runs concurrent clients under (RB_TSAN_BIN)
+# tests/e2e_clients.sh runs concurrent clients under (RB_TSAN_BIN), and the
+# release rabench for runs under a small memory limit (ASan's own memory would
+# not fit in one: tests/e2e_bpf_prefetch.sh)
 test:
 	$(Q)$(MAKE) --no-print-directory MODE=asan build/asan/rabench unit-bins
 	$(Q)$(MAKE) --no-print-directory MODE=tsan build/tsan/rabench
+	$(Q)$(MAKE) --no-print-directory rabench
 	$(Q)tests/run.sh build/asan
 
 unit-bins: $(TESTS)

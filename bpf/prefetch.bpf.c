@@ -19,8 +19,11 @@
 
 const volatile __u32 targ_tgid = 0;
 
-/* Written by the agent thread once it runs (.bss is mmapped by the skeleton). */
-__u32 agent_tid = 0;
+/*
+ * Written by the agent once its threads run (.bss is mmapped by the skeleton):
+ * the threads whose page adds are prefetches (0 = unused slot).
+ */
+__u32 agent_tids[RB_PF_MAX_AGENTS] = {};
 struct rb_pf_kcounters counters = {};
 
 struct {
@@ -34,6 +37,8 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RB_PF_RES_CHUNKS);
+	/* allocated as used: the maps are charged to the workload's memory cgroup */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct rb_pf_res_key);
 	__type(value, __u64);
 } resident SEC(".maps");
@@ -42,6 +47,21 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RB_PF_RINGBUF_BYTES);
 } events SEC(".maps");
+
+/* hints alone: the agent reads this ring before the events ring */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RB_PF_HINTBUF_BYTES);
+} hints SEC(".maps");
+
+/* how many prefetch_lists calls named each list number: hot and cold lists */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_PF_MAX_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __s64);
+	__type(value, __u32);
+} popularity SEC(".maps");
 
 static __always_inline void count(__u64 *c, __u64 n)
 {
@@ -62,6 +82,16 @@ static __always_inline struct rb_pf_file_val *file_of(struct address_space *mapp
 	key.ino = BPF_CORE_READ(host, i_ino);
 	key.dev = BPF_CORE_READ(host, i_sb, s_dev);
 	return bpf_map_lookup_elem(&files, &key);
+}
+
+static __always_inline bool is_agent(__u32 tid)
+{
+	int i;
+
+	for (i = 0; i < RB_PF_MAX_AGENTS; i++)
+		if (agent_tids[i] && agent_tids[i] == tid)
+			return true;
+	return false;
 }
 
 static __always_inline int ours(__u32 *tid)
@@ -139,9 +169,9 @@ int BPF_PROG(pf_add_tp, struct folio *folio)
 	/* residency is everyone's: whoever reads the file, its pages are cached for all */
 	mark(file->file, index, nr, true);
 	/* the agent may be another process than the one it serves (rabench prefetch) */
-	if (!ours(&tid) && tid != agent_tid)
+	if (!ours(&tid) && !is_agent(tid))
 		return 0;
-	if (tid == agent_tid) {
+	if (is_agent(tid)) {
 		count(&counters.agent_pages, nr);
 		return 0;
 	}
@@ -169,7 +199,7 @@ static __always_inline void access(struct address_space *mapping, __u64 index, _
 	struct rb_pf_file_val *file;
 	__u32 tid;
 
-	if (!ours(&tid) || tid == agent_tid)
+	if (!ours(&tid) || is_agent(tid))
 		return;
 	file = file_of(mapping);
 	if (!file)
@@ -262,6 +292,28 @@ int BPF_KPROBE(pf_map_pages_kprobe, struct vm_fault *vmf, unsigned long start, u
 	return 0;
 }
 
+/* One more call named list number i of the user's array (a bpf_loop callback). */
+static long count_one(__u64 i, void *ctx)
+{
+	const __s64 *lists = *(const __s64 **)ctx;
+	__u32 one = 1, *c;
+	__s64 key;
+
+	if (bpf_probe_read_user(&key, sizeof(key), lists + i) || key < 0)
+		return 0;
+	c = bpf_map_lookup_elem(&popularity, &key);
+	if (!c && !bpf_map_update_elem(&popularity, &key, &one, BPF_NOEXIST))
+		return 0;
+	/* another CPU inserted it first, or the map is full */
+	if (!c)
+		c = bpf_map_lookup_elem(&popularity, &key);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+	else
+		count(&counters.popularity_full, 1);
+	return 0;
+}
+
 /* One hint record: list numbers [first, first + n) of the call's total. */
 static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 total, __u32 tid)
 {
@@ -276,7 +328,7 @@ static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 t
 	asm volatile("" : "+r"(size));
 	if (size > sizeof(e->lists))
 		return -1;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&hints, sizeof(*e), 0);
 	if (!e) {
 		count(&counters.ringbuf_drops, 1);
 		return -1;
@@ -294,6 +346,7 @@ static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 t
 	}
 	count(&counters.hint_lists, n);
 	count(&counters.records, 1);
+	count(&counters.hint_records, 1);
 	/* wake the agent now: the scan starts as soon as this returns */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
@@ -309,11 +362,14 @@ int BPF_KPROBE(pf_prefetch_lists, void *self, const __s64 *list_nos, int n)
 	if (!ours(&tid) || n <= 0)
 		return 0;
 	count(&counters.hint_calls, 1);
+	total = n < RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS ? n : RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS;
+	/* counted first: the agent reads popularity as soon as it has a call's hints */
+	bpf_loop(total, count_one, &list_nos, 0);
 	total = n;
 	for (i = 0; i < RB_PF_MAX_CHUNKS; i++) {
 		first = i * RB_PF_MAX_LISTS;
 		if (first >= total || send_hint(list_nos, first, total, tid))
-			return 0;
+			break;
 	}
 	if (total > RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS)
 		count(&counters.hint_truncated, total - RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS);

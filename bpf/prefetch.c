@@ -11,6 +11,23 @@
  * descriptors is nobody else's. Pages our thread adds are told apart in the
  * kernel by its tid, so they never come back as misses.
  *
+ * Hints arrive on a ring of their own, read before the events ring and again
+ * every PF_HINTS_EVERY events, so accesses never queue ahead of a scan's hint.
+ * With more than one client, the WILLNEED calls (and drops) go to submitter
+ * threads (one per client, at most PF_MAX_SUBMITTERS) so that the agent, which
+ * only decides, keeps up with every client's hints; their tids are in the BPF
+ * program's agent_tids, so what they add counts as prefetched.
+ *
+ * Dropping: under a memory limit that leaves the page cache less room than the
+ * extent-mapped bytes, when a client thread's next prefetch_lists call arrives,
+ * its previous call's lists have been scanned. The agent ranks the lists by
+ * popularity (how many calls named each, counted in BPF; ranked again at most
+ * every PF_RANK_NS): the most popular ones that fit in PF_KEEP_PCT % of the room
+ * are hot. The scanned lists below that rank, unless another thread's current
+ * call names them, are paged out (MADV_PAGEOUT on the served process's
+ * mappings, POSIX_FADV_DONTNEED on the file), so the hot lists stay resident
+ * instead of being evicted by cold ones.
+ *
  * Bounding: "outstanding" bytes are prefetched bytes the workload has not
  * touched yet (an extent leaves the count at its first access, or after 1 s,
  * counted as expired). A prefetch that would take the outstanding bytes over the
@@ -28,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -40,7 +58,6 @@
 #include <bpf/libbpf.h>
 
 #include "prefetch_int.h"
-#include "../harness/memcg.h"
 
 /* The page-cache events the agent watches; see bpf/hooks.h and pcache.c. */
 static const struct rb_hook_def pf_hooks[] = {
@@ -103,11 +120,52 @@ static int willneed(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_
 	return 0;
 }
 
+static void run_job(struct prefetch *p, const struct pf_job *j)
+{
+	int rc;
+
+	if (j->op == PF_OP_WILLNEED)
+		willneed(p, &p->files[j->file], j->off, j->len);
+	else if ((rc = pf_drop_range(p, (int)j->file, j->off, j->len)) == 0)
+		STAT_ADD(p, bytes_dropped, j->len);
+	else
+		STAT_ADD(p, errors, 1);
+}
+
+/* To a submitter, in PF_CHUNK pieces so that several share one range; inline without. */
+static void submit(struct prefetch *p, enum pf_op op, int file, uint64_t off, uint64_t len)
+{
+	struct pf_job j = { .op = op, .file = (uint32_t)file };
+	uint64_t piece;
+
+	while (len) {
+		piece = len < PF_CHUNK ? len : PF_CHUNK;
+		j.off = off;
+		j.len = piece;
+		if (!p->workers_started) {
+			run_job(p, &j);
+		} else {
+			pthread_mutex_lock(&p->qlock);
+			if (p->qtail - p->qhead < PF_QUEUE) {
+				p->queue[p->qtail++ % PF_QUEUE] = j;
+				pthread_cond_signal(&p->qcond);
+				pthread_mutex_unlock(&p->qlock);
+			} else {
+				pthread_mutex_unlock(&p->qlock);
+				STAT_ADD(p, queue_full, 1);
+				run_job(p, &j);
+			}
+		}
+		off += piece;
+		len -= piece;
+	}
+}
+
 /* Issue the pending range, if any. */
 static void flush(struct prefetch *p)
 {
 	if (p->pend_len)
-		willneed(p, p->pend_file, p->pend_off, p->pend_len);
+		submit(p, PF_OP_WILLNEED, (int)(p->pend_file - p->files), p->pend_off, p->pend_len);
 	p->pend_len = 0;
 }
 
@@ -177,23 +235,26 @@ int prefetch__resident_pages(struct prefetch *p, int file, uint64_t first, uint6
 	return 0;
 }
 
-static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e,
-			   uint64_t repeat_ns)
+/* What became of one extent: fetched, or why not. */
+enum pf_outcome { PF_RESIDENT, PF_INFLIGHT, PF_BUDGET, PF_FETCHED };
+
+static enum pf_outcome prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e,
+				       uint64_t repeat_ns)
 {
 	uint64_t now = now_ns();
 
 	if (e->issued_ns && now - e->issued_ns < repeat_ns) {
 		STAT_ADD(p, repeats_skipped, 1);
-		return 0;
+		return PF_INFLIGHT;
 	}
 	/* the truth, not a guess: every page already in the page cache, nothing to do */
 	if (extent_resident(p, f, e)) {
 		STAT_ADD(p, resident_skips, 1);
-		return 0;
+		return PF_RESIDENT;
 	}
 	if (!e->outstanding && outstanding(p) + e->len > p->st.budget_bytes) {
 		STAT_ADD(p, budget_skips, 1);
-		return 0;
+		return PF_BUDGET;
 	}
 	pend(p, f, e->off, e->len);
 	e->issued_ns = now;
@@ -202,7 +263,7 @@ static int prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext 
 		p->ext_outstanding += e->len;
 	}
 	STAT_ADD(p, extents_prefetched, 1);
-	return 1;
+	return PF_FETCHED;
 }
 
 static void retire(struct prefetch *p, struct pf_ext *e, int touched)
@@ -217,42 +278,193 @@ static void retire(struct prefetch *p, struct pf_ext *e, int touched)
 		STAT_ADD(p, expired, 1);
 }
 
+/* The sorted key table's first entry of key, or n_keys. */
+static size_t key_first(const struct prefetch *p, int64_t key)
+{
+	size_t lo = 0, hi = p->n_keys, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->keys[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Prefetch list key; counted once per list by its best outcome. */
+static void prefetch_list(struct prefetch *p, int64_t key)
+{
+	enum pf_outcome best = PF_RESIDENT, o;
+	size_t k, lo = key_first(p, key);
+
+	for (k = lo; k < p->n_keys && p->keys[k].key == key; k++) {
+		struct pf_file *f = &p->files[p->keys[k].file];
+
+		o = prefetch_extent(p, f, &f->ext[p->keys[k].ext], PF_INFLIGHT_NS);
+		best = o > best ? o : best;
+	}
+	if (k == lo)
+		STAT_ADD(p, hint_unknown, 1);
+	else if (best == PF_FETCHED)
+		STAT_ADD(p, lists_prefetched, 1);
+	else if (best == PF_BUDGET)
+		STAT_ADD(p, lists_budget, 1);
+	else if (best == PF_INFLIGHT)
+		STAT_ADD(p, lists_inflight, 1);
+	else
+		STAT_ADD(p, lists_resident, 1);
+}
+
+/* Bytes of list key's extents. */
+static uint64_t list_bytes(const struct prefetch *p, int64_t key)
+{
+	uint64_t sum = 0;
+	size_t k;
+
+	for (k = key_first(p, key); k < p->n_keys && p->keys[k].key == key; k++)
+		sum += p->files[p->keys[k].file].ext[p->keys[k].ext].len;
+	return sum;
+}
+
+static int by_calls_desc(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;	/* calls << 32 | position */
+
+	return *x < *y ? 1 : *x > *y ? -1 : 0;
+}
+
+/*
+ * The popularity a list needs to be kept after its scan: the most popular lists
+ * whose bytes fit in PF_KEEP_PCT % of the room stay, the others leave once scanned.
+ */
+static void rank_lists(struct prefetch *p)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	int fd = bpf_map__fd(p->skel->maps.popularity);
+	uint32_t batch, n, total = 0, i, min = 1;	/* 1: every list fits, keep all */
+	uint64_t keep = p->opts.mem_room_bytes / 100 * PF_KEEP_PCT, used = 0;
+	int rc;
+
+	do {
+		n = p->rank_cap - total;
+		rc = bpf_map_lookup_batch(fd, total ? &batch : NULL, &batch, p->rank_keys + total,
+					  p->rank_calls + total, &n, &bo);
+		total += n;
+	} while (!rc && total < p->rank_cap);
+	if (rc && rc != -ENOENT) {
+		STAT_ADD(p, errors, 1);
+		return;
+	}
+	for (i = 0; i < total; i++)
+		p->rank_order[i] = (uint64_t)p->rank_calls[i] << 32 | i;
+	qsort(p->rank_order, total, sizeof(*p->rank_order), by_calls_desc);
+	for (i = 0; i < total; i++) {
+		used += list_bytes(p, p->rank_keys[p->rank_order[i] & 0xffffffff]);
+		if (used > keep) {
+			/* this list and the less popular ones do not fit */
+			min = (uint32_t)(p->rank_order[i] >> 32) + 1;
+			break;
+		}
+	}
+	p->hot_min = min;
+	p->ranked_ns = now_ns();
+	__atomic_store_n(&p->st.hot_min_calls, p->hot_min, __ATOMIC_RELAXED);
+}
+
+/* Does a call of another thread than c's name key (it is being scanned)? */
+static bool named_elsewhere(const struct prefetch *p, const struct pf_call *c, int64_t key)
+{
+	uint32_t i;
+	int t;
+
+	for (t = 0; t < PF_MAX_TIDS; t++) {
+		const struct pf_call *o = &p->calls[t];
+
+		if (o == c || !o->tid)
+			continue;
+		for (i = 0; i < o->n; i++)
+			if (o->lists[i] == key)
+				return true;
+	}
+	return false;
+}
+
+/* Call c's lists are scanned: page out the cold ones. */
+static void drop_scanned(struct prefetch *p, struct pf_call *c)
+{
+	int fd = bpf_map__fd(p->skel->maps.popularity);
+	uint32_t i, calls;
+	size_t k;
+
+	if (!p->ranked_ns || now_ns() - p->ranked_ns > PF_RANK_NS)
+		rank_lists(p);
+	for (i = 0; i < c->n; i++) {
+		if (c->lists[i] < 0)
+			continue;
+		if (bpf_map_lookup_elem(fd, &c->lists[i], &calls) == 0 && calls >= p->hot_min) {
+			STAT_ADD(p, lists_kept_hot, 1);
+			continue;
+		}
+		if (named_elsewhere(p, c, c->lists[i])) {
+			STAT_ADD(p, lists_kept_busy, 1);
+			continue;
+		}
+		for (k = key_first(p, c->lists[i]); k < p->n_keys && p->keys[k].key == c->lists[i]; k++) {
+			struct pf_file *f = &p->files[p->keys[k].file];
+			struct pf_ext *e = &f->ext[p->keys[k].ext];
+
+			retire(p, e, 1);
+			e->issued_ns = 0;
+			submit(p, PF_OP_DROP, (int)p->keys[k].file, e->off, e->len);
+		}
+		STAT_ADD(p, lists_dropped, 1);
+	}
+}
+
+/* The call thread tid is making: its slot (a new call starts at first == 0), or NULL. */
+static struct pf_call *track_call(struct prefetch *p, const struct rb_pf_hint_event *e)
+{
+	struct pf_call *c = NULL;
+	uint32_t i;
+	int t;
+
+	for (t = 0; t < PF_MAX_TIDS && !c; t++)
+		if (p->calls[t].tid == e->tid)
+			c = &p->calls[t];
+	for (t = 0; t < PF_MAX_TIDS && !c; t++)
+		if (!p->calls[t].tid)
+			c = &p->calls[t];
+	if (!c)
+		return NULL;	/* more client threads than slots: not dropped for */
+	if (c->tid && e->first == 0)
+		drop_scanned(p, c);	/* its previous call was scanned */
+	if (!c->tid || e->first == 0)
+		c->n = 0;
+	c->tid = e->tid;
+	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS && c->n < PF_CALL_LISTS; i++)
+		c->lists[c->n++] = e->lists[i];
+	return c;
+}
+
 static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 {
-	size_t lo, hi, mid, k;
 	uint64_t delay;
 	uint32_t i;
-	int64_t key;
-	int any;
 
 	STAT_ADD(p, hint_events, 1);
 	delay = (now_ns() - e->ts) / 1000;
 	STAT_ADD(p, hint_delay_us_sum, delay);
 	if (delay > p->st.hint_delay_us_max)
 		__atomic_store_n(&p->st.hint_delay_us_max, delay, __ATOMIC_RELAXED);
-	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS; i++) {
-		key = e->lists[i];
-		if (key < 0)
-			continue;   /* FAISS pads with -1 when fewer lists exist */
-		for (lo = 0, hi = p->n_keys; lo < hi;) {
-			mid = lo + (hi - lo) / 2;
-			if (p->keys[mid].key < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		any = 0;
-		for (k = lo; k < p->n_keys && p->keys[k].key == key; k++) {
-			struct pf_file *f = &p->files[p->keys[k].file];
-
-			any |= prefetch_extent(p, f, &f->ext[p->keys[k].ext], PF_INFLIGHT_NS) > 0;
-		}
-		if (k == lo)
-			STAT_ADD(p, hint_unknown, 1);
-		else if (any)
-			STAT_ADD(p, lists_prefetched, 1);
-	}
+	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS; i++)
+		if (e->lists[i] >= 0)	/* FAISS pads with -1 when fewer lists exist */
+			prefetch_list(p, e->lists[i]);
 	flush(p);
+	/* after this call's prefetches: the drops are not on its critical path */
+	if (p->drop_on)
+		track_call(p, e);
 }
 
 static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
@@ -271,7 +483,7 @@ static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
 		STAT_ADD(p, miss_outside, 1);
 		return;
 	}
-	if (prefetch_extent(p, f, x, PF_MISS_REPEAT_NS) > 0)
+	if (prefetch_extent(p, f, x, PF_MISS_REPEAT_NS) == PF_FETCHED)
 		STAT_ADD(p, miss_expanded, 1);
 	flush(p);
 }
@@ -368,9 +580,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(type))
 		return 0;
 	memcpy(&type, data, sizeof(type));
-	if (type == RB_PF_HINT && size >= sizeof(struct rb_pf_hint_event))
+	if (type == RB_PF_HINT && size >= sizeof(struct rb_pf_hint_event)) {
 		handle_hint(p, data);
-	else if (type == RB_PF_MISS && size >= sizeof(struct rb_pf_page_event))
+		return 0;
+	}
+	/* a scan's hint never waits behind a burst of accesses */
+	if (++p->since_hints >= PF_HINTS_EVERY) {
+		p->since_hints = 0;
+		ring_buffer__consume(p->rb_hints);
+	}
+	if (type == RB_PF_MISS && size >= sizeof(struct rb_pf_page_event))
 		handle_miss(p, data);
 	else if (type == RB_PF_ACCESS && size >= sizeof(struct rb_pf_page_event))
 		handle_access(p, data);
@@ -388,6 +607,7 @@ static void sweep(struct prefetch *p)
 	if (now - p->last_sweep_ns < PF_SWEEP_NS)
 		return;
 	p->last_sweep_ns = now;
+
 	for (i = 0; i < p->n_files; i++) {
 		f = &p->files[i];
 		for (j = 0; j < f->n_ext; j++)
@@ -396,42 +616,95 @@ static void sweep(struct prefetch *p)
 	}
 }
 
+/* Thread slot's tid into the BPF program's agent_tids: its page adds are prefetches. */
+static void register_tid(struct prefetch *p, int slot)
+{
+	__atomic_store_n(&p->skel->bss->agent_tids[slot], (__u32)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+}
+
+/* Ahead of the clients on a busy CPU (root may raise a thread's priority). */
+static bool raise_priority(void)
+{
+	return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), PF_AGENT_NICE) == 0;
+}
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec cpu;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu))
+		return 0;
+	return (uint64_t)cpu.tv_sec * 1000000 + (uint64_t)cpu.tv_nsec / 1000;
+}
+
+/* A submitter: WILLNEED and drops from the queue, until told to stop and it is empty. */
+static void *worker_main(void *arg)
+{
+	struct pf_worker_arg *a = arg;
+	struct prefetch *p = a->p;
+	uint64_t cpu0 = thread_cpu_us(), cpu;
+	struct pf_job j;
+
+	register_tid(p, a->slot);
+	raise_priority();
+	sem_post(&p->ready);
+	pthread_mutex_lock(&p->qlock);
+	for (;;) {
+		while (p->qhead == p->qtail && !p->wstop)
+			pthread_cond_wait(&p->qcond, &p->qlock);
+		if (p->qhead == p->qtail)
+			break;
+		j = p->queue[p->qhead++ % PF_QUEUE];
+		pthread_mutex_unlock(&p->qlock);
+		run_job(p, &j);
+		pthread_mutex_lock(&p->qlock);
+	}
+	pthread_mutex_unlock(&p->qlock);
+	cpu = thread_cpu_us();
+	STAT_ADD(p, submit_cpu_us, cpu - cpu0);
+	return NULL;
+}
+
+/* Both rings: hints first, then the events (which look at the hints again as they go). */
+static int poll_rings(struct prefetch *p)
+{
+	struct epoll_event ev[2];
+	int rc = epoll_wait(p->epfd, ev, 2, PF_POLL_MS);
+
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	/* records sent without a wakeup are read here, at the latest after a timeout */
+	rc = ring_buffer__consume(p->rb_hints);
+	if (rc >= 0)
+		rc = ring_buffer__consume(p->rb);
+	if (rc >= 0)
+		rc = ring_buffer__consume(p->rb_hints);
+	return rc < 0 && rc != -EINTR ? rc : 0;
+}
+
 static void *agent_main(void *arg)
 {
 	struct prefetch *p = arg;
-	int rc;
-
-	struct timespec cpu;
 	uint64_t wall0;
 
 	/* from here on, pages this thread adds are prefetches, not misses */
-	p->skel->bss->agent_tid = (__u32)syscall(SYS_gettid);
-	/*
-	 * Ahead of the clients on a busy CPU: a hint handled late is a fault the
-	 * query takes anyway (root may raise a thread's priority; if not, it says so).
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), PF_AGENT_NICE) == 0)
+	register_tid(p, 0);
+	/* a hint handled late is a fault the query takes anyway */
+	if (raise_priority())
 		STAT_ADD(p, agent_nice, (uint64_t)-PF_AGENT_NICE);
 	p->last_sweep_ns = now_ns();
 	wall0 = p->last_sweep_ns;
 	sem_post(&p->ready);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-		rc = ring_buffer__poll(p->rb, PF_POLL_MS);
-		/* records sent without a wakeup are read here, at the latest after a timeout */
-		if (rc >= 0)
-			rc = ring_buffer__consume(p->rb);
-		if (rc < 0 && rc != -EINTR) {
+		if (poll_rings(p)) {
 			STAT_ADD(p, errors, 1);
 			break;
 		}
 		sweep(p);
 		/* how busy the agent is: its CPU time against its life (strategy_stats) */
-		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0) {
-			__atomic_store_n(&p->st.agent_cpu_us, (uint64_t)cpu.tv_sec * 1000000 +
-					 (uint64_t)cpu.tv_nsec / 1000, __ATOMIC_RELAXED);
-			__atomic_store_n(&p->st.agent_wall_us, (now_ns() - wall0) / 1000,
-					 __ATOMIC_RELAXED);
-		}
+		__atomic_store_n(&p->st.agent_cpu_us, thread_cpu_us(), __ATOMIC_RELAXED);
+		__atomic_store_n(&p->st.agent_wall_us, (now_ns() - wall0) / 1000, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -444,17 +717,33 @@ static uint32_t kernel_dev(dev_t d)
 }
 
 /*
- * Less under a memory cgroup limit (v1 or v2): prefetched pages are charged to the
- * workload's cgroup, so more than a quarter of its limit in flight would push out
- * the pages it is using.
+ * The budget grows with the clients (each has a scan's lists in flight), and
+ * stays under a quarter of a memory cgroup limit: prefetched pages are charged
+ * to the workload's cgroup, so more in flight would push out the pages it uses.
  */
-static uint64_t budget_for(uint64_t want)
+static uint64_t budget_for(const struct prefetch_opts *o)
 {
-	uint64_t limit;
+	uint64_t want = o->budget_bytes ? o->budget_bytes :
+			PF_DEFAULT_BUDGET * (uint64_t)(o->clients > 1 ? o->clients : 1);
 
-	if (memcg__current_limit(&limit) == 0 && limit / 4 < want)
-		want = limit / 4;
+	if (o->mem_room_bytes && o->mem_room_bytes / 4 < want)
+		want = o->mem_room_bytes / 4;
 	return want;
+}
+
+/* Dropping pays only when the lists cannot all stay cached: extents > the room. */
+static bool drop_wanted(const struct prefetch *p)
+{
+	uint64_t bytes = 0;
+	size_t j;
+	int i;
+
+	if (!p->opts.mem_room_bytes)
+		return false;
+	for (i = 0; i < p->n_files; i++)
+		for (j = 0; j < p->files[i].n_ext; j++)
+			bytes += p->files[i].ext[j].len;
+	return bytes > p->opts.mem_room_bytes;
 }
 
 int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char *err,
@@ -469,8 +758,8 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		return -ENOMEM;
 	if (opts)
 		p->opts = *opts;
-	if (!p->opts.budget_bytes)
-		p->opts.budget_bytes = PF_DEFAULT_BUDGET;
+	p->epfd = -1;
+	p->pidfd = -1;
 	if (!p->opts.window_bytes)
 		p->opts.window_bytes = PF_DEFAULT_WINDOW;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
@@ -642,26 +931,83 @@ int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, si
 	return pf_attach_uprobe(p, binary, err, errlen);
 }
 
-/* The agent thread takes no signal: SIGINT stays with the thread that handles it. */
-static int start_thread(struct prefetch *p)
+/*
+ * The agent thread, and a submitter per client beyond the first (at most
+ * PF_MAX_SUBMITTERS). They take no signal: SIGINT stays with the thread that
+ * handles it.
+ */
+static int start_threads(struct prefetch *p)
 {
+	int clients = p->opts.clients > 1 ? p->opts.clients : 1, i, rc = 0;
 	sigset_t all, old;
-	int rc;
 
 	if (sem_init(&p->ready, 0, 0))
 		return -errno;
+	p->ready_init = 1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&p->thread, NULL, agent_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		sem_destroy(&p->ready);
-		return -rc;
+	if (clients > 1) {
+		pthread_mutex_init(&p->qlock, NULL);
+		pthread_cond_init(&p->qcond, NULL);
+		p->workers_started = 1;
 	}
+	for (i = 0; clients > 1 && i < clients && i < PF_MAX_SUBMITTERS && !rc; i++) {
+		p->wargs[i] = (struct pf_worker_arg){ .p = p, .slot = i + 1 };
+		rc = pthread_create(&p->workers[i], NULL, worker_main, &p->wargs[i]);
+		if (!rc) {
+			p->n_workers++;
+			while (sem_wait(&p->ready) && errno == EINTR)
+				;
+		}
+	}
+	if (!rc)
+		rc = pthread_create(&p->thread, NULL, agent_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
 	p->thread_started = 1;
+	__atomic_store_n(&p->st.submitters, (uint64_t)p->n_workers, __ATOMIC_RELAXED);
 	while (sem_wait(&p->ready) && errno == EINTR)
 		;
 	return 0;
+}
+
+/* Both rings in one epoll set, so one wait covers them. */
+static int open_rings(struct prefetch *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
+	if (!p->rb)
+		return -errno;
+	p->rb_hints = ring_buffer__new(bpf_map__fd(p->skel->maps.hints), on_event, p, NULL);
+	if (!p->rb_hints)
+		return -errno;
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0)
+		return -errno;
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(p->rb), &ev) ||
+	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(p->rb_hints), &ev))
+		return -errno;
+	return 0;
+}
+
+/* Dropping cold lists: the client threads' calls, the mappings to page out of. */
+static int start_drops(struct prefetch *p)
+{
+	p->drop_on = drop_wanted(p);
+	if (!p->drop_on)
+		return 0;
+	p->calls = calloc(PF_MAX_TIDS, sizeof(*p->calls));
+	p->rank_cap = p->n_keys < RB_PF_MAX_KEYS ? (uint32_t)p->n_keys : RB_PF_MAX_KEYS;
+	p->rank_keys = calloc(p->rank_cap + 1, sizeof(*p->rank_keys));
+	p->rank_calls = calloc(p->rank_cap + 1, sizeof(*p->rank_calls));
+	p->rank_order = calloc(p->rank_cap + 1, sizeof(*p->rank_order));
+	if (!p->calls || !p->rank_keys || !p->rank_calls || !p->rank_order)
+		return -ENOMEM;
+
+	STAT_ADD(p, drop_pressure, 1);
+	return pf_find_spans(p);
 }
 
 /*
@@ -684,11 +1030,10 @@ int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 	int i, rc;
 
 	pf_index_extents(p);
-	p->st.budget_bytes = budget_for(p->opts.budget_bytes);
-	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
-	if (!p->rb) {
-		rc = -errno;
-		snprintf(err, errlen, "bpf-prefetch: cannot open the ring buffer: %s", strerror(-rc));
+	p->st.budget_bytes = budget_for(&p->opts);
+	rc = open_rings(p);
+	if (rc) {
+		snprintf(err, errlen, "bpf-prefetch: cannot open the ring buffers: %s", strerror(-rc));
 		return rc;
 	}
 	for (i = 0; i < p->n_files; i++) {
@@ -699,13 +1044,31 @@ int prefetch__start(struct prefetch *p, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	rc = start_drops(p);
+	if (rc) {
+		snprintf(err, errlen, "bpf-prefetch: cannot find the mappings to drop cold lists "
+			 "from: %s", strerror(-rc));
+		return rc;
+	}
 	rc = attach(p, err, errlen);
 	if (rc)
 		return rc;
-	rc = start_thread(p);
+	rc = start_threads(p);
 	if (rc)
-		snprintf(err, errlen, "bpf-prefetch: cannot start the agent thread: %s", strerror(-rc));
+		snprintf(err, errlen, "bpf-prefetch: cannot start the agent threads: %s", strerror(-rc));
 	return rc;
+}
+
+static bool queue_empty(struct prefetch *p)
+{
+	bool empty;
+
+	if (!p->workers_started)
+		return true;
+	pthread_mutex_lock(&p->qlock);
+	empty = p->qhead == p->qtail;
+	pthread_mutex_unlock(&p->qlock);
+	return empty;
 }
 
 /* Give the agent up to PF_DRAIN_MS to handle what the kernel already sent. */
@@ -716,22 +1079,39 @@ void pf_drain(struct prefetch *p)
 	int i;
 
 	for (i = 0; p->thread_started && i < PF_DRAIN_MS; i++) {
-		if (__atomic_load_n(&p->records, __ATOMIC_ACQUIRE) >= k->records)
+		if (__atomic_load_n(&p->records, __ATOMIC_ACQUIRE) >= k->records && queue_empty(p))
 			return;
 		nanosleep(&ms, NULL);
 	}
 }
 
-
 int prefetch__stop(struct prefetch *p)
 {
 	int rc;
 
+	int i;
+
 	if (p->thread_started) {
 		__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 		pthread_join(p->thread, NULL);
-		sem_destroy(&p->ready);
 		p->thread_started = 0;
+	}
+	/* the submitters finish what is queued: every counted prefetch was issued */
+	if (p->workers_started) {
+		pthread_mutex_lock(&p->qlock);
+		p->wstop = 1;
+		pthread_cond_broadcast(&p->qcond);
+		pthread_mutex_unlock(&p->qlock);
+		for (i = 0; i < p->n_workers; i++)
+			pthread_join(p->workers[i], NULL);
+		pthread_cond_destroy(&p->qcond);
+		pthread_mutex_destroy(&p->qlock);
+		p->workers_started = 0;
+		p->n_workers = 0;
+	}
+	if (p->ready_init) {
+		sem_destroy(&p->ready);
+		p->ready_init = 0;
 	}
 	/* detach first: nothing may prefetch or advise once we start restoring */
 	prefetch_bpf__detach(p->skel);
@@ -747,6 +1127,15 @@ int prefetch__destroy(struct prefetch *p)
 		return 0;
 	rc = prefetch__stop(p);
 	ring_buffer__free(p->rb);
+	ring_buffer__free(p->rb_hints);
+	if (p->epfd >= 0)
+		close(p->epfd);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->calls);
+	free(p->rank_keys);
+	free(p->rank_calls);
+	free(p->rank_order);
 	prefetch_bpf__destroy(p->skel);
 	for (i = 0; i < p->n_files; i++) {
 		close(p->files[i].fd);

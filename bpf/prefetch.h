@@ -6,7 +6,10 @@
  * Three kinds of record reach the agent: the list numbers FAISS is about to scan
  * (a uprobe on OnDiskInvertedLists::prefetch_lists), page-cache misses of the
  * run's files (pages the workload's own threads had to add) and the access
- * stream of those files (faults and read() lookups).
+ * stream of those files (faults and read() lookups). Hints travel on a ring of
+ * their own (hints), so a burst of access records never queues ahead of them,
+ * and each list number's popularity (how many calls named it) is counted in the
+ * popularity map, which the agent reads to tell hot lists from cold ones.
  */
 #ifndef RB_PREFETCH_H
 #define RB_PREFETCH_H
@@ -16,7 +19,10 @@
 #define RB_PF_MAX_FILES		64	/* files filtered at once */
 #define RB_PF_RES_CHUNKS	(1 << 16)	/* residency: 64-page chunks, 16 GiB of files */
 #define RB_PF_RES_SPAN		16	/* chunks one folio may span (order 10) */
-#define RB_PF_RINGBUF_BYTES	(4 << 20)
+#define RB_PF_RINGBUF_BYTES	(4 << 20)	/* misses and accesses */
+#define RB_PF_HINTBUF_BYTES	(1 << 20)	/* hints: a ring of their own, read first */
+#define RB_PF_MAX_AGENTS	8	/* agent threads whose page adds are prefetches */
+#define RB_PF_MAX_KEYS		(1 << 16)	/* list numbers whose popularity is counted */
 
 enum rb_pf_type {
 	RB_PF_HINT = 1,		/* list numbers from prefetch_lists */
@@ -76,7 +82,9 @@ struct rb_pf_kcounters {
 	__u64 agent_pages;	/* pages added by the agent's own prefetches */
 	__u64 access_events;	/* faults and read() lookups */
 	__u64 ringbuf_drops;	/* records lost: the ring buffer was full */
-	__u64 records;		/* records submitted */
+	__u64 records;		/* records submitted, both rings */
+	__u64 hint_records;	/* of records, on the hint ring */
+	__u64 popularity_full;	/* list numbers not counted: the popularity map was full */
 };
 
 #endif

@@ -32,7 +32,13 @@
 struct prefetch;
 
 struct prefetch_opts {
-	uint64_t budget_bytes;   /* outstanding prefetch at most; 0: 64 MiB (less under a memory.max) */
+	uint64_t budget_bytes;   /* outstanding prefetch at most; 0: 64 MiB per client, at most
+				    a quarter of mem_room_bytes */
+	int clients;             /* threads querying at once (0: 1): budget and submitters */
+	uint64_t mem_room_bytes; /* what the served process's memory cgroup limit leaves for
+				    the page cache at start (limit - usage), 0 = no limit:
+				    bounds the budget; extents larger than it turn on
+				    dropping cold lists after their scan */
 	uint64_t window_bytes;   /* kept ahead of a sequential stream; 0: 4 MiB */
 	const char *binary;      /* uprobe target; NULL: this executable (or, for another
 				    process, none until prefetch__attach_hints) */
@@ -53,6 +59,9 @@ struct prefetch_stats {
 	uint64_t hint_delay_us_max;
 	uint64_t hint_unknown;        /* list numbers with no extent in the map */
 	uint64_t lists_prefetched;    /* list numbers that led to a prefetch */
+	uint64_t lists_resident;      /* list numbers all of whose extents were cached */
+	uint64_t lists_inflight;      /* list numbers another call had just asked for (< 1 ms) */
+	uint64_t lists_budget;        /* list numbers not (wholly) prefetched: over the budget */
 	uint64_t extents_prefetched;  /* extents passed to WILLNEED */
 	uint64_t bytes_advised;       /* bytes passed to WILLNEED (cached pages included) */
 	uint64_t willneed_calls;      /* posix_fadvise(WILLNEED) calls */
@@ -79,6 +88,17 @@ struct prefetch_stats {
 	uint64_t agent_cpu_us;        /* the agent thread's CPU time: how busy it is ... */
 	uint64_t agent_wall_us;       /* ... against its life (busy fraction = cpu / wall) */
 	uint64_t agent_nice;          /* 10 when its nice value was lowered to -10, else 0 */
+	uint64_t submitters;          /* WILLNEED threads beside the agent (0: it submits itself) */
+	uint64_t submit_cpu_us;       /* their CPU time together */
+	uint64_t queue_full;          /* ranges the agent submitted itself: the queue was full */
+	uint64_t hint_records;        /* k: records on the hint ring (read before the others) */
+	uint64_t drop_pressure;       /* 1 when cold lists are dropped (extents > page-cache room) */
+	uint64_t lists_dropped;       /* cold lists paged out after their scan */
+	uint64_t lists_kept_hot;      /* scanned lists kept: popular enough (hot_min_calls) */
+	uint64_t hot_min_calls;       /* the latest rank: calls a list needs to be kept */
+	uint64_t lists_kept_busy;     /* scanned cold lists kept: another call named them */
+	uint64_t bytes_dropped;       /* bytes passed to MADV_PAGEOUT / FADV_DONTNEED */
+	uint64_t popularity_full;     /* k: list numbers not counted, popularity map full */
 };
 
 /* The counters by name, in struct order; NULL-terminated. */

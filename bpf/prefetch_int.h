@@ -44,7 +44,16 @@
 #define PF_CLASSIFY_MIN		16	/* accesses seen before a file is classified */
 #define PF_MAX_ADVISED		256
 #define PF_DRAIN_MS		100
-#define PF_AGENT_NICE		(-10)	/* the agent thread's nice value (root) */
+#define PF_AGENT_NICE		(-10)	/* the agent threads' nice value (root) */
+#define PF_MAX_SUBMITTERS	4	/* WILLNEED threads beside the agent (more clients) */
+#define PF_QUEUE		4096	/* ranges waiting for a submitter */
+#define PF_HINTS_EVERY		32	/* events handled between looks at the hint ring */
+/* dropping cold lists */
+#define PF_KEEP_PCT		70	/* % of the page-cache room the hot lists may fill */
+#define PF_RANK_NS		10000000ULL	/* lists ranked by popularity at most this often */
+#define PF_MAX_TIDS		64	/* client threads whose last call's lists are kept */
+#define PF_CALL_LISTS		512	/* list numbers of one call kept for the drop */
+#define PF_MAX_SPANS		32	/* mappings of the extent files (for MADV_PAGEOUT) */
 
 enum pf_advice { PF_ADV_NORMAL, PF_ADV_RANDOM, PF_ADV_SEQUENTIAL };
 
@@ -92,10 +101,64 @@ struct pf_fd {
 	ino_t ino;
 };
 
+/* A mapping of a watched file in the served process: where pages are paged out. */
+struct pf_span {
+	uintptr_t start, end;
+	uint64_t pgoff;		/* file offset of start, bytes */
+	int file;
+};
+
+/* What a submitter does with a range. */
+enum pf_op { PF_OP_WILLNEED, PF_OP_DROP };
+
+struct pf_job {
+	uint32_t op, file;
+	uint64_t off, len;
+};
+
+struct prefetch;
+struct pf_worker_arg {
+	struct prefetch *p;
+	int slot;		/* in the BPF program's agent_tids (0: the agent) */
+};
+
+/* The list numbers of one client thread's last prefetch_lists call. */
+struct pf_call {
+	uint32_t tid;
+	uint32_t n;
+	int64_t lists[PF_CALL_LISTS];
+};
+
 struct prefetch {
 	struct prefetch_opts opts;
 	struct prefetch_bpf *skel;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* misses and accesses */
+	struct ring_buffer *rb_hints;	/* hints, always read first */
+	int epfd;			/* both rings' epoll descriptors */
+	uint64_t since_hints;		/* events handled since the hint ring was read */
+	/* submitters: WILLNEED and drops off the agent's path (none with one client) */
+	pthread_t workers[PF_MAX_SUBMITTERS];
+	struct pf_worker_arg wargs[PF_MAX_SUBMITTERS];
+	int ready_init;
+	int n_workers, workers_started;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct pf_job queue[PF_QUEUE];
+	unsigned qhead, qtail;		/* under qlock */
+	int wstop;			/* under qlock */
+	/* dropping cold lists under memory pressure */
+	bool drop_on;
+	struct pf_call *calls;		/* PF_MAX_TIDS */
+	uint32_t hot_min;		/* calls a list needs to stay cached after its scan */
+	uint64_t ranked_ns;		/* when rank_lists last ran; 0 = never */
+	int64_t *rank_keys;		/* rank_lists' scratch: the popularity map ... */
+	uint32_t *rank_calls;
+	uint64_t *rank_order;		/* ... and calls << 32 | position, sorted */
+	uint32_t rank_cap;
+	struct pf_span spans[PF_MAX_SPANS];
+	int n_spans;
+	uint64_t spans_ns;		/* when pf_find_spans last looked (CLOCK_MONOTONIC) */
+	int pidfd;			/* the served process, for process_madvise; -1 */
 	struct pf_file files[PREFETCH_MAX_FILES];
 	int n_files;
 	struct pf_key *keys;
@@ -133,6 +196,9 @@ bool pf_outside(const struct prefetch *p);		/* serving another process */
 int pf_served_pid(const struct prefetch *p);
 int pf_advise_random(struct prefetch *p, int fi);	/* MADV/FADV_RANDOM on its mappings, fds */
 int pf_restore_advice(struct prefetch *p);
+int pf_find_spans(struct prefetch *p);			/* the extent files' mappings */
+/* Page out [off, off + len) of file fi from the served process and the page cache. */
+int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len);
 
 /* prefetch.c */
 void pf_drain(struct prefetch *p);	/* let the agent handle what the kernel sent (<= 100 ms) */

@@ -11,13 +11,17 @@
 static const struct prefetch_stat_name stat_names[] = {
 	STAT(hint_calls), STAT(hint_lists), STAT(hint_truncated), STAT(hint_read_errors),
 	STAT(hint_events), STAT(hint_delay_us_sum), STAT(hint_delay_us_max), STAT(hint_unknown),
-	STAT(lists_prefetched), STAT(extents_prefetched), STAT(bytes_advised), STAT(willneed_calls),
+	STAT(lists_prefetched), STAT(lists_resident), STAT(lists_inflight), STAT(lists_budget),
+	STAT(extents_prefetched), STAT(bytes_advised), STAT(willneed_calls),
 	STAT(willneed_us_sum), STAT(pages_prefetched),
 	STAT(miss_pages), STAT(miss_events), STAT(miss_expanded), STAT(miss_outside),
 	STAT(access_events), STAT(streams_detected), STAT(stream_bytes_advised),
 	STAT(files_random), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped), STAT(resident_skips),
 	STAT(budget_skips), STAT(consumed), STAT(expired), STAT(budget_bytes),
 	STAT(ringbuf_drops), STAT(errors), STAT(agent_cpu_us), STAT(agent_wall_us), STAT(agent_nice),
+	STAT(submitters), STAT(submit_cpu_us), STAT(queue_full), STAT(hint_records),
+	STAT(drop_pressure), STAT(lists_dropped), STAT(lists_kept_hot), STAT(hot_min_calls), STAT(lists_kept_busy),
+	STAT(bytes_dropped), STAT(popularity_full),
 	{ NULL, 0 },
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -46,4 +50,6 @@ void prefetch__collect(struct prefetch *p, struct prefetch_stats *out)
 	out->pages_prefetched = k->agent_pages;
 	out->miss_pages = k->miss_pages;
 	out->ringbuf_drops = k->ringbuf_drops;
+	out->hint_records = k->hint_records;
+	out->popularity_full = k->popularity_full;
 }

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -24,8 +27,8 @@
 
 #include "prefetch_int.h"
 
-static int parse_maps_line(const char *line, uintptr_t *start, uintptr_t *end, dev_t *dev,
-			   ino_t *ino)
+static int parse_maps_line_off(const char *line, uintptr_t *start, uintptr_t *end, dev_t *dev,
+			       ino_t *ino, uint64_t *pgoff)
 {
 	unsigned long s, e, off, inode;
 	unsigned int maj, min;
@@ -38,7 +41,16 @@ static int parse_maps_line(const char *line, uintptr_t *start, uintptr_t *end, d
 	*end = e;
 	*dev = makedev(maj, min);
 	*ino = (ino_t)inode;
+	*pgoff = off;
 	return 0;
+}
+
+static int parse_maps_line(const char *line, uintptr_t *start, uintptr_t *end, dev_t *dev,
+			   ino_t *ino)
+{
+	uint64_t off;
+
+	return parse_maps_line_off(line, start, end, dev, ino, &off);
 }
 
 static int file_of(const struct prefetch *p, dev_t dev, ino_t ino)
@@ -301,4 +313,87 @@ int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len)
 		}
 	}
 	return ok;
+}
+/*
+ * Every mapping of the extent files in the served process (/proc/PID/maps), and
+ * a pidfd for process_madvise when that process is not this one.
+ */
+int pf_find_spans(struct prefetch *p)
+{
+	char path[64], line[1024];
+	uint64_t pgoff;
+	uintptr_t s, e;
+	dev_t dev;
+	ino_t ino;
+	FILE *f;
+	int fi;
+
+	if (pf_outside(p) && p->pidfd < 0) {
+		p->pidfd = (int)syscall(SYS_pidfd_open, pf_served_pid(p), 0);
+		if (p->pidfd < 0)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", pf_served_pid(p));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	p->n_spans = 0;
+	while (fgets(line, sizeof(line), f) && p->n_spans < PF_MAX_SPANS) {
+		if (parse_maps_line_off(line, &s, &e, &dev, &ino, &pgoff) ||
+		    (fi = file_of(p, dev, ino)) < 0 || !p->files[fi].n_ext)
+			continue;
+		p->spans[p->n_spans++] = (struct pf_span){ .start = s, .end = e, .pgoff = pgoff,
+							   .file = fi };
+	}
+	fclose(f);
+	return 0;
+}
+
+/* MADV_PAGEOUT on [addr, addr + len) of the served process. */
+static int pageout(struct prefetch *p, uintptr_t addr, uint64_t len)
+{
+	struct iovec iov = { .iov_base = (void *)addr, .iov_len = len };
+
+	if (!pf_outside(p))
+		return madvise((void *)addr, len, MADV_PAGEOUT) ? -errno : 0;
+	return syscall(SYS_process_madvise, p->pidfd, &iov, 1, MADV_PAGEOUT, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Unmapped pages leave through DONTNEED, which also drains every CPU's LRU
+ * batches when mapped pages stay (lru_add_drain_all), so that MADV_PAGEOUT on
+ * each mapping that covers the range finds the mapped ones on the LRU: the
+ * page cache keeps a page a process maps, and reclaim skips a page off the LRU.
+ */
+int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
+{
+	uint64_t lo, hi, first = off & ~(PF_PAGE - 1), end = off + len;
+	int i, rc = 0, r, found = 0;
+	struct timespec ts;
+	uint64_t now;
+
+	if (posix_fadvise(p->files[fi].fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED))
+		rc = -EIO;
+	/* a process that maps its index after the agent started (rabench prefetch -- CMD) */
+	for (i = 0; i < p->n_spans && !found; i++)
+		found = p->spans[i].file == fi;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (!found && now - p->spans_ns > PF_SWEEP_NS) {
+		p->spans_ns = now;
+		if (pf_find_spans(p))
+			rc = -EIO;
+	}
+	for (i = 0; i < p->n_spans; i++) {
+		const struct pf_span *m = &p->spans[i];
+		uint64_t mlo = m->pgoff, mhi = m->pgoff + (m->end - m->start);
+
+		if (m->file != fi)
+			continue;
+		lo = first > mlo ? first : mlo;
+		hi = end < mhi ? end : mhi;
+		if (lo < hi && (r = pageout(p, m->start + (lo - mlo), hi - lo)))
+			rc = r;
+	}
+	return rc;
 }

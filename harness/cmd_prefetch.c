@@ -399,6 +399,10 @@ int cmd_prefetch(int argc, char **argv)
 		return 1;
 	}
 	po.pid = pid;
+	/* in the target's memory cgroup from the start: its limit bounds the agent */
+	follow_cgroup(pid);
+	if (memcg__current_room(&po.mem_room_bytes))
+		po.mem_room_bytes = 0;
 	if (prefetch__open(&p, &po, err, sizeof(err))) {
 		rc = 1;
 		goto cleanup;

@@ -330,10 +330,10 @@ static int set_limit(struct rb_memcg *cg, uint64_t limit, char *err, size_t errl
 	return 0;
 }
 
-int memcg__current_limit(uint64_t *limit)
+/* A number from a file of this process's own memory cgroup (v1 name, v2 name). */
+static int read_own(const char *v1, const char *v2, unsigned long long *v)
 {
 	char mount[CG_PATH_MAX], home[CG_PATH_MAX], path[2 * CG_PATH_MAX + 32], text[64];
-	unsigned long long v;
 	int version, rc;
 
 	rc = own_cgroup(&version, home, sizeof(home));
@@ -342,15 +342,38 @@ int memcg__current_limit(uint64_t *limit)
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s%s/%s", mount, strcmp(home, "/") ? home : "",
-		 version == 1 ? "memory.limit_in_bytes" : "memory.max");
+		 version == 1 ? v1 : v2);
 	rc = read_text(path, text, sizeof(text));
 	if (rc)
 		return rc;
-	/* v2 writes "max" for no limit; v1 a huge number (PAGE_COUNTER_MAX pages) */
-	if (sscanf(text, "%llu", &v) != 1 || v >= (1ULL << 60))
-		return -ENOENT;
-	*limit = v;
-	return 0;
+	/* v2 writes "max" for no limit: not a number */
+	return sscanf(text, "%llu", v) == 1 ? 0 : -ENOENT;
+}
+
+int memcg__current_limit(uint64_t *limit)
+{
+	unsigned long long v;
+	int rc = read_own("memory.limit_in_bytes", "memory.max", &v);
+
+	/* v1 writes a huge number (PAGE_COUNTER_MAX pages) for no limit */
+	if (!rc && v >= (1ULL << 60))
+		rc = -ENOENT;
+	if (!rc)
+		*limit = v;
+	return rc;
+}
+
+int memcg__current_room(uint64_t *room)
+{
+	unsigned long long usage;
+	uint64_t limit;
+	int rc = memcg__current_limit(&limit);
+
+	if (!rc)
+		rc = read_own("memory.usage_in_bytes", "memory.current", &usage);
+	if (!rc)
+		*room = usage + 4096 < limit ? limit - usage : 4096;
+	return rc;
 }
 
 int memcg__probe(char *why, size_t len)

@@ -51,6 +51,8 @@ int memcg__probe(char *why, size_t len);
 
 /* The memory limit of the cgroup this process is in now (v1 or v2); -ENOENT if none. */
 int memcg__current_limit(uint64_t *limit);
+/* What that limit leaves for new pages now (limit - usage); -ENOENT without a limit. */
+int memcg__current_room(uint64_t *room);
 
 /*
  * Create rabench-<pid>-<n> under the current memory cgroup with limit_bytes.

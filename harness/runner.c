@@ -229,6 +229,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 		return memcg_end(cg, rr, rc, err, errlen);
 	}
 	rr->open_s = now_s() - t0;
+	w.clients = rr->clients;
 	rc = query_phase__new(&qp, cfg, ds, strategy, &w, opts, rr);
 	if (rc)
 		goto cleanup;

@@ -22,7 +22,7 @@ enum rb_strategy_flags {
 };
 
 /* Named counters a strategy reports per repeat (report.json "strategy_stats"). */
-#define RB_STRATEGY_MAX_STATS 48
+#define RB_STRATEGY_MAX_STATS 64
 struct rb_strategy_stats {
 	int n;
 	struct {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memcg.h"
 #include "strategy.h"
 #include "../bpf/prefetch_agent.h"
 
@@ -62,8 +63,12 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 			 (int)geteuid());
 		return -EPERM;
 	}
-	struct prefetch_opts opts = { .pid = w->target_pid };
+	struct prefetch_opts opts = { .pid = w->target_pid, .clients = w->clients };
 	char found[512];
+
+	/* the repeat's memory cgroup (runner.c joined it, or the client runs in it) */
+	if (memcg__current_room(&opts.mem_room_bytes))
+		opts.mem_room_bytes = 0;
 
 	rc = prefetch__open(&p, &opts, err, errlen);
 	if (rc)

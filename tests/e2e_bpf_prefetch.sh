@@ -66,6 +66,50 @@ check "speculative readahead was switched off on FAISS's mapping, nothing failed
 check "the recall is the same as default's (the code path is unchanged)" json "${report:-/nonexistent}" \
 	"len({r['recall'] for r in d['repeats']}) == 1"
 
+# 8 clients at once: hints on their own ring, WILLNEED from 4 submitters; no hint
+# is lost and every probed list is accounted for once: fetched, already cached, or
+# asked for by another client within 1 ms; none skipped for the budget.
+"$rb" run configs/ci.yaml "${sets[@]}" --set name=ci-8 --set run.clients=8 --set workload.batch=1 \
+	--set workload.queries=64 --set run.repeats=1 --set run.strategies=bpf-prefetch \
+	>/dev/null 2>"$work/err-8"
+rc=$?
+report8=$(ls "$work"/results/ci-8/*/report.json 2>/dev/null | head -1)
+check "8 clients: exits 0" bash -c "test $rc -eq 0 || { cat '$work/err-8'; false; }"
+check "8 clients: 4 submitters, no ring-buffer drop, one hint record per query" json "${report8:-/nonexistent}" \
+	"all(s['submitters'] == 4 and s['ringbuf_drops'] == 0 and s['hint_records'] == s['hint_events'] == 64 for s in st)"
+check "8 clients: every probed list advised once unless cached or in flight, none over the budget" json "${report8:-/nonexistent}" \
+	"all(s['hint_lists'] == 64 * 4 == s['lists_prefetched'] + s['lists_resident'] + s['lists_inflight'] + s['hint_unknown'] and s['lists_budget'] == 0 and s['hint_unknown'] == 0 and s['errors'] == 0 for s in st)"
+check "8 clients: the budget grew with the clients (8 x 64 MiB)" json "${report8:-/nonexistent}" \
+	"all(s['budget_bytes'] == 8 * 64 << 20 for s in st)"
+
+# Under a memory limit that leaves the page cache less room than the lists (38
+# MiB of them in 32 MiB) and a Zipf stream: cold lists are paged out after their
+# scan, hot ones kept; the cgroup stays within its limit without an OOM kill and
+# the answers are unchanged. The release binary: ASan's shadow and quarantine
+# alone would need a limit of ~250 MiB (make test builds it).
+rel="$root/build/release/rabench"
+if [ ! -x "$rel" ]; then
+	skip "memory-limit drop checks" "no release build ($rel; make test builds it)"
+elif ! memcg_usable; then
+	skip "memory-limit drop checks" "needs a memory cgroup controller"
+else
+	dsets=(--set name=ci-drop --set dataset.n=150000 --set workload.stream=zipf --set workload.queries=200 --set run.repeats=1)
+	# prepared first, outside the limit (preparing inside would count against it)
+	"$rel" run configs/ci.yaml "${sets[@]}" "${dsets[@]}" --set workload.queries=1 \
+		--set run.strategies=default --set run.cache=warm --quiet >/dev/null 2>&1
+	"$rel" run configs/ci.yaml "${sets[@]}" "${dsets[@]}" --set run.memory_limit=32M \
+		--set run.strategies=willneed,bpf-prefetch >/dev/null 2>"$work/err-drop"
+	rc=$?
+	reportd=$(ls -t "$work"/results/ci-drop/*/report.json 2>/dev/null | head -1)
+	check "memory limit + zipf: exits 0" bash -c "test $rc -eq 0 || { cat '$work/err-drop'; false; }"
+	check "memory limit: cold lists dropped, hot ones kept, nothing failed" json "${reportd:-/nonexistent}" \
+		"all(s['drop_pressure'] == 1 and s['lists_dropped'] > 0 and s['lists_kept_hot'] > 0 and s['bytes_dropped'] > 0 and s['errors'] == 0 for s in st)"
+	check "memory limit: the cgroup's page cache within its limit, no OOM kill" json "${reportd:-/nonexistent}" \
+		"all(r['memcg']['file_bytes'] <= r['memcg']['limit_bytes'] == 32 << 20 and r['memcg']['oom_kills'] == 0 for r in bpf)"
+	check "memory limit: the same answers as willneed" json "${reportd:-/nonexistent}" \
+		"len({r['results_digest'] for r in d['repeats']}) == 1 and len(d['repeats']) == 2"
+fi
+
 # A kernel whose BPF the agent cannot attach (forced here: kprobes on a kernel
 # without them) skips the strategy with the reason; the run still succeeds.
 if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then

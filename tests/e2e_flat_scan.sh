@@ -13,16 +13,6 @@ e2e_init flat "${1:-build/asan}"
 sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results"
       --set workload.type=flat-scan --set name=flat
       --set run.strategies=default,fadvise-random,fadvise-sequential --set workload.queries=5)
-# Memory cgroups this machine lets us make: root, and a v1 memory hierarchy or a
-# cgroup2 mount offering memory to our cgroup.
-memcg_usable() {
-	[ "$(id -u)" -eq 0 ] || return 1
-	grep -qE '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' /proc/self/cgroup && return 0
-	local mnt rel
-	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-	rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	[ -n "$mnt" ] && grep -qw memory "$mnt$rel/cgroup.controllers" 2>/dev/null
-}
 # No rabench-PID-* cgroup left anywhere.
 no_cgroup_left() {
 	test -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "rabench-$1-*" 2>/dev/null)"

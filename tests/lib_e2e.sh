@@ -79,3 +79,13 @@ schema_ok() {
 report_of() {
 	ls "$work"/results/"$1"/*/report.json 2>/dev/null | head -1
 }
+
+# Can this process make a memory cgroup (root, a memory controller on v1 or v2)?
+memcg_usable() {
+	[ "$(id -u)" -eq 0 ] || return 1
+	grep -qE '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' /proc/self/cgroup && return 0
+	local mnt rel
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[ -n "$mnt" ] && grep -qw memory "$mnt$rel/cgroup.controllers" 2>/dev/null
+}

@@ -316,6 +316,90 @@ static void test_uprobe_prefetches_the_probed_keys(void **state)
 	munmap(map, FILE_BYTES);
 }
 
+/* Read every page of extent i through the mapping: a scan. */
+static void scan(const char *map, int i)
+{
+	volatile char c;
+	uint64_t o;
+
+	for (o = 0; o < EXT_LEN; o += PAGE)
+		c = map[ext_off(i) + o];
+	(void)c;
+}
+
+/*
+ * Under a memory limit that leaves less room than the extents, a thread's next
+ * call means its previous call's lists were scanned: the most popular lists that
+ * fit in 70 % of the room (here one list: the one two calls named) stay, the
+ * others are paged out. Checked with mincore. The test scans the lists itself
+ * (a 1 MiB room leaves the agent a 256 KiB budget, less than one list).
+ */
+static void test_drops_cold_lists(void **state)
+{
+	struct fixture *f = *state;
+	struct prefetch_opts opts = { .symbol = "rb_test_prefetch_lists", .mem_room_bytes = MIB };
+	int64_t a[] = { 0, 1, 2 }, b[] = { 0, 3 }, c[] = { 4 };
+	struct prefetch_stats st;
+	struct prefetch *p;
+	char err[512] = "";
+	char *map;
+	int i;
+
+	evict(f->ext_path);
+	map = map_file(f->ext_path, FILE_BYTES);
+	assert_int_equal(prefetch__open(&p, &opts, err, sizeof(err)), 0);
+	assert_int_equal(prefetch__add_file(p, f->ext_path, err, sizeof(err)), 0);
+	for (i = 0; i < N_EXT; i++)
+		assert_int_equal(prefetch__add_extent(p, 0, i, ext_off(i), EXT_LEN), 0);
+	start(p);
+	rb_test_prefetch_lists(NULL, a, 3);
+	for (i = 0; i < 3; i++)
+		scan(map, i);
+	rb_test_prefetch_lists(NULL, b, 2);	/* a's lists were scanned: 1 and 2 are cold */
+	scan(map, 0);
+	scan(map, 3);
+	rb_test_prefetch_lists(NULL, c, 1);	/* b's: 0 is hot (two calls), 3 cold */
+	prefetch__collect(p, &st);
+	assert_int_equal(st.drop_pressure, 1);
+	assert_int_equal(st.hot_min_calls, 2);
+	assert_int_equal(st.lists_dropped, 3);
+	assert_int_equal(st.lists_kept_hot, 2);
+	assert_int_equal(st.bytes_dropped, 3 * EXT_LEN);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(resident(map, ext_off(1), EXT_LEN), 0);
+	assert_int_equal(resident(map, ext_off(2), EXT_LEN), 0);
+	assert_int_equal(resident(map, ext_off(3), EXT_LEN), 0);
+	assert_int_equal(resident(map, ext_off(0), EXT_LEN), EXT_LEN / PAGE);
+	assert_int_equal(prefetch__destroy(p), 0);
+	munmap(map, FILE_BYTES);
+}
+
+/* Without a memory limit nothing is dropped, whatever the popularity. */
+static void test_no_drops_without_a_limit(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a[] = { 5 }, b[] = { 6 };
+	int which[] = { 5, 6 };
+	struct prefetch_stats st;
+	struct prefetch *p;
+	char *map;
+
+	evict(f->ext_path);
+	map = map_file(f->ext_path, FILE_BYTES);
+	p = agent_on_extents(f, "rb_test_prefetch_lists");
+	start(p);
+	rb_test_prefetch_lists(NULL, a, 1);
+	rb_test_prefetch_lists(NULL, b, 1);
+	if (!wait_resident(map, which, 2))
+		fail_with_stats(p);
+	prefetch__collect(p, &st);
+	assert_int_equal(st.drop_pressure, 0);
+	assert_int_equal(st.lists_dropped, 0);
+	assert_int_equal(resident(map, ext_off(5), EXT_LEN), EXT_LEN / PAGE);
+	assert_int_equal(prefetch__destroy(p), 0);
+	munmap(map, FILE_BYTES);
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -496,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_miss_expands_to_the_extent),
 		cmocka_unit_test(test_uprobe_prefetches_the_probed_keys),
 		cmocka_unit_test(test_residency_agrees_with_mincore),
+		cmocka_unit_test(test_drops_cold_lists),
+		cmocka_unit_test(test_no_drops_without_a_limit),
 		cmocka_unit_test(test_restores_after_sigint),
 		cmocka_unit_test(test_streams_and_random_files),
 		cmocka_unit_test(test_bad_input),

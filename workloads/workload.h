@@ -62,6 +62,7 @@ struct rb_workload {
 	int n_files;
 	void *strategy_priv;   /* state of the strategy applied to this instance */
 	int target_pid;        /* an external client serves the queries: its pid; 0: this process */
+	int clients;           /* client threads that will query at once (set before apply) */
 };
 
 /*
