@@ -14,8 +14,8 @@
  * Hints arrive on a ring of their own, read before the events ring and again
  * every PF_HINTS_EVERY events, so accesses never queue ahead of a scan's hint.
  * With more than one client, the WILLNEED calls (and drops) go to submitter
- * threads (one per client, at most PF_MAX_SUBMITTERS) so that the agent, which
- * only decides, keeps up with every client's hints; their tids are in the BPF
+ * threads (one per client, at most PF_MAX_SUBMITTERS; one when only drops need
+ * it) so that the agent, which only decides, keeps up with every client's hints; their tids are in the BPF
  * program's agent_tids, so what they add counts as prefetched.
  *
  * Dropping: under a memory limit that leaves the page cache less room than the
@@ -122,14 +122,20 @@ static int willneed(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_
 
 static void run_job(struct prefetch *p, const struct pf_job *j)
 {
+	uint64_t t0;
 	int rc;
 
 	if (j->op == PF_OP_WILLNEED)
 		willneed(p, &p->files[j->file], j->off, j->len);
-	else if ((rc = pf_drop_range(p, (int)j->file, j->off, j->len)) == 0)
-		STAT_ADD(p, bytes_dropped, j->len);
-	else
-		STAT_ADD(p, errors, 1);
+	else {
+		t0 = now_ns();
+		rc = pf_drop_range(p, (int)j->file, j->off, j->len);
+		STAT_ADD(p, drop_us_sum, (now_ns() - t0) / 1000);
+		if (rc)
+			STAT_ADD(p, errors, 1);
+		else
+			STAT_ADD(p, bytes_dropped, j->len);
+	}
 }
 
 /* To a submitter, in PF_CHUNK pieces so that several share one range; inline without. */
@@ -643,7 +649,6 @@ static void *worker_main(void *arg)
 {
 	struct pf_worker_arg *a = arg;
 	struct prefetch *p = a->p;
-	uint64_t cpu0 = thread_cpu_us(), cpu;
 	struct pf_job j;
 
 	register_tid(p, a->slot);
@@ -658,11 +663,11 @@ static void *worker_main(void *arg)
 		j = p->queue[p->qhead++ % PF_QUEUE];
 		pthread_mutex_unlock(&p->qlock);
 		run_job(p, &j);
+		/* its CPU time so far, for collect to add up */
+		__atomic_store_n(&a->cpu_us, thread_cpu_us(), __ATOMIC_RELAXED);
 		pthread_mutex_lock(&p->qlock);
 	}
 	pthread_mutex_unlock(&p->qlock);
-	cpu = thread_cpu_us();
-	STAT_ADD(p, submit_cpu_us, cpu - cpu0);
 	return NULL;
 }
 
@@ -932,13 +937,15 @@ int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, si
 }
 
 /*
- * The agent thread, and a submitter per client beyond the first (at most
- * PF_MAX_SUBMITTERS). They take no signal: SIGINT stays with the thread that
- * handles it.
+ * The agent thread, and a submitter per client when there are several (at most
+ * PF_MAX_SUBMITTERS), or one for the drops. They take no signal: SIGINT stays
+ * with the thread that handles it.
  */
 static int start_threads(struct prefetch *p)
 {
 	int clients = p->opts.clients > 1 ? p->opts.clients : 1, i, rc = 0;
+	/* a submitter per client beyond the first; one at least when drops are on */
+	int n = clients > 1 ? clients : p->drop_on ? 1 : 0;
 	sigset_t all, old;
 
 	if (sem_init(&p->ready, 0, 0))
@@ -946,12 +953,12 @@ static int start_threads(struct prefetch *p)
 	p->ready_init = 1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (clients > 1) {
+	if (n) {
 		pthread_mutex_init(&p->qlock, NULL);
 		pthread_cond_init(&p->qcond, NULL);
 		p->workers_started = 1;
 	}
-	for (i = 0; clients > 1 && i < clients && i < PF_MAX_SUBMITTERS && !rc; i++) {
+	for (i = 0; i < n && i < PF_MAX_SUBMITTERS && !rc; i++) {
 		p->wargs[i] = (struct pf_worker_arg){ .p = p, .slot = i + 1 };
 		rc = pthread_create(&p->workers[i], NULL, worker_main, &p->wargs[i]);
 		if (!rc) {

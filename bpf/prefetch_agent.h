@@ -88,7 +88,7 @@ struct prefetch_stats {
 	uint64_t agent_cpu_us;        /* the agent thread's CPU time: how busy it is ... */
 	uint64_t agent_wall_us;       /* ... against its life (busy fraction = cpu / wall) */
 	uint64_t agent_nice;          /* 10 when its nice value was lowered to -10, else 0 */
-	uint64_t submitters;          /* WILLNEED threads beside the agent (0: it submits itself) */
+	uint64_t submitters;          /* WILLNEED/drop threads beside the agent (0: it submits itself) */
 	uint64_t submit_cpu_us;       /* their CPU time together */
 	uint64_t queue_full;          /* ranges the agent submitted itself: the queue was full */
 	uint64_t hint_records;        /* k: records on the hint ring (read before the others) */
@@ -98,6 +98,7 @@ struct prefetch_stats {
 	uint64_t hot_min_calls;       /* the latest rank: calls a list needs to be kept */
 	uint64_t lists_kept_busy;     /* scanned cold lists kept: another call named them */
 	uint64_t bytes_dropped;       /* bytes passed to MADV_PAGEOUT / FADV_DONTNEED */
+	uint64_t drop_us_sum;         /* time spent dropping them */
 	uint64_t popularity_full;     /* k: list numbers not counted, popularity map full */
 };
 

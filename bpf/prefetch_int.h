@@ -120,6 +120,7 @@ struct prefetch;
 struct pf_worker_arg {
 	struct prefetch *p;
 	int slot;		/* in the BPF program's agent_tids (0: the agent) */
+	uint64_t cpu_us;	/* __atomic: the thread's CPU time */
 };
 
 /* The list numbers of one client thread's last prefetch_lists call. */

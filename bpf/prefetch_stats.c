@@ -21,7 +21,7 @@ static const struct prefetch_stat_name stat_names[] = {
 	STAT(ringbuf_drops), STAT(errors), STAT(agent_cpu_us), STAT(agent_wall_us), STAT(agent_nice),
 	STAT(submitters), STAT(submit_cpu_us), STAT(queue_full), STAT(hint_records),
 	STAT(drop_pressure), STAT(lists_dropped), STAT(lists_kept_hot), STAT(hot_min_calls), STAT(lists_kept_busy),
-	STAT(bytes_dropped), STAT(popularity_full),
+	STAT(bytes_dropped), STAT(drop_us_sum), STAT(popularity_full),
 	{ NULL, 0 },
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -50,6 +50,9 @@ void prefetch__collect(struct prefetch *p, struct prefetch_stats *out)
 	out->pages_prefetched = k->agent_pages;
 	out->miss_pages = k->miss_pages;
 	out->ringbuf_drops = k->ringbuf_drops;
+	out->submit_cpu_us = 0;
+	for (i = 0; i < PF_MAX_SUBMITTERS; i++)
+		out->submit_cpu_us += __atomic_load_n(&p->wargs[i].cpu_us, __ATOMIC_RELAXED);
 	out->hint_records = k->hint_records;
 	out->popularity_full = k->popularity_full;
 }

@@ -359,31 +359,12 @@ static int pageout(struct prefetch *p, uintptr_t addr, uint64_t len)
 	return syscall(SYS_process_madvise, p->pidfd, &iov, 1, MADV_PAGEOUT, 0) < 0 ? -errno : 0;
 }
 
-/*
- * Unmapped pages leave through DONTNEED, which also drains every CPU's LRU
- * batches when mapped pages stay (lru_add_drain_all), so that MADV_PAGEOUT on
- * each mapping that covers the range finds the mapped ones on the LRU: the
- * page cache keeps a page a process maps, and reclaim skips a page off the LRU.
- */
-int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
+/* MADV_PAGEOUT on every mapping of file fi that covers [off, off + len). */
+static int pageout_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 {
 	uint64_t lo, hi, first = off & ~(PF_PAGE - 1), end = off + len;
-	int i, rc = 0, r, found = 0;
-	struct timespec ts;
-	uint64_t now;
+	int i, rc = 0, r;
 
-	if (posix_fadvise(p->files[fi].fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED))
-		rc = -EIO;
-	/* a process that maps its index after the agent started (rabench prefetch -- CMD) */
-	for (i = 0; i < p->n_spans && !found; i++)
-		found = p->spans[i].file == fi;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	if (!found && now - p->spans_ns > PF_SWEEP_NS) {
-		p->spans_ns = now;
-		if (pf_find_spans(p))
-			rc = -EIO;
-	}
 	for (i = 0; i < p->n_spans; i++) {
 		const struct pf_span *m = &p->spans[i];
 		uint64_t mlo = m->pgoff, mhi = m->pgoff + (m->end - m->start);
@@ -395,5 +376,44 @@ int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 		if (lo < hi && (r = pageout(p, m->start + (lo - mlo), hi - lo)))
 			rc = r;
 	}
+	return rc;
+}
+
+/*
+ * Mapped pages leave through MADV_PAGEOUT (the page cache keeps a page a
+ * process maps), the rest through DONTNEED. A page still in a CPU's LRU batch
+ * (just added) is not on the LRU, so reclaim skips it; DONTNEED drains every
+ * CPU's batches when it cannot drop a page (lru_add_drain_all), so when the
+ * residency map says pages are left, one more PAGEOUT takes them.
+ */
+int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
+{
+	uint64_t first = off / PF_PAGE, n = (off + len + PF_PAGE - 1) / PF_PAGE - first, left;
+	int i, rc = 0, found = 0;
+	struct timespec ts;
+	uint64_t now;
+
+	/* a process that maps its index after the agent started (rabench prefetch -- CMD) */
+	for (i = 0; i < p->n_spans && !found; i++)
+		found = p->spans[i].file == fi;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (!found && now - p->spans_ns > PF_SWEEP_NS) {
+		p->spans_ns = now;
+		if (pf_find_spans(p))
+			rc = -EIO;
+	}
+	if (pageout_range(p, fi, off, len))
+		rc = -EIO;
+	if (posix_fadvise(p->files[fi].fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED))
+		rc = -EIO;
+	/* whole pages only: the pages an extent shares with its neighbours may stay */
+	if (off % PF_PAGE)
+		first++, n--;
+	if ((off + len) % PF_PAGE && n)
+		n--;
+	if (n && prefetch__resident_pages(p, fi, first, n, &left) == 0 && left &&
+	    pageout_range(p, fi, off, len))
+		rc = -EIO;
 	return rc;
 }

@@ -2,15 +2,21 @@
 # bench.sh — the prefetch benchmark behind `make bench`: every strategy on
 #   1. configs/ivf-bench.yaml      cold IVF, 1.06 GiB of on-disk inverted lists
 #   2. configs/ivf-memlimit.yaml   the IVF index under a memory cgroup far below its size
-#   3. configs/flat-scan.yaml      a sequential exact scan of the embeddings
+#   3. configs/ivf-zipf.yaml       the same under a Zipf query stream (popular queries recur)
+#   4. configs/ivf-clients.yaml    8 clients at once (run.clients=8, 3 repeats)
+#   5. configs/flat-scan.yaml      a sequential exact scan of the embeddings
 # Interleaved repeats, medians with min..max, bytes read, amplification, faults (and the
-# probes' waste when they are available), collected into one markdown file.
+# probes' waste when they are available), collected into one markdown file, then
+# the targets of issue 14 (bpf-prefetch against willneed, and against default on
+# flat-scan): each ratio per repeat (repeats are interleaved, so repeat r of both
+# strategies ran side by side), its median and min..max, met or missed.
 #
-# Then, per config and strategy, whole-command timings with hyperfine (--prepare
+# Then, for ivf-bench and flat-scan, whole-command timings with hyperfine (--prepare
 # evicts the run's files, --export-json keeps the raw runs), merged into the same
-# markdown next to rabench's own figures. HYPERFINE_RUNS (default 3) sets the runs.
+# markdown next to rabench's own figures. HYPERFINE_RUNS (default 3) sets the runs;
+# HYPERFINE_RUNS=0 skips them.
 #
-# usage: scripts/bench.sh [CONFIG...]      (default: the three above)
+# usage: scripts/bench.sh [CONFIG...]      (default: the five above)
 # Needs root for the memory cgroup and the eBPF strategies; prepares the datasets on
 # first use (a few minutes), so the first run is slower than the next.
 set -euo pipefail
@@ -18,7 +24,14 @@ cd "$(dirname "$0")/.."
 [ -x ./rabench ] || make -j"$(nproc)"
 
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(configs/ivf-bench.yaml configs/ivf-memlimit.yaml configs/flat-scan.yaml)
+[ ${#configs[@]} -gt 0 ] || configs=(configs/ivf-bench.yaml configs/ivf-memlimit.yaml configs/ivf-zipf.yaml
+	configs/ivf-clients.yaml configs/flat-scan.yaml)
+# what the benchmark changes in a config: ivf-clients at 8 clients only
+sets_for() {
+	case "$(basename "$1")" in
+	ivf-clients.yaml) echo "--set run.clients=8 --set run.repeats=3" ;;
+	esac
+}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="results/bench/$stamp"
 mkdir -p "$out"
@@ -33,6 +46,8 @@ md="$out/BENCH.md"
 # hyperfine: one cold `rabench run` per strategy (1 repeat), files evicted before each
 whole_command_timings() {
 	local cfg=$1 report=$2 s json
+	case "$(basename "$cfg")" in ivf-bench.yaml|flat-scan.yaml) ;; *) return ;; esac
+	[ "${HYPERFINE_RUNS:-3}" -gt 0 ] || return
 	command -v hyperfine >/dev/null || { echo; echo "(hyperfine not installed: no whole-command timings)"; return; }
 	echo
 	echo "Whole command, cold (\`hyperfine --prepare 'rabench evict' --runs ${HYPERFINE_RUNS:-3}\`; includes index load and report writing):"
@@ -50,12 +65,15 @@ whole_command_timings() {
 }
 
 py=/usr/bin/python3
+reports=()
 for cfg in "${configs[@]}"; do
 	[ -f "$cfg" ] || { echo "bench: $cfg: no such config" >&2; exit 2; }
 	echo "bench: $cfg" >&2
-	./rabench run "$cfg" --set "run.results_dir=$out/runs" | tee "$out/$(basename "$cfg" .yaml).txt"
+	# shellcheck disable=SC2046  # sets_for prints whole words
+	./rabench run "$cfg" $(sets_for "$cfg") --set "run.results_dir=$out/runs" | tee "$out/$(basename "$cfg" .yaml).txt"
 	name=$(awk '/^name:/ {print $2; exit}' "$cfg")
 	report=$(ls -d "$out/runs/$name"/*/ | tail -1)report.json
+	reports+=("$report")
 	{
 		echo
 		echo "## $cfg"
@@ -64,4 +82,5 @@ for cfg in "${configs[@]}"; do
 	} >> "$md"
 	whole_command_timings "$cfg" "$report" >> "$md"
 done
+"$py" scripts/bench_targets.py "${reports[@]}" >> "$md"
 echo "bench: wrote $md" >&2
