@@ -42,7 +42,8 @@ FAISS_C_LIB :=
 FAISS_C_LINK := -lfaiss_c
 endif
 
-LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lbpf -lelf -lz -lyaml -ljson-c -lxxhash -lm -lpthread
+LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lbpf -lelf -lz -lyaml -ljson-c -lxxhash \
+	   -llmdb -lsqlite3 -lm -lpthread
 LDFLAGS += $(SANFLAGS) -fopenmp
 
 ifeq ($(V),1)
@@ -51,7 +52,7 @@ else
 Q := @
 endif
 
-SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c)) \
+SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c lib/*.c)) \
 	   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 SRC_CXX := $(wildcard datasets/*.cpp)
 OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)

@@ -334,22 +334,22 @@ size_t corpus__make_query(const char *chunk, size_t len, uint64_t seed, char *ou
 
 /* ---- cache key -------------------------------------------------------------------- */
 
-static int corpus_is_wordnet(const struct rb_config *cfg)
+static int corpus_is_wordnet(const struct rb_dataset_spec *spec)
 {
-	return !strcmp(cfg->dataset_corpus, "wordnet");
+	return !strcmp(spec->dataset_corpus, "wordnet");
 }
 
-int corpus__canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+int corpus__canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 		      size_t errlen)
 {
 	char path[RB_PATH_MAX], id[RB_PATH_MAX + 64], ids[4 * (RB_PATH_MAX + 64)] = "";
 	size_t i;
 	int ret;
 
-	for (i = 0; i < (corpus_is_wordnet(cfg) ? N_WORDNET_FILES : 1); i++) {
-		if (corpus_is_wordnet(cfg))
+	for (i = 0; i < (corpus_is_wordnet(spec) ? N_WORDNET_FILES : 1); i++) {
+		if (corpus_is_wordnet(spec))
 			snprintf(path, sizeof(path), "%s/%s", CORPUS_WORDNET_DIR, wordnet_files[i].file);
-		else if (import__resolve(cfg, cfg->dataset_corpus, path, sizeof(path)))
+		else if (import__resolve(spec, spec->dataset_corpus, path, sizeof(path)))
 			return -ENAMETOOLONG;
 		ret = import__identity("dataset.corpus", path, id, sizeof(id), err, errlen);
 		if (ret)
@@ -358,16 +358,16 @@ int corpus__canonical(const struct rb_config *cfg, char *buf, size_t len, char *
 	}
 	snprintf(buf, len, "generator=corpus corpus=v%d textembed=%u/%d source=%s chunk_size=%lld "
 		 "dim=%lld n=%lld queries=%lld seed=%lld gt_k=%d", CORPUS_VERSION, TEXTEMBED_BUCKETS,
-		 TEXTEMBED_FANOUT, ids, (long long)cfg->dataset_chunk_size,
-		 (long long)cfg->dataset_dim, (long long)cfg->dataset_n,
-		 (long long)cfg->dataset_queries, (long long)cfg->dataset_seed, RB_GT_K);
+		 TEXTEMBED_FANOUT, ids, (long long)spec->dataset_chunk_size,
+		 (long long)spec->dataset_dim, (long long)spec->dataset_n,
+		 (long long)spec->dataset_queries, (long long)spec->dataset_seed, RB_GT_K);
 	return 0;
 }
 
 /* ---- build ------------------------------------------------------------------------- */
 
 struct corpus_build {
-	const struct rb_config *cfg;
+	const struct rb_dataset_spec *spec;
 	struct chunkstore_writer *w;
 	struct textembed *te;
 	struct chunker ch;
@@ -384,7 +384,7 @@ static int on_chunk(void *arg, const char *text, size_t len, uint32_t first_doc,
 
 	if (!ret)
 		ret = textembed__count(b->te, text, len);
-	if (!ret && chunkstore__written(b->w) >= (uint64_t)b->cfg->dataset_n)
+	if (!ret && chunkstore__written(b->w) >= (uint64_t)b->spec->dataset_n)
 		return 1;
 	return ret;
 }
@@ -404,26 +404,26 @@ static int join(char *out, size_t len, const char *dir, const char *name)
 /* Pass 1: corpus -> chunks.dat + chunks.idx, and the document frequencies. */
 static int write_chunks(struct corpus_build *b, const char *dat, const char *idx)
 {
-	const struct rb_config *cfg = b->cfg;
+	const struct rb_dataset_spec *spec = b->spec;
 	char path[RB_PATH_MAX];
 	int ret;
 
 	if ((ret = chunkstore__create(&b->w, dat, idx, b->err, b->errlen)))
 		return ret;
-	ret = chunker__init(&b->ch, (size_t)cfg->dataset_chunk_size, on_chunk, b);
-	if (!ret && corpus_is_wordnet(cfg)) {
+	ret = chunker__init(&b->ch, (size_t)spec->dataset_chunk_size, on_chunk, b);
+	if (!ret && corpus_is_wordnet(spec)) {
 		ret = corpus__read_wordnet(CORPUS_WORDNET_DIR, on_para, b, b->err, b->errlen);
 	} else if (!ret) {
-		ret = import__resolve(cfg, cfg->dataset_corpus, path, sizeof(path));
+		ret = import__resolve(spec, spec->dataset_corpus, path, sizeof(path));
 		if (!ret)
 			ret = corpus__read_text(path, on_para, b, b->err, b->errlen);
 	}
-	if (!ret && chunkstore__written(b->w) < (uint64_t)cfg->dataset_n)
+	if (!ret && chunkstore__written(b->w) < (uint64_t)spec->dataset_n)
 		ret = chunker__finish(&b->ch);
 	chunker__free(&b->ch);
 	if (ret < 0 || chunkstore__written(b->w) == 0) {
 		if (!ret)
-			snprintf(b->err, b->errlen, "dataset.corpus: %s: no text", cfg->dataset_corpus);
+			snprintf(b->err, b->errlen, "dataset.corpus: %s: no text", spec->dataset_corpus);
 		chunkstore__abort(b->w);
 		return ret < 0 ? ret : -EINVAL;
 	}
@@ -454,7 +454,7 @@ static int load_dat(const char *dat, const struct chunkstore *cs, char **out, ch
 static int embed_chunks(struct corpus_build *b, const struct chunkstore *cs, const char *text,
 			const char *path)
 {
-	int64_t dim = b->cfg->dataset_dim;
+	int64_t dim = b->spec->dataset_dim;
 	float *x = malloc(sizeof(float) * EMBED_BLOCK * dim);
 	struct vecio_writer *w = NULL;
 	uint64_t i, k = 0;
@@ -488,14 +488,14 @@ struct query_set {
 static int make_queries(struct corpus_build *b, const struct chunkstore *cs, const char *text,
 			struct query_set *qs)
 {
-	int64_t i, nq = b->cfg->dataset_queries, dim = b->cfg->dataset_dim;
+	int64_t i, nq = b->spec->dataset_queries, dim = b->spec->dataset_dim;
 	char q[QUERY_MAX];
 	uint64_t rng;
 	size_t n;
 	int ret = 0;
 
 	for (i = 0; i < nq && !ret; i++) {
-		rng = (uint64_t)b->cfg->dataset_seed * 0x100000001b3ULL + (uint64_t)i;
+		rng = (uint64_t)b->spec->dataset_seed * 0x100000001b3ULL + (uint64_t)i;
 		qs->src[i] = (int32_t)(mix64(&rng) % cs->count);
 		n = corpus__make_query(text + cs->recs[qs->src[i]].offset, cs->recs[qs->src[i]].len,
 				       mix64(&rng), q, sizeof(q));
@@ -510,7 +510,7 @@ static int make_queries(struct corpus_build *b, const struct chunkstore *cs, con
 static int write_queries(struct corpus_build *b, const struct chunkstore *cs, const char *text,
 			 const char *dir)
 {
-	int64_t nq = b->cfg->dataset_queries, dim = b->cfg->dataset_dim;
+	int64_t nq = b->spec->dataset_queries, dim = b->spec->dataset_dim;
 	struct query_set qs = { 0 };
 	char path[RB_PATH_MAX];
 	int ret = -ENOMEM;
@@ -539,10 +539,10 @@ cleanup:
 	return ret;
 }
 
-int corpus__build(const struct rb_config *cfg, const char *dir, struct import_info *info,
+int corpus__build(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 		  char *err, size_t errlen)
 {
-	struct corpus_build b = { .cfg = cfg, .err = err, .errlen = errlen };
+	struct corpus_build b = { .spec = spec, .err = err, .errlen = errlen };
 	char dat[RB_PATH_MAX], idx[RB_PATH_MAX], base[RB_PATH_MAX];
 	struct chunkstore cs = { 0 };
 	char *text = NULL;
@@ -552,7 +552,7 @@ int corpus__build(const struct rb_config *cfg, const char *dir, struct import_in
 	if ((ret = join(dat, sizeof(dat), dir, "chunks.dat")) ||
 	    (ret = join(idx, sizeof(idx), dir, "chunks.idx")) ||
 	    (ret = join(base, sizeof(base), dir, "base.fvecs")) ||
-	    (ret = textembed__new(&b.te, cfg->dataset_dim, (uint64_t)cfg->dataset_seed)))
+	    (ret = textembed__new(&b.te, spec->dataset_dim, (uint64_t)spec->dataset_seed)))
 		return ret;
 	if ((ret = write_chunks(&b, dat, idx)) ||
 	    (ret = chunkstore__open(&cs, dat, idx, err, errlen)) ||
@@ -561,9 +561,9 @@ int corpus__build(const struct rb_config *cfg, const char *dir, struct import_in
 	    (ret = write_queries(&b, &cs, text, dir)))
 		goto cleanup;
 	info->n = (int64_t)cs.count;
-	info->nq = cfg->dataset_queries;
-	info->dim = cfg->dataset_dim;
-	fprintf(stderr, "rabench: corpus %s: %llu chunks, %llu bytes\n", cfg->dataset_corpus,
+	info->nq = spec->dataset_queries;
+	info->dim = spec->dataset_dim;
+	fprintf(stderr, "rabench: corpus %s: %llu chunks, %llu bytes\n", spec->dataset_corpus,
 		(unsigned long long)cs.count, (unsigned long long)cs.dat_bytes);
 cleanup:
 	free(text);

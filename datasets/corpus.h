@@ -42,14 +42,14 @@ size_t corpus__make_query(const char *chunk, size_t len, uint64_t seed, char *ou
 			  size_t outlen);
 
 /* The canonical parameter text of a corpus dataset (its cache key). */
-int corpus__canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+int corpus__canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 		      size_t errlen);
 
 /*
  * Write dir/chunks.dat, chunks.idx, base.fvecs, queries.fvecs,
  * query_chunks.ivecs and queries.txt.
  */
-int corpus__build(const struct rb_config *cfg, const char *dir, struct import_info *info,
+int corpus__build(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 		  char *err, size_t errlen);
 
 #endif

@@ -50,12 +50,15 @@
 #include "corpus.h"
 #include "dataset.h"
 #include "groundtruth.h"
+#include "chunkdb.h"
+#include "chunkstore.h"
 #include "faiss_bridge.h"
+#include "hnsw_bridge.h"
 #include "import.h"
 #include "manifest.h"
 #include "synth.h"
 #include "vecio.h"
-#include "../harness/fsutil.h"
+#include "../lib/fsutil.h"
 
 #define DS_FORMAT_VERSION 1
 #define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */
@@ -190,61 +193,72 @@ static int fresh_dir(const char *path, char *err, size_t errlen)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-static bool is_synthetic(const struct rb_config *cfg)
+static bool is_synthetic(const struct rb_dataset_spec *spec)
 {
-	return !strcmp(cfg->dataset_generator, "synthetic");
+	return !strcmp(spec->dataset_generator, "synthetic");
 }
 
 /* The dataset folder's name prefix: which generator made it. */
-static const char *dataset_prefix(const struct rb_config *cfg)
+static const char *dataset_prefix(const struct rb_dataset_spec *spec)
 {
-	if (!strcmp(cfg->dataset_generator, "import"))
+	if (!strcmp(spec->dataset_generator, "import"))
 		return "import";
-	if (!strcmp(cfg->dataset_generator, "fashion-mnist"))
+	if (!strcmp(spec->dataset_generator, "fashion-mnist"))
 		return "fmnist";
-	if (!strcmp(cfg->dataset_generator, "corpus"))
+	if (!strcmp(spec->dataset_generator, "corpus"))
 		return "corpus";
 	return "synth";
 }
 
 /* A source's parameters, including the identity (path, size, mtime) of its files. */
-static int source_canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+static int source_canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 			    size_t errlen)
 {
 	int n = snprintf(buf, len, "rabench-dataset v%d ", DS_FORMAT_VERSION);
 
-	if (!strcmp(cfg->dataset_generator, "corpus"))
-		return corpus__canonical(cfg, buf + n, len - (size_t)n, err, errlen);
-	return import__canonical(cfg, buf + n, len - (size_t)n, err, errlen);
+	if (!strcmp(spec->dataset_generator, "corpus"))
+		return corpus__canonical(spec, buf + n, len - (size_t)n, err, errlen);
+	return import__canonical(spec, buf + n, len - (size_t)n, err, errlen);
 }
 
-static int dataset_canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+static int dataset_canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 			     size_t errlen)
 {
-	if (!is_synthetic(cfg))
-		return source_canonical(cfg, buf, len, err, errlen);
+	if (!is_synthetic(spec))
+		return source_canonical(spec, buf, len, err, errlen);
 	snprintf(buf, len,
 		 "rabench-dataset v%d generator=synthetic synth=v%d n=%lld dim=%lld clusters=%lld "
 		 "queries=%lld seed=%lld normalize=%d spread=%.17g gt_k=%d",
-		 DS_FORMAT_VERSION, SYNTH_VERSION, (long long)cfg->dataset_n, (long long)cfg->dataset_dim,
-		 (long long)cfg->dataset_clusters, (long long)cfg->dataset_queries,
-		 (long long)cfg->dataset_seed, cfg->dataset_normalize ? 1 : 0, cfg->dataset_spread, RB_GT_K);
+		 DS_FORMAT_VERSION, SYNTH_VERSION, (long long)spec->dataset_n, (long long)spec->dataset_dim,
+		 (long long)spec->dataset_clusters, (long long)spec->dataset_queries,
+		 (long long)spec->dataset_seed, spec->dataset_normalize ? 1 : 0, spec->dataset_spread, RB_GT_K);
 	return 0;
 }
 
 /* n: the dataset's base vectors (dataset.n for synthetic data, what was imported else). */
-static int64_t train_size(const struct rb_config *cfg, int64_t n)
+static int64_t train_size(const struct rb_dataset_spec *spec, int64_t n)
 {
-	return cfg->index_train_size < n ? cfg->index_train_size : n;
+	return spec->index_train_size < n ? spec->index_train_size : n;
 }
 
-static void index_canonical(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
+static bool is_hnsw(const struct rb_dataset_spec *spec)
+{
+	return !strcmp(spec->index_kind, "hnsw");
+}
+
+static void index_canonical(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, char *buf,
 			    size_t len)
 {
+	if (is_hnsw(spec)) {
+		snprintf(buf, len, "rabench-hnsw v%d dataset=%s-%016llx M=%lld ef_construction=%lld",
+			 DS_FORMAT_VERSION, dataset_prefix(spec), (unsigned long long)ds->dataset_key,
+			 (long long)spec->index_hnsw_m, (long long)spec->index_hnsw_ef_construction);
+		return;
+	}
 	snprintf(buf, len, "rabench-index v%d dataset=%s-%016llx factory=%s train_size=%lld seed=%lld%s",
-		 DS_FORMAT_VERSION, dataset_prefix(cfg), (unsigned long long)ds->dataset_key,
-		 cfg->index_factory, (long long)train_size(cfg, ds->n), (long long)cfg->dataset_seed,
-		 is_synthetic(cfg) ? "" : " sample=stride");
+		 DS_FORMAT_VERSION, dataset_prefix(spec), (unsigned long long)ds->dataset_key,
+		 spec->index_factory, (long long)train_size(spec, ds->n), (long long)spec->dataset_seed,
+		 is_synthetic(spec) ? "" : " sample=stride");
 }
 
 static uint64_t key_of(const char *canonical)
@@ -252,28 +266,28 @@ static uint64_t key_of(const char *canonical)
 	return (uint64_t)XXH64(canonical, strlen(canonical), 0);
 }
 
-static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
+static int config_check(const struct rb_dataset_spec *spec, char *err, size_t errlen)
 {
 	const char *bad = NULL;
 
-	if (!is_synthetic(cfg) && strcmp(cfg->dataset_generator, "import") &&
-	    strcmp(cfg->dataset_generator, "fashion-mnist") && strcmp(cfg->dataset_generator, "corpus"))
+	if (!is_synthetic(spec) && strcmp(spec->dataset_generator, "import") &&
+	    strcmp(spec->dataset_generator, "fashion-mnist") && strcmp(spec->dataset_generator, "corpus"))
 		bad = "dataset.generator: unknown generator";
-	else if (cfg->dataset_n <= 0 || cfg->dataset_n > INT32_MAX)
+	else if (spec->dataset_n <= 0 || spec->dataset_n > INT32_MAX)
 		bad = "dataset.n: must be in [1, 2^31-1] (ids are stored as int32)";
-	else if (cfg->dataset_dim <= 0 || cfg->dataset_dim > VECIO_MAX_DIM)
+	else if (spec->dataset_dim <= 0 || spec->dataset_dim > VECIO_MAX_DIM)
 		bad = "dataset.dim: out of range";
-	else if (is_synthetic(cfg) && cfg->dataset_clusters <= 0)
+	else if (is_synthetic(spec) && spec->dataset_clusters <= 0)
 		bad = "dataset.clusters: must be positive";
-	else if (cfg->dataset_queries <= 0)
+	else if (spec->dataset_queries <= 0)
 		bad = "dataset.queries: must be positive";
-	else if (is_synthetic(cfg) && !(cfg->dataset_spread >= 0))
+	else if (is_synthetic(spec) && !(spec->dataset_spread >= 0))
 		bad = "dataset.spread: must be >= 0";
-	else if (!cfg->index_factory[0] || strchr(cfg->index_factory, '\n'))
+	else if (!spec->index_factory[0] || strchr(spec->index_factory, '\n'))
 		bad = "index.factory: empty or invalid";
-	else if (cfg->index_train_size <= 0)
+	else if (spec->index_train_size <= 0)
 		bad = "index.train_size: must be positive";
-	else if (!cfg->cache_dir[0])
+	else if (!spec->cache_dir[0])
 		bad = "run.cache_dir: empty";
 	if (!bad)
 		return 0;
@@ -283,20 +297,20 @@ static int config_check(const struct rb_config *cfg, char *err, size_t errlen)
 
 /* ---- dataset build ----------------------------------------------------------- */
 
-static int write_queries(const struct synth_model *m, const struct rb_config *cfg, const char *path,
+static int write_queries(const struct synth_model *m, const struct rb_dataset_spec *spec, const char *path,
 			 float *q, char *err, size_t errlen)
 {
-	synth__sample(m, SYNTH_STREAM_QUERIES, 0, cfg->dataset_queries, q);
-	return vecio__save(path, VECIO_FVECS, q, cfg->dataset_queries, cfg->dataset_dim, err,
+	synth__sample(m, SYNTH_STREAM_QUERIES, 0, spec->dataset_queries, q);
+	return vecio__save(path, VECIO_FVECS, q, spec->dataset_queries, spec->dataset_dim, err,
 			   errlen);
 }
 
 /* One pass over the base: generate a chunk, append it to base.fvecs, fold it into the gt. */
-static int write_base_and_gt(const struct synth_model *m, const struct rb_config *cfg,
+static int write_base_and_gt(const struct synth_model *m, const struct rb_dataset_spec *spec,
 			     const char *dir, const float *queries, struct gt_acc *gt, char *err,
 			     size_t errlen)
 {
-	int64_t first, n = cfg->dataset_n, dim = cfg->dataset_dim;
+	int64_t first, n = spec->dataset_n, dim = spec->dataset_dim;
 	char path[RB_PATH_MAX], what[128];
 	struct vecio_writer *w = NULL;
 	float *x = malloc(sizeof(float) * DS_CHUNK * dim);
@@ -325,20 +339,20 @@ cleanup:
 	return ret;
 }
 
-static int dataset_manifest(const struct rb_config *cfg, const char *dir, const char *key,
+static int dataset_manifest(const struct rb_dataset_spec *spec, const char *dir, const char *key,
 			    const char *canonical, int64_t gt_k, char *err, size_t errlen)
 {
 	struct json_object *m = manifest__new("rabench-dataset", key, canonical);
 	int ret;
 
 	json_object_object_add(m, "generator", json_object_new_string("synthetic"));
-	manifest__int(m, "n", cfg->dataset_n);
-	manifest__int(m, "dim", cfg->dataset_dim);
-	manifest__int(m, "clusters", cfg->dataset_clusters);
-	manifest__int(m, "queries", cfg->dataset_queries);
-	manifest__int(m, "seed", cfg->dataset_seed);
-	json_object_object_add(m, "normalize", json_object_new_boolean(cfg->dataset_normalize));
-	json_object_object_add(m, "spread", json_object_new_double(cfg->dataset_spread));
+	manifest__int(m, "n", spec->dataset_n);
+	manifest__int(m, "dim", spec->dataset_dim);
+	manifest__int(m, "clusters", spec->dataset_clusters);
+	manifest__int(m, "queries", spec->dataset_queries);
+	manifest__int(m, "seed", spec->dataset_seed);
+	json_object_object_add(m, "normalize", json_object_new_boolean(spec->dataset_normalize));
+	json_object_object_add(m, "spread", json_object_new_double(spec->dataset_spread));
 	manifest__int(m, "gt_k", gt_k);
 	if (!(ret = manifest__add_file(m, dir, "base.fvecs", err, errlen)) &&
 	    !(ret = manifest__add_file(m, dir, "queries.fvecs", err, errlen)) &&
@@ -349,18 +363,18 @@ static int dataset_manifest(const struct rb_config *cfg, const char *dir, const 
 }
 
 /* Fill tmp (an empty folder) with the three vector files and the manifest. */
-static int dataset_build(const struct rb_config *cfg, const char *tmp, const char *key,
+static int dataset_build(const struct rb_dataset_spec *spec, const char *tmp, const char *key,
 			 const char *canonical, char *err, size_t errlen)
 {
 	struct synth_params sp = {
-		.n = cfg->dataset_n, .dim = cfg->dataset_dim, .clusters = cfg->dataset_clusters,
-		.seed = (uint64_t)cfg->dataset_seed, .normalize = cfg->dataset_normalize,
-		.spread = cfg->dataset_spread,
+		.n = spec->dataset_n, .dim = spec->dataset_dim, .clusters = spec->dataset_clusters,
+		.seed = (uint64_t)spec->dataset_seed, .normalize = spec->dataset_normalize,
+		.spread = spec->dataset_spread,
 	};
-	int64_t nq = cfg->dataset_queries, k = cfg->dataset_n < RB_GT_K ? cfg->dataset_n : RB_GT_K;
+	int64_t nq = spec->dataset_queries, k = spec->dataset_n < RB_GT_K ? spec->dataset_n : RB_GT_K;
 	struct gt_acc gt = { 0 };
 	struct synth_model *m = NULL;
-	float *queries = malloc(sizeof(float) * nq * cfg->dataset_dim);
+	float *queries = malloc(sizeof(float) * nq * spec->dataset_dim);
 	char path[RB_PATH_MAX];
 	int ret;
 
@@ -373,12 +387,12 @@ static int dataset_build(const struct rb_config *cfg, const char *tmp, const cha
 		goto cleanup;
 	}
 	if ((ret = join(path, sizeof(path), tmp, "queries.fvecs")) ||
-	    (ret = write_queries(m, cfg, path, queries, err, errlen)) ||
-	    (ret = write_base_and_gt(m, cfg, tmp, queries, &gt, err, errlen)) ||
+	    (ret = write_queries(m, spec, path, queries, err, errlen)) ||
+	    (ret = write_base_and_gt(m, spec, tmp, queries, &gt, err, errlen)) ||
 	    (ret = join(path, sizeof(path), tmp, "groundtruth.ivecs")) ||
 	    (ret = groundtruth__write(&gt, path, err, errlen)))
 		goto cleanup;
-	ret = dataset_manifest(cfg, tmp, key, canonical, k, err, errlen);
+	ret = dataset_manifest(spec, tmp, key, canonical, k, err, errlen);
 cleanup:
 	synth__free(m);
 	free(queries);
@@ -445,7 +459,7 @@ static int source_gt(const struct import_info *info, const char *dir, int64_t *g
 	return ret;
 }
 
-static int source_manifest(const struct rb_config *cfg, const struct import_info *info,
+static int source_manifest(const struct rb_dataset_spec *spec, const struct import_info *info,
 			   const char *dir, const char *key, const char *canonical, char *err,
 			   size_t errlen)
 {
@@ -456,7 +470,7 @@ static int source_manifest(const struct rb_config *cfg, const struct import_info
 	const char *const *f;
 	int ret;
 
-	json_object_object_add(m, "generator", json_object_new_string(cfg->dataset_generator));
+	json_object_object_add(m, "generator", json_object_new_string(spec->dataset_generator));
 	manifest__int(m, "n", info->n);
 	manifest__int(m, "dim", info->dim);
 	manifest__int(m, "queries", info->nq);
@@ -464,7 +478,7 @@ static int source_manifest(const struct rb_config *cfg, const struct import_info
 	if (!(ret = manifest__add_file(m, dir, "base.fvecs", err, errlen)) &&
 	    !(ret = manifest__add_file(m, dir, "queries.fvecs", err, errlen)))
 		ret = manifest__add_file(m, dir, "groundtruth.ivecs", err, errlen);
-	for (f = corpus_files; !ret && *f && !strcmp(cfg->dataset_generator, "corpus"); f++)
+	for (f = corpus_files; !ret && *f && !strcmp(spec->dataset_generator, "corpus"); f++)
 		ret = manifest__add_file(m, dir, *f, err, errlen);
 	if (!ret)
 		ret = manifest__write(m, dir, err, errlen);
@@ -473,21 +487,21 @@ static int source_manifest(const struct rb_config *cfg, const struct import_info
 }
 
 /* Fill tmp from an import or a corpus, then the ground truth if the source had none. */
-static int source_build(const struct rb_config *cfg, const char *tmp, const char *key,
+static int source_build(const struct rb_dataset_spec *spec, const char *tmp, const char *key,
 			const char *canonical, char *err, size_t errlen)
 {
 	struct import_info info;
 	int ret;
 
-	if (!strcmp(cfg->dataset_generator, "corpus"))
-		ret = corpus__build(cfg, tmp, &info, err, errlen);
+	if (!strcmp(spec->dataset_generator, "corpus"))
+		ret = corpus__build(spec, tmp, &info, err, errlen);
 	else
-		ret = import__build(cfg, tmp, &info, err, errlen);
+		ret = import__build(spec, tmp, &info, err, errlen);
 	if (ret)
 		return ret;
 	if (!info.gt_k && (ret = source_gt(&info, tmp, &info.gt_k, err, errlen)))
 		return ret;
-	return source_manifest(cfg, &info, tmp, key, canonical, err, errlen);
+	return source_manifest(spec, &info, tmp, key, canonical, err, errlen);
 }
 
 /* Make <cache_dir>/<key> valid (reusing it when its manifest matches); realpath into ds->dir. */
@@ -514,60 +528,67 @@ static int check_space(const char *dir, uint64_t need, const char *what, char *e
 
 /* The base vectors a synthetic build writes (fvecs: dim + 1 words per row); 0 for sources
  * whose size the files decide. */
-static uint64_t dataset_bytes(const struct rb_config *cfg)
+static uint64_t dataset_bytes(const struct rb_dataset_spec *spec)
 {
-	if (!is_synthetic(cfg))
+	if (!is_synthetic(spec))
 		return 0;
-	return (uint64_t)cfg->dataset_n * ((uint64_t)cfg->dataset_dim + 1) * sizeof(float);
+	return (uint64_t)spec->dataset_n * ((uint64_t)spec->dataset_dim + 1) * sizeof(float);
 }
 
-/* The inverted lists' ids, plus float codes for a Flat index: a lower bound of ivfdata. */
-static uint64_t index_bytes(const struct rb_config *cfg, const struct rb_dataset *ds)
+/*
+ * The inverted lists' ids, plus float codes for a Flat index: a lower bound of
+ * ivfdata; for HNSW, level 0: vector, 2M links, their count and the label.
+ */
+static uint64_t index_bytes(const struct rb_dataset_spec *spec, const struct rb_dataset *ds)
 {
 	uint64_t row = sizeof(int64_t);
-	const char *flat = strstr(cfg->index_factory, "Flat");
+	const char *flat = strstr(spec->index_factory, "Flat");
+
+	if (is_hnsw(spec))
+		return (uint64_t)ds->n * ((uint64_t)ds->dim * sizeof(float) +
+					  (2 * (uint64_t)spec->index_hnsw_m + 1) * 4 + 8);
 
 	if (flat && flat[4] == '\0')
 		row += (uint64_t)ds->dim * sizeof(float);
 	return (uint64_t)ds->n * row;
 }
 
-static int dataset_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+static int dataset_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	char canonical[DS_CANONICAL_MAX], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
 	double t0 = now_s();
 	int ret;
 
-	if ((ret = dataset_canonical(cfg, canonical, sizeof(canonical), err, errlen)))
+	if ((ret = dataset_canonical(spec, canonical, sizeof(canonical), err, errlen)))
 		return ret;
 	ds->dataset_key = key_of(canonical);
-	snprintf(key, sizeof(key), "%s-%016llx", dataset_prefix(cfg),
+	snprintf(key, sizeof(key), "%s-%016llx", dataset_prefix(spec),
 		 (unsigned long long)ds->dataset_key);
-	if ((ret = mkdir_p(cfg->cache_dir, err, errlen)))
+	if ((ret = mkdir_p(spec->cache_dir, err, errlen)))
 		return ret;
-	if (join(final, sizeof(final), cfg->cache_dir, key) ||
+	if (join(final, sizeof(final), spec->cache_dir, key) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", final, (int)getpid()) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "run.cache_dir: path too long: %s", cfg->cache_dir);
+		snprintf(err, errlen, "run.cache_dir: path too long: %s", spec->cache_dir);
 		return -ENAMETOOLONG;
 	}
 	if (manifest__matches(final, "rabench-dataset", canonical, NULL)) {
 		ds->reused_dataset = 1;
 	} else {
-		remove_stale_tmp(cfg->cache_dir, key);
-		if ((ret = check_space(cfg->cache_dir, dataset_bytes(cfg), "the dataset", err, errlen)) ||
+		remove_stale_tmp(spec->cache_dir, key);
+		if ((ret = check_space(spec->cache_dir, dataset_bytes(spec), "the dataset", err, errlen)) ||
 		    (ret = fresh_dir(tmp, err, errlen)))
 			return ret;
-		if (is_synthetic(cfg))
-			ret = dataset_build(cfg, tmp, key, canonical, err, errlen);
+		if (is_synthetic(spec))
+			ret = dataset_build(spec, tmp, key, canonical, err, errlen);
 		else
-			ret = source_build(cfg, tmp, key, canonical, err, errlen);
+			ret = source_build(spec, tmp, key, canonical, err, errlen);
 		if (!ret)
 			ret = manifest__commit_dir(tmp, final, "rabench-dataset", canonical, NULL, err, errlen);
 		if (ret) {
 			fsutil__rm_rf(tmp);
 			return ret;
 		}
-		vecio__fsync_dir(cfg->cache_dir);
+		vecio__fsync_dir(spec->cache_dir);
 		fprintf(stderr, "rabench: dataset %s ready (%.1f s)\n", final, now_s() - t0);
 	}
 	if (!realpath(final, ds->dir)) {
@@ -596,10 +617,10 @@ static int read_stride(struct vecio_reader *base, int64_t nt, float *x, char *er
 	return ret;
 }
 
-static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct rb_config *cfg,
+static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct rb_dataset_spec *spec,
 		       char *err, size_t errlen)
 {
-	int64_t nt = train_size(cfg, vecio__count(base));
+	int64_t nt = train_size(spec, vecio__count(base));
 	float *x = malloc(sizeof(float) * nt * vecio__dim(base));
 	double t0 = now_s();
 	int ret = -ENOMEM;
@@ -607,15 +628,15 @@ static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct 
 	if (!x)
 		return ret;
 	/* Synthetic base vectors are i.i.d. draws, so the first nt are already a random sample. */
-	if (is_synthetic(cfg))
+	if (is_synthetic(spec))
 		ret = vecio__read(base, 0, nt, x, err, errlen);
 	else
 		ret = read_stride(base, nt, x, err, errlen);
 	if (ret)
 		goto cleanup;
-	fprintf(stderr, "rabench: training %s on %lld vectors ...\n", cfg->index_factory, (long long)nt);
+	fprintf(stderr, "rabench: training %s on %lld vectors ...\n", spec->index_factory, (long long)nt);
 	if (faiss_Index_train(idx, nt, x)) {
-		snprintf(err, errlen, "index.factory %s: training failed: %s", cfg->index_factory,
+		snprintf(err, errlen, "index.factory %s: training failed: %s", spec->index_factory,
 			 faiss_get_last_error());
 		ret = -EINVAL;
 		goto cleanup;
@@ -626,7 +647,7 @@ cleanup:
 	return ret;
 }
 
-static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb_config *cfg,
+static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb_dataset_spec *spec,
 		     char *err, size_t errlen)
 {
 	int64_t first, n = vecio__count(base);
@@ -637,14 +658,14 @@ static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb
 
 	if (!x)
 		return -ENOMEM;
-	snprintf(what, sizeof(what), "adding %lld vectors to %s", (long long)n, cfg->index_factory);
+	snprintf(what, sizeof(what), "adding %lld vectors to %s", (long long)n, spec->index_factory);
 	for (first = 0; first < n; first += DS_CHUNK) {
 		int64_t c = n - first < DS_CHUNK ? n - first : DS_CHUNK;
 
 		if ((ret = interrupted(err, errlen)) || (ret = vecio__read(base, first, c, x, err, errlen)))
 			break;
 		if (faiss_Index_add(idx, c, x)) {
-			snprintf(err, errlen, "%s: adding vectors failed: %s", cfg->index_factory,
+			snprintf(err, errlen, "%s: adding vectors failed: %s", spec->index_factory,
 				 faiss_get_last_error());
 			ret = -EIO;
 			break;
@@ -655,7 +676,7 @@ static int index_add(FaissIndex *idx, struct vecio_reader *base, const struct rb
 	return ret;
 }
 
-static int index_manifest(const struct rb_config *cfg, const struct rb_dataset *ds, const char *tmp,
+static int index_manifest(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, const char *tmp,
 			  const char *key, const char *canonical, int64_t nlist, int64_t ntotal, char *err,
 			  size_t errlen)
 {
@@ -663,12 +684,12 @@ static int index_manifest(const struct rb_config *cfg, const struct rb_dataset *
 	char dkey[32];
 	int ret;
 
-	snprintf(dkey, sizeof(dkey), "%s-%016llx", dataset_prefix(cfg),
+	snprintf(dkey, sizeof(dkey), "%s-%016llx", dataset_prefix(spec),
 		 (unsigned long long)ds->dataset_key);
 	json_object_object_add(m, "dataset", json_object_new_string(dkey));
-	json_object_object_add(m, "factory", json_object_new_string(cfg->index_factory));
-	manifest__int(m, "train_size", train_size(cfg, ds->n));
-	manifest__int(m, "seed", cfg->dataset_seed);
+	json_object_object_add(m, "factory", json_object_new_string(spec->index_factory));
+	manifest__int(m, "train_size", train_size(spec, ds->n));
+	manifest__int(m, "seed", spec->dataset_seed);
 	manifest__int(m, "nlist", nlist);
 	manifest__int(m, "ntotal", ntotal);
 	json_object_object_add(m, "ivfdata", json_object_new_string(ds->ivfdata_path));
@@ -680,7 +701,7 @@ static int index_manifest(const struct rb_config *cfg, const struct rb_dataset *
 }
 
 /* Train, add, move the lists to tmp/ivf.ivfdata, write tmp/ivf.index naming the final path. */
-static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const char *tmp,
+static int index_build(const struct rb_dataset_spec *spec, struct rb_dataset *ds, const char *tmp,
 		       const char *key, const char *canonical, char *err, size_t errlen)
 {
 	char idx_tmp[RB_PATH_MAX], data_tmp[RB_PATH_MAX];
@@ -693,15 +714,15 @@ static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const
 	    (ret = join(data_tmp, sizeof(data_tmp), tmp, "ivf.ivfdata")) ||
 	    (ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen)))
 		goto cleanup;
-	if (faiss_index_factory(&idx, (int)vecio__dim(base), cfg->index_factory, METRIC_L2) ||
+	if (faiss_index_factory(&idx, (int)vecio__dim(base), spec->index_factory, METRIC_L2) ||
 	    (nlist = rbf_ivf_nlist(idx)) < 0) {
-		snprintf(err, errlen, "index.factory \"%s\": %s", cfg->index_factory,
+		snprintf(err, errlen, "index.factory \"%s\": %s", spec->index_factory,
 			 idx ? "not an IVF index" : faiss_get_last_error());
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if ((ret = index_train(idx, base, cfg, err, errlen)) || (ret = interrupted(err, errlen)) ||
-	    (ret = index_add(idx, base, cfg, err, errlen)))
+	if ((ret = index_train(idx, base, spec, err, errlen)) || (ret = interrupted(err, errlen)) ||
+	    (ret = index_add(idx, base, spec, err, errlen)))
 		goto cleanup;
 	fprintf(stderr, "rabench: writing on-disk inverted lists %s ...\n", ds->ivfdata_path);
 	if (rbf_ivf_to_ondisk(idx, data_tmp) || rbf_ivf_set_ondisk_filename(idx, ds->ivfdata_path)) {
@@ -719,41 +740,102 @@ static int index_build(const struct rb_config *cfg, struct rb_dataset *ds, const
 	idx = NULL;
 	if ((ret = fsync_path(data_tmp, err, errlen)) || (ret = fsync_path(idx_tmp, err, errlen)))
 		goto cleanup;
-	ret = index_manifest(cfg, ds, tmp, key, canonical, nlist, vecio__count(base), err, errlen);
+	ret = index_manifest(spec, ds, tmp, key, canonical, nlist, vecio__count(base), err, errlen);
 cleanup:
 	faiss_Index_free(idx);
 	vecio__close(base);
 	return ret;
 }
 
-static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+static void hnsw_progress(int64_t done, int64_t total, void *ctx)
+{
+	struct progress *p = ctx;
+
+	(void)total;
+	progress__update(p, done);
+}
+
+/* The graph of every base vector into tmp/hnsw.bin (hnswlib's format), and its manifest. */
+static int hnsw_build(const struct rb_dataset_spec *spec, struct rb_dataset *ds, const char *tmp,
+		      const char *key, const char *canonical, char *err, size_t errlen)
+{
+	char path[RB_PATH_MAX], what[128];
+	struct progress p = { what, 0, 10 };
+	struct json_object *m;
+	int64_t n, dim;
+	void *x = NULL;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	if ((ret = join(path, sizeof(path), tmp, "hnsw.bin")) ||
+	    (ret = vecio__load(ds->base_path, VECIO_FVECS, &x, &n, &dim, err, errlen)))
+		goto cleanup;
+	p.total = n;
+	snprintf(what, sizeof(what), "building HNSW (M %lld, ef_construction %lld) of %lld vectors",
+		 (long long)spec->index_hnsw_m, (long long)spec->index_hnsw_ef_construction,
+		 (long long)n);
+	if (rbh_build(x, n, dim, (int)spec->index_hnsw_m, (int)spec->index_hnsw_ef_construction,
+		      cpus > 0 ? (int)cpus : 1, path, stop_flag, hnsw_progress, &p)) {
+		ret = stop_flag && *stop_flag ? -EINTR : -EIO;
+		snprintf(err, errlen, "%s: %s", path, rbh_last_error());
+		goto cleanup;
+	}
+	if ((ret = fsync_path(path, err, errlen)))
+		goto cleanup;
+	m = manifest__new("rabench-index", key, canonical);
+	manifest__int(m, "M", spec->index_hnsw_m);
+	manifest__int(m, "ef_construction", spec->index_hnsw_ef_construction);
+	manifest__int(m, "ntotal", n);
+	if (!(ret = manifest__add_file(m, tmp, "hnsw.bin", err, errlen)))
+		ret = manifest__write(m, tmp, err, errlen);
+	json_object_put(m);
+cleanup:
+	free(x);
+	return ret;
+}
+
+static int index_paths(const struct rb_dataset_spec *spec, struct rb_dataset *ds, const char *key)
+{
+	if (join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key))
+		return -ENAMETOOLONG;
+	if (is_hnsw(spec))
+		return join(ds->hnsw_path, sizeof(ds->hnsw_path), ds->index_dir, "hnsw.bin");
+	if (join(ds->index_path, sizeof(ds->index_path), ds->index_dir, "ivf.index") ||
+	    join(ds->ivfdata_path, sizeof(ds->ivfdata_path), ds->index_dir, "ivf.ivfdata"))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int index_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	char canonical[1024], key[32], tmp[RB_PATH_MAX];
+	const char *data;
 	double t0 = now_s();
 	int ret;
 
-	index_canonical(cfg, ds, canonical, sizeof(canonical));
+	index_canonical(spec, ds, canonical, sizeof(canonical));
 	ds->index_key = key_of(canonical);
-	snprintf(key, sizeof(key), "index-%016llx", (unsigned long long)ds->index_key);
-	if (join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key) ||
-	    join(ds->index_path, sizeof(ds->index_path), ds->index_dir, "ivf.index") ||
-	    join(ds->ivfdata_path, sizeof(ds->ivfdata_path), ds->index_dir, "ivf.ivfdata") ||
+	snprintf(key, sizeof(key), "%s-%016llx", is_hnsw(spec) ? "hnsw" : "index",
+		 (unsigned long long)ds->index_key);
+	if (index_paths(spec, ds, key) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", ds->index_dir, (int)getpid()) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", ds->dir);
 		return -ENAMETOOLONG;
 	}
-	/* The manifest records the absolute .ivfdata path: a moved cache rebuilds. */
-	if (manifest__matches(ds->index_dir, "rabench-index", canonical, ds->ivfdata_path)) {
+	/* The manifest records the absolute data path (.ivfdata): a moved cache rebuilds. */
+	data = is_hnsw(spec) ? ds->hnsw_path : ds->ivfdata_path;
+	if (manifest__matches(ds->index_dir, "rabench-index", canonical, data)) {
 		ds->reused_index = 1;
 		return 0;
 	}
 	remove_stale_tmp(ds->dir, key);
-	if ((ret = check_space(ds->dir, index_bytes(cfg, ds), "the index", err, errlen)) ||
+	if ((ret = check_space(ds->dir, index_bytes(spec, ds), "the index", err, errlen)) ||
 	    (ret = fresh_dir(tmp, err, errlen)))
 		return ret;
-	ret = index_build(cfg, ds, tmp, key, canonical, err, errlen);
+	ret = is_hnsw(spec) ? hnsw_build(spec, ds, tmp, key, canonical, err, errlen) :
+			      index_build(spec, ds, tmp, key, canonical, err, errlen);
 	if (!ret)
-		ret = manifest__commit_dir(tmp, ds->index_dir, "rabench-index", canonical, ds->ivfdata_path, err,
+		ret = manifest__commit_dir(tmp, ds->index_dir, "rabench-index", canonical, data, err,
 				 errlen);
 	if (ret) {
 		fsutil__rm_rf(tmp);
@@ -764,20 +846,79 @@ static int index_ensure(const struct rb_config *cfg, struct rb_dataset *ds, char
 	return 0;
 }
 
+/* ---- chunk store in a database (dataset.chunk_store lmdb, sqlite) ---------------- */
+
+/* store-<kind>-<key>/ beside the index folders: the database and its extent file. */
+static int store_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err,
+			size_t errlen)
+{
+	int kind = chunkdb__kind(spec->dataset_chunk_store);
+	char canonical[512], key[64], tmp[RB_PATH_MAX], db[RB_PATH_MAX], ext[RB_PATH_MAX];
+	struct chunkstore cs;
+	struct json_object *m;
+	int ret;
+
+	if (kind < 0)
+		return 0;
+	snprintf(canonical, sizeof(canonical), "rabench-chunkdb v%d dataset=%s-%016llx store=%s",
+		 DS_FORMAT_VERSION, dataset_prefix(spec), (unsigned long long)ds->dataset_key,
+		 spec->dataset_chunk_store);
+	snprintf(key, sizeof(key), "store-%s-%016llx", spec->dataset_chunk_store,
+		 (unsigned long long)key_of(canonical));
+	if (join(ds->store_dir, sizeof(ds->store_dir), ds->dir, key) ||
+	    join(ds->store_path, sizeof(ds->store_path), ds->store_dir, chunkdb__file_name(kind)) ||
+	    join(ds->store_ext_path, sizeof(ds->store_ext_path), ds->store_dir, "extents.bin") ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", ds->store_dir, (int)getpid()) >= (int)sizeof(tmp) ||
+	    join(db, sizeof(db), tmp, chunkdb__file_name(kind)) || join(ext, sizeof(ext), tmp, "extents.bin")) {
+		snprintf(err, errlen, "%s: path too long", ds->dir);
+		return -ENAMETOOLONG;
+	}
+	if (manifest__matches(ds->store_dir, "rabench-chunkdb", canonical, ds->store_path))
+		return 0;
+	remove_stale_tmp(ds->dir, key);
+	if ((ret = chunkstore__open(&cs, ds->chunks_path, ds->chunks_idx_path, err, errlen)))
+		return ret;
+	if ((ret = check_space(ds->dir, cs.dat_bytes * 2, "the chunk database", err, errlen)) ||
+	    (ret = fresh_dir(tmp, err, errlen))) {
+		chunkstore__close(&cs);
+		return ret;
+	}
+	fprintf(stderr, "rabench: writing %llu chunks into %s ...\n", (unsigned long long)cs.count,
+		ds->store_path);
+	ret = chunkdb__build(kind, &cs, ds->chunks_path, db, ext, err, errlen);
+	chunkstore__close(&cs);
+	if (!ret) {
+		m = manifest__new("rabench-chunkdb", key, canonical);
+		if (!(ret = manifest__add_file(m, tmp, chunkdb__file_name(kind), err, errlen)) &&
+		    !(ret = manifest__add_file(m, tmp, "extents.bin", err, errlen)))
+			ret = manifest__write(m, tmp, err, errlen);
+		json_object_put(m);
+	}
+	if (!ret)
+		ret = manifest__commit_dir(tmp, ds->store_dir, "rabench-chunkdb", canonical,
+					   ds->store_path, err, errlen);
+	if (ret) {
+		fsutil__rm_rf(tmp);
+		return ret;
+	}
+	vecio__fsync_dir(ds->dir);
+	return 0;
+}
+
 /* ---- load ------------------------------------------------------------------------ */
 
 /* What the run asks of an imported dataset, whose sizes the files decided. */
-static int check_sizes(const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+static int check_sizes(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, char *err,
 		       size_t errlen)
 {
-	if (cfg->workload_queries > ds->nq) {
+	if (spec->workload_queries > ds->nq) {
 		snprintf(err, errlen, "workload.queries: %lld, but %s has only %lld queries",
-			 (long long)cfg->workload_queries, ds->queries_path, (long long)ds->nq);
+			 (long long)spec->workload_queries, ds->queries_path, (long long)ds->nq);
 		return -EINVAL;
 	}
-	if (cfg->workload_k > ds->gt_k) {
+	if (spec->workload_k > ds->gt_k) {
 		snprintf(err, errlen, "workload.k: %lld, but the ground truth %s has only %lld "
-			 "neighbours per query", (long long)cfg->workload_k, ds->gt_path,
+			 "neighbours per query", (long long)spec->workload_k, ds->gt_path,
 			 (long long)ds->gt_k);
 		return -EINVAL;
 	}
@@ -823,10 +964,10 @@ static int base_shape(struct rb_dataset *ds, char *err, size_t errlen)
 }
 
 /* Paths of the files in the dataset folder. */
-static int dataset_paths(const struct rb_config *cfg, struct rb_dataset *ds, char *err,
+static int dataset_paths(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err,
 			 size_t errlen)
 {
-	bool corpus = !strcmp(cfg->dataset_generator, "corpus");
+	bool corpus = !strcmp(spec->dataset_generator, "corpus");
 
 	if (join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
 	    join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
@@ -839,7 +980,7 @@ static int dataset_paths(const struct rb_config *cfg, struct rb_dataset *ds, cha
 	return 0;
 }
 
-static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+static int dataset_load(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct vecio_reader *base;
 	int32_t *gt32 = NULL;
@@ -857,14 +998,14 @@ static int dataset_load(const struct rb_config *cfg, struct rb_dataset *ds, char
 	ds->queries = q;
 	if ((ret = vecio__load(ds->gt_path, VECIO_IVECS, (void **)&gt32, &n, &ds->gt_k, err, errlen)))
 		return ret;
-	if ((is_synthetic(cfg) ? ds->n != cfg->dataset_n || ds->nq != cfg->dataset_queries :
-				 ds->n > cfg->dataset_n || ds->nq > cfg->dataset_queries) ||
+	if ((is_synthetic(spec) ? ds->n != spec->dataset_n || ds->nq != spec->dataset_queries :
+				 ds->n > spec->dataset_n || ds->nq > spec->dataset_queries) ||
 	    d != ds->dim || n != ds->nq) {
 		snprintf(err, errlen, "%s: files disagree with the manifest (n, dim or query count)", ds->dir);
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if ((ret = check_sizes(cfg, ds, err, errlen)))
+	if ((ret = check_sizes(spec, ds, err, errlen)))
 		goto cleanup;
 	ds->gt = malloc(sizeof(int64_t) * n * ds->gt_k);
 	if (!ds->gt) {
@@ -880,16 +1021,17 @@ cleanup:
 	return ret;
 }
 
-int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen)
+int dataset__prepare(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	int ret;
 
 	memset(ds, 0, sizeof(*ds));
-	if ((ret = config_check(cfg, err, errlen)) || (ret = dataset_ensure(cfg, ds, err, errlen)))
+	if ((ret = config_check(spec, err, errlen)) || (ret = dataset_ensure(spec, ds, err, errlen)))
 		goto cleanup;
-	if ((ret = dataset_paths(cfg, ds, err, errlen)) || (ret = base_shape(ds, err, errlen)) ||
-	    (config__uses_index(cfg) && (ret = index_ensure(cfg, ds, err, errlen))) ||
-	    (ret = dataset_load(cfg, ds, err, errlen)))
+	if ((ret = dataset_paths(spec, ds, err, errlen)) || (ret = base_shape(ds, err, errlen)) ||
+	    (spec->index_kind[0] && (ret = index_ensure(spec, ds, err, errlen))) ||
+	    (ds->chunks_path[0] && (ret = store_ensure(spec, ds, err, errlen))) ||
+	    (ret = dataset_load(spec, ds, err, errlen)))
 		goto cleanup;
 	return 0;
 cleanup:

@@ -1,7 +1,8 @@
 /*
  * dataset — prepare (or reuse) everything a run reads: base vectors, held-out
- * queries, exact ground truth and the on-disk FAISS IVF index; for a text corpus
- * also its chunk store. The vectors are generated (synthetic), imported (import,
+ * queries, exact ground truth and the index the workload searches (a FAISS IVF
+ * index with on-disk lists, or an hnswlib HNSW graph); for a text corpus also its
+ * chunk store (a file, LMDB or SQLite: datasets/chunkstore.h). The vectors are generated (synthetic), imported (import,
  * fashion-mnist: datasets/import.h) or embedded text (corpus: datasets/corpus.h);
  * from the dataset folder on, every generator is the same. Artifacts live in
  * <cache_dir>/<key>/ where key is a hash of exactly the parameters that shape
@@ -15,7 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stddef.h>
-#include "../harness/config.h"
+#include "spec.h"
 
 #define RB_GT_K 100   /* ground-truth neighbours stored per query */
 
@@ -27,8 +28,12 @@ struct rb_dataset {
 	char index_dir[RB_PATH_MAX];     /* <dir>/index-<index key>/ */
 	char index_path[RB_PATH_MAX];    /* ivf.index (FAISS, OnDiskInvertedLists) */
 	char ivfdata_path[RB_PATH_MAX];  /* ivf.ivfdata (the inverted lists) */
+	char hnsw_path[RB_PATH_MAX];     /* index.kind hnsw: <dir>/hnsw-<key>/hnsw.bin, else "" */
 	char chunks_path[RB_PATH_MAX];   /* chunks.dat (corpus only, else "") */
 	char chunks_idx_path[RB_PATH_MAX]; /* chunks.idx (corpus only, else "") */
+	char store_dir[RB_PATH_MAX];     /* dataset.chunk_store lmdb/sqlite: <dir>/store-<kind>-<key>/ */
+	char store_path[RB_PATH_MAX];    /* ... its chunks.lmdb or chunks.sqlite, else "" */
+	char store_ext_path[RB_PATH_MAX]; /* ... its extents.bin (chunkdb.h) */
 	uint64_t dataset_key, index_key; /* the hashes in the folder names */
 	int64_t n, dim, nq, gt_k;
 	float *queries;                  /* nq * dim, loaded in memory */
@@ -38,7 +43,7 @@ struct rb_dataset {
 };
 
 /* Generate/build what is missing (progress on stderr) and load queries + gt. */
-int dataset__prepare(const struct rb_config *cfg, struct rb_dataset *ds, char *err, size_t errlen);
+int dataset__prepare(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen);
 
 /*
  * Make dataset__prepare poll *stop (set by SIGINT/SIGTERM) between the chunks of

@@ -28,15 +28,15 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-int import__resolve(const struct rb_config *cfg, const char *value, char *out, size_t len)
+int import__resolve(const struct rb_dataset_spec *spec, const char *value, char *out, size_t len)
 {
-	const char *slash = strrchr(cfg->source, '/');
+	const char *slash = strrchr(spec->source, '/');
 	int n;
 
 	if (value[0] == '/' || !slash)
 		n = snprintf(out, len, "%s", value);
 	else
-		n = snprintf(out, len, "%.*s/%s", (int)(slash - cfg->source), cfg->source, value);
+		n = snprintf(out, len, "%.*s/%s", (int)(slash - spec->source), spec->source, value);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -62,14 +62,14 @@ int import__identity(const char *key, const char *path, char *out, size_t len, c
 }
 
 /* Resolve and identify one configured file; key names it in messages. */
-static int source_file(const struct rb_config *cfg, const char *key, const char *value,
+static int source_file(const struct rb_dataset_spec *spec, const char *key, const char *value,
 		       char *path, size_t plen, char *id, size_t idlen, char *err, size_t errlen)
 {
 	if (!value[0]) {
 		snprintf(err, errlen, "%s: not set (dataset.generator import needs it)", key);
 		return -EINVAL;
 	}
-	if (import__resolve(cfg, value, path, plen)) {
+	if (import__resolve(spec, value, path, plen)) {
 		snprintf(err, errlen, "%s: path too long: %s", key, value);
 		return -ENAMETOOLONG;
 	}
@@ -77,14 +77,14 @@ static int source_file(const struct rb_config *cfg, const char *key, const char 
 }
 
 /* The two IDX files of fashion-mnist: dataset.base names their folder, if set. */
-static int fmnist_paths(const struct rb_config *cfg, char *train, char *t10k, size_t len)
+static int fmnist_paths(const struct rb_dataset_spec *spec, char *train, char *t10k, size_t len)
 {
 	char dir[RB_PATH_MAX];
 	struct stat st;
 	int rc = 0;
 
-	if (cfg->dataset_base[0])
-		rc = import__resolve(cfg, cfg->dataset_base, dir, sizeof(dir));
+	if (spec->dataset_base[0])
+		rc = import__resolve(spec, spec->dataset_base, dir, sizeof(dir));
 	else
 		snprintf(dir, sizeof(dir), "%s", IMPORT_FMNIST_DIR);
 	if (rc)
@@ -99,14 +99,14 @@ static int fmnist_paths(const struct rb_config *cfg, char *train, char *t10k, si
 	return 0;
 }
 
-static int canonical_fmnist(const struct rb_config *cfg, char *buf, size_t len, char *err,
+static int canonical_fmnist(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 			    size_t errlen)
 {
 	char train[RB_PATH_MAX], t10k[RB_PATH_MAX], a[PATH_MAX + 64], b[PATH_MAX + 64];
 	int rc;
 
-	if (fmnist_paths(cfg, train, t10k, sizeof(train))) {
-		snprintf(err, errlen, "dataset.base: path too long: %s", cfg->dataset_base);
+	if (fmnist_paths(spec, train, t10k, sizeof(train))) {
+		snprintf(err, errlen, "dataset.base: path too long: %s", spec->dataset_base);
 		return -ENAMETOOLONG;
 	}
 	rc = import__identity("fashion-mnist (package dataset-fashion-mnist)", train, a, sizeof(a),
@@ -117,32 +117,32 @@ static int canonical_fmnist(const struct rb_config *cfg, char *buf, size_t len, 
 	if (rc)
 		return rc;
 	snprintf(buf, len, "generator=fashion-mnist import=v1 train=%s t10k=%s n=%lld queries=%lld "
-		 "normalize=%d gt_k=%d", a, b, (long long)cfg->dataset_n,
-		 (long long)cfg->dataset_queries, cfg->dataset_normalize ? 1 : 0, RB_GT_K);
+		 "normalize=%d gt_k=%d", a, b, (long long)spec->dataset_n,
+		 (long long)spec->dataset_queries, spec->dataset_normalize ? 1 : 0, RB_GT_K);
 	return 0;
 }
 
-int import__canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+int import__canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 		      size_t errlen)
 {
 	char path[RB_PATH_MAX], base[PATH_MAX + 64], q[PATH_MAX + 64], gt[PATH_MAX + 64] = "-";
 	int rc;
 
-	if (!strcmp(cfg->dataset_generator, "fashion-mnist"))
-		return canonical_fmnist(cfg, buf, len, err, errlen);
-	rc = source_file(cfg, "dataset.base", cfg->dataset_base, path, sizeof(path), base,
+	if (!strcmp(spec->dataset_generator, "fashion-mnist"))
+		return canonical_fmnist(spec, buf, len, err, errlen);
+	rc = source_file(spec, "dataset.base", spec->dataset_base, path, sizeof(path), base,
 			 sizeof(base), err, errlen);
 	if (!rc)
-		rc = source_file(cfg, "dataset.queries_file", cfg->dataset_queries_file, path,
+		rc = source_file(spec, "dataset.queries_file", spec->dataset_queries_file, path,
 				 sizeof(path), q, sizeof(q), err, errlen);
-	if (!rc && cfg->dataset_groundtruth[0])
-		rc = source_file(cfg, "dataset.groundtruth", cfg->dataset_groundtruth, path,
+	if (!rc && spec->dataset_groundtruth[0])
+		rc = source_file(spec, "dataset.groundtruth", spec->dataset_groundtruth, path,
 				 sizeof(path), gt, sizeof(gt), err, errlen);
 	if (rc)
 		return rc;
 	snprintf(buf, len, "generator=import import=v1 base=%s queries_file=%s groundtruth=%s "
-		 "n=%lld queries=%lld normalize=%d gt_k=%d", base, q, gt, (long long)cfg->dataset_n,
-		 (long long)cfg->dataset_queries, cfg->dataset_normalize ? 1 : 0, RB_GT_K);
+		 "n=%lld queries=%lld normalize=%d gt_k=%d", base, q, gt, (long long)spec->dataset_n,
+		 (long long)spec->dataset_queries, spec->dataset_normalize ? 1 : 0, RB_GT_K);
 	return 0;
 }
 
@@ -256,7 +256,7 @@ static int copy_block(struct vecio_reader *r, struct vecio_writer *w, int fmt, i
 }
 
 /* Stream the first dataset.n base vectors into dir/base.fvecs. */
-static int import_base(const struct rb_config *cfg, const char *src, const char *dst,
+static int import_base(const struct rb_dataset_spec *spec, const char *src, const char *dst,
 		       struct import_info *info, int64_t *src_count, char *err, size_t errlen)
 {
 	struct vecio_reader *r = NULL;
@@ -272,7 +272,7 @@ static int import_base(const struct rb_config *cfg, const char *src, const char 
 	if ((ret = vecio__open(&r, src, fmt, err, errlen)))
 		return ret;
 	*src_count = vecio__count(r);
-	info->n = min64(*src_count, cfg->dataset_n);
+	info->n = min64(*src_count, spec->dataset_n);
 	info->dim = vecio__dim(r);
 	raw = malloc(vecio__elem_size(fmt) * IMPORT_BLOCK * info->dim);
 	x = malloc(sizeof(float) * IMPORT_BLOCK * info->dim);
@@ -284,7 +284,7 @@ static int import_base(const struct rb_config *cfg, const char *src, const char 
 		goto cleanup;
 	for (first = 0; first < info->n; first += c) {
 		c = min64(info->n - first, IMPORT_BLOCK);
-		ret = copy_block(r, w, fmt, first, c, raw, x, cfg->dataset_normalize, err, errlen);
+		ret = copy_block(r, w, fmt, first, c, raw, x, spec->dataset_normalize, err, errlen);
 		if (ret)
 			goto cleanup;
 	}
@@ -298,14 +298,14 @@ cleanup:
 	return ret;
 }
 
-static int import_queries(const struct rb_config *cfg, const char *src, const char *dst,
+static int import_queries(const struct rb_dataset_spec *spec, const char *src, const char *dst,
 			  struct import_info *info, char *err, size_t errlen)
 {
 	int64_t dim;
 	float *q;
 	int ret;
 
-	ret = import__load_vectors(src, cfg->dataset_queries, &q, &info->nq, &dim, err, errlen);
+	ret = import__load_vectors(src, spec->dataset_queries, &q, &info->nq, &dim, err, errlen);
 	if (ret)
 		return ret;
 	if (dim != info->dim) {
@@ -313,7 +313,7 @@ static int import_queries(const struct rb_config *cfg, const char *src, const ch
 			 "vectors have d=%lld", src, (long long)dim, (long long)info->dim);
 		ret = -EINVAL;
 	}
-	if (!ret && cfg->dataset_normalize)
+	if (!ret && spec->dataset_normalize)
 		normalize_rows(q, info->nq, dim);
 	if (!ret)
 		ret = vecio__save(dst, VECIO_FVECS, q, info->nq, dim, err, errlen);
@@ -322,13 +322,13 @@ static int import_queries(const struct rb_config *cfg, const char *src, const ch
 }
 
 /* Rows, ids and k of a given ground truth checked against what was imported. */
-static int gt_check(const struct rb_config *cfg, const char *src, const int32_t *ids, int64_t rows,
+static int gt_check(const struct rb_dataset_spec *spec, const char *src, const int32_t *ids, int64_t rows,
 		    int64_t k, const struct import_info *info, int64_t src_count, char *err,
 		    size_t errlen)
 {
 	int64_t i;
 
-	if (cfg->dataset_normalize) {
+	if (spec->dataset_normalize) {
 		snprintf(err, errlen, "dataset.groundtruth: %s was computed on the raw vectors; set "
 			 "dataset.normalize: false, or leave dataset.groundtruth out to compute it",
 			 src);
@@ -356,7 +356,7 @@ static int gt_check(const struct rb_config *cfg, const char *src, const int32_t 
 	return 0;
 }
 
-static int import_gt(const struct rb_config *cfg, const char *src, const char *dst,
+static int import_gt(const struct rb_dataset_spec *spec, const char *src, const char *dst,
 		     struct import_info *info, int64_t src_count, char *err, size_t errlen)
 {
 	struct vecio_reader *r = NULL;
@@ -384,7 +384,7 @@ static int import_gt(const struct rb_config *cfg, const char *src, const char *d
 		goto cleanup;
 	}
 	if ((ret = vecio__read(r, 0, min64(rows, info->nq), ids, err, errlen)) ||
-	    (ret = gt_check(cfg, src, ids, rows, d, info, src_count, err, errlen)) ||
+	    (ret = gt_check(spec, src, ids, rows, d, info, src_count, err, errlen)) ||
 	    (ret = vecio__create(&w, dst, VECIO_IVECS, k, err, errlen)))
 		goto cleanup;
 	for (q = 0; q < info->nq && !ret; q++)
@@ -407,27 +407,27 @@ static int join(char *out, size_t len, const char *dir, const char *name)
 	return snprintf(out, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-static int build_import(const struct rb_config *cfg, const char *dir, struct import_info *info,
+static int build_import(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 			char *err, size_t errlen)
 {
 	char src[RB_PATH_MAX], dst[RB_PATH_MAX];
 	int64_t src_count = 0;
 	int ret;
 
-	if ((ret = import__resolve(cfg, cfg->dataset_base, src, sizeof(src))) ||
+	if ((ret = import__resolve(spec, spec->dataset_base, src, sizeof(src))) ||
 	    (ret = join(dst, sizeof(dst), dir, "base.fvecs")) ||
-	    (ret = import_base(cfg, src, dst, info, &src_count, err, errlen)))
+	    (ret = import_base(spec, src, dst, info, &src_count, err, errlen)))
 		return ret;
-	if ((ret = import__resolve(cfg, cfg->dataset_queries_file, src, sizeof(src))) ||
+	if ((ret = import__resolve(spec, spec->dataset_queries_file, src, sizeof(src))) ||
 	    (ret = join(dst, sizeof(dst), dir, "queries.fvecs")) ||
-	    (ret = import_queries(cfg, src, dst, info, err, errlen)))
+	    (ret = import_queries(spec, src, dst, info, err, errlen)))
 		return ret;
-	if (!cfg->dataset_groundtruth[0])
+	if (!spec->dataset_groundtruth[0])
 		return 0;
-	if ((ret = import__resolve(cfg, cfg->dataset_groundtruth, src, sizeof(src))) ||
+	if ((ret = import__resolve(spec, spec->dataset_groundtruth, src, sizeof(src))) ||
 	    (ret = join(dst, sizeof(dst), dir, "groundtruth.ivecs")))
 		return ret;
-	return import_gt(cfg, src, dst, info, src_count, err, errlen);
+	return import_gt(spec, src, dst, info, src_count, err, errlen);
 }
 
 /* ---- IDX (fashion-mnist) -------------------------------------------------------- */
@@ -592,19 +592,19 @@ static int idx_to_fvecs(const char *src, const char *dst, int64_t max_n, bool no
 	return ret;
 }
 
-static int build_fmnist(const struct rb_config *cfg, const char *dir, struct import_info *info,
+static int build_fmnist(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 			char *err, size_t errlen)
 {
 	char train[RB_PATH_MAX], t10k[RB_PATH_MAX], dst[RB_PATH_MAX];
 	int64_t qdim;
 	int ret;
 
-	if ((ret = fmnist_paths(cfg, train, t10k, sizeof(train))) ||
+	if ((ret = fmnist_paths(spec, train, t10k, sizeof(train))) ||
 	    (ret = join(dst, sizeof(dst), dir, "base.fvecs")) ||
-	    (ret = idx_to_fvecs(train, dst, cfg->dataset_n, cfg->dataset_normalize, &info->n,
+	    (ret = idx_to_fvecs(train, dst, spec->dataset_n, spec->dataset_normalize, &info->n,
 				&info->dim, err, errlen)) ||
 	    (ret = join(dst, sizeof(dst), dir, "queries.fvecs")) ||
-	    (ret = idx_to_fvecs(t10k, dst, cfg->dataset_queries, cfg->dataset_normalize, &info->nq,
+	    (ret = idx_to_fvecs(t10k, dst, spec->dataset_queries, spec->dataset_normalize, &info->nq,
 				&qdim, err, errlen)))
 		return ret;
 	if (qdim != info->dim) {
@@ -615,11 +615,11 @@ static int build_fmnist(const struct rb_config *cfg, const char *dir, struct imp
 	return 0;
 }
 
-int import__build(const struct rb_config *cfg, const char *dir, struct import_info *info,
+int import__build(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 		  char *err, size_t errlen)
 {
 	memset(info, 0, sizeof(*info));
-	if (!strcmp(cfg->dataset_generator, "fashion-mnist"))
-		return build_fmnist(cfg, dir, info, err, errlen);
-	return build_import(cfg, dir, info, err, errlen);
+	if (!strcmp(spec->dataset_generator, "fashion-mnist"))
+		return build_fmnist(spec, dir, info, err, errlen);
+	return build_import(spec, dir, info, err, errlen);
 }

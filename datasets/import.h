@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../harness/config.h"
+#include "spec.h"
 
 #define IMPORT_FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -31,23 +31,23 @@ struct import_info {
 
 /*
  * A config path as a file path: absolute as given, relative ones from the
- * folder of the config file (cfg->source), or the current folder without one.
+ * folder of the config file (spec->source), or the current folder without one.
  */
-int import__resolve(const struct rb_config *cfg, const char *value, char *out, size_t len);
+int import__resolve(const struct rb_dataset_spec *spec, const char *value, char *out, size_t len);
 
 /* "<realpath>:<size>:<mtime ns>" of path, the identity the cache key covers. */
 int import__identity(const char *key, const char *path, char *out, size_t len, char *err,
 		     size_t errlen);
 
 /* The canonical parameter text of an import or fashion-mnist dataset (its cache key). */
-int import__canonical(const struct rb_config *cfg, char *buf, size_t len, char *err,
+int import__canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err,
 		      size_t errlen);
 
 /*
  * Write dir/base.fvecs and dir/queries.fvecs (and dir/groundtruth.ivecs when
  * dataset.groundtruth is given) from the configured sources.
  */
-int import__build(const struct rb_config *cfg, const char *dir, struct import_info *info,
+int import__build(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 		  char *err, size_t errlen);
 
 /*

@@ -15,8 +15,8 @@
 
 #include "manifest.h"
 #include "vecio.h"
-#include "../harness/config.h"
-#include "../harness/fsutil.h"
+#include "spec.h"
+#include "../lib/fsutil.h"
 
 #define WHOLE_MAX (8u << 20)   /* files up to this size are hashed whole */
 #define SAMPLE_LEN (64u << 10)

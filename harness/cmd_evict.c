@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "config.h"
 #include "../datasets/dataset.h"
+#include "dataset_spec.h"
 #include "../workloads/workload.h"
 
 static int evict_config(struct rb_config *cfg)
@@ -20,7 +21,7 @@ static int evict_config(struct rb_config *cfg)
 	int i, n, rc;
 
 	/* prepares on first use, like run; afterwards it only checks the manifests */
-	rc = dataset__prepare(cfg, &ds, err, sizeof(err));
+	rc = dataset_spec__prepare(cfg, &ds, err, sizeof(err));
 	if (rc)
 		goto out;
 	n = ops ? ops->list_files(cfg, &ds, paths, RB_MAX_FILES) : -1;
@@ -59,7 +60,8 @@ int cmd_evict(int argc, char **argv)
 		if (config__set(&cfg, argv[++i], err, sizeof(err)))
 			goto bad;
 	}
-	if (config__validate(&cfg, err, sizeof(err)))
+	if (config__validate(&cfg, err, sizeof(err)) ||
+	    config__validate_workload(&cfg, err, sizeof(err)))
 		goto bad;
 	return evict_config(&cfg);
 bad:

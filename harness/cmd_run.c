@@ -21,13 +21,14 @@
 #include "cmds.h"
 #include "config.h"
 #include "env.h"
-#include "fsutil.h"
+#include "../lib/fsutil.h"
 #include "live.h"
 #include "plan.h"
 #include "report.h"
 #include "runner.h"
 #include "stream.h"
 #include "../datasets/dataset.h"
+#include "dataset_spec.h"
 #include "../workloads/workload.h"
 
 #define MAX_SETS 64
@@ -181,7 +182,8 @@ static int load_config(struct rb_config *cfg)
 	for (i = 0; i < env.n_sets; i++)
 		if (config__set(cfg, env.sets[i], err, sizeof(err)))
 			goto bad;
-	if (config__validate(cfg, err, sizeof(err)) || check_replay(cfg, err, sizeof(err)) ||
+	if (config__validate(cfg, err, sizeof(err)) || config__validate_workload(cfg, err, sizeof(err)) ||
+	    check_replay(cfg, err, sizeof(err)) ||
 	    check_client(cfg, err, sizeof(err)))
 		goto bad;
 	return 0;
@@ -387,7 +389,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 
 	/* a signal while preparing stops it between chunks; nothing half-built is kept */
 	dataset__set_stop(&stop_requested);
-	rc = dataset__prepare(&run->cfg, &ds, err, sizeof(err));
+	rc = dataset_spec__prepare(&run->cfg, &ds, err, sizeof(err));
 	dataset__set_stop(NULL);
 	if (rc == -EINTR) {
 		fprintf(stderr, "rabench: interrupted while preparing the dataset; nothing was "

@@ -71,9 +71,19 @@ const struct rb_key rb_config_keys[] = {
 	{ "dataset.corpus", RB_KEY_STR, OFF(dataset_corpus), SZ(dataset_corpus), "wordnet", 0, 0,
 	  NULL,
 	  "corpus: wordnet = the WordNet glosses of Debian's wordnet-base, or a plain-text file (paragraphs separated by blank lines)" },
+	{ "dataset.chunk_store", RB_KEY_ENUM, OFF(dataset_chunk_store), SZ(dataset_chunk_store),
+	  "file", 0, 0, "file|lmdb|sqlite",
+	  "corpus: where the chunk text lives: file = rabench's chunks.dat + chunks.idx; lmdb = an LMDB database (key = chunk id, value = text); sqlite = a SQLite table of chunks by integer id. chunk-fetch and rag read it" },
 	{ "dataset.chunk_size", RB_KEY_INT, OFF(dataset_chunk_size), 0, "1024", 64, 1048576, NULL,
 	  "corpus: chunks hold at most this many bytes (whole paragraphs packed; longer ones cut at sentence ends); dataset.n caps the number of chunks" },
 
+	{ "index.kind", RB_KEY_ENUM, OFF(index_kind), SZ(index_kind), "ivf", 0, 0, "ivf|hnsw",
+	  "ivf = a FAISS IVF index with on-disk inverted lists (index.factory); hnsw = an hnswlib HNSW graph whose level 0 (links and vectors) is searched from an mmap of its file (index.hnsw_*)" },
+	{ "index.hnsw_m", RB_KEY_INT, OFF(index_hnsw_m), 0, "16", 2, 100, NULL,
+	  "hnsw: links per node and level (M; level 0 has 2M)" },
+	{ "index.hnsw_ef_construction", RB_KEY_INT, OFF(index_hnsw_ef_construction), 0, "100", 10,
+	  2000, NULL,
+	  "hnsw: candidates kept while inserting (ef_construction): a better graph for a slower build" },
 	{ "index.factory", RB_KEY_STR, OFF(index_factory), SZ(index_factory), "IVF1024,Flat",
 	  0, 0, NULL,
 	  "FAISS index_factory string; must contain IVF followed by nlist (e.g. OPQ16,IVF1024,PQ16); lists live on disk" },
@@ -82,13 +92,15 @@ const struct rb_key rb_config_keys[] = {
 	{ "index.prefetch_threads", RB_KEY_INT, OFF(index_prefetch_threads), 0, "0", 0, 256, NULL,
 	  "Threads of FAISS's own OnDiskInvertedLists prefetcher; 0 = off, so strategies are compared alone" },
 
-	{ "workload.type", RB_KEY_ENUM, OFF(workload_type), SZ(workload_type), "ivf-search",
-	  0, 0, "ivf-search|flat-scan|chunk-fetch|rag",
-	  "What each query does: ivf-search = FAISS search of the on-disk IVF index; flat-scan = exact search by reading the base vectors sequentially (index.* and workload.nprobe unused); chunk-fetch = read k chunks of the chunk store by id; rag = ivf-search, then fetch the hits' chunks (chunk-fetch and rag need dataset.generator corpus)" },
+	{ "workload.type", RB_KEY_STR, OFF(workload_type), SZ(workload_type), "ivf-search",
+	  0, 0, NULL,
+	  "What each query does, one of `rabench list workloads`: ivf-search = FAISS search of the on-disk IVF index; hnsw-search = search of the HNSW graph on mmap (index.kind hnsw); flat-scan = exact search by reading the base vectors sequentially (index.* unused); chunk-fetch = read k chunks of the chunk store by id; rag = search either index, then fetch the hits' chunks (chunk-fetch and rag need dataset.generator corpus)" },
 	{ "workload.k", RB_KEY_INT, OFF(workload_k), 0, "10", 1, 100, NULL,
 	  "Neighbours returned per query; recall@k is measured at this k" },
 	{ "workload.nprobe", RB_KEY_INT, OFF(workload_nprobe), 0, "16", 1, 65536, NULL,
 	  "Inverted lists scanned per query; at most the factory's nlist" },
+	{ "workload.ef_search", RB_KEY_INT, OFF(workload_ef_search), 0, "64", 1, 100000, NULL,
+	  "hnsw: candidates kept per search (ef); at least workload.k" },
 	{ "workload.queries", RB_KEY_INT, OFF(workload_queries), 0, "500", 1, 1000000, NULL,
 	  "Queries run per repeat, the first ones of the dataset's queries" },
 	{ "workload.client_timeout", RB_KEY_DOUBLE, OFF(workload_client_timeout), 0, "30", 0.01, 3600, NULL,
@@ -97,7 +109,7 @@ const struct rb_key rb_config_keys[] = {
 	  "Queries per search call: ivf-search and rag search this many queries in one FAISS call (as a server batches requests; each query's latency is its batch's); 1 = one at a time. flat-scan and chunk-fetch take 1 only" },
 	{ "workload.chunk_io", RB_KEY_ENUM, OFF(workload_chunk_io), SZ(workload_chunk_io), "pread",
 	  0, 0, "pread|mmap",
-	  "chunk-fetch, rag: read chunks with pread on an fd, or copy them out of an mmap of chunks.dat" },
+	  "chunk-fetch, rag: read chunks with pread on an fd, or copy them out of an mmap of chunks.dat; with dataset.chunk_store sqlite, mmap sets SQLite's mmap_size to the database's size (pread = SQLite's default, no mmap). LMDB always maps" },
 	{ "workload.chunk_ids", RB_KEY_ENUM, OFF(workload_chunk_ids), SZ(workload_chunk_ids),
 	  "groundtruth", 0, 0, "groundtruth|uniform",
 	  "chunk-fetch: which k chunks a query fetches: its exact k nearest (ground truth), or k picked uniformly (seeded per query)" },
@@ -174,6 +186,18 @@ static int errf(int ret, char *err, size_t errlen, const struct where *w, const 
 
 	va_start(ap, fmt);
 	verrf(err, errlen, w, key, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int config__errf(int ret, const struct rb_config *cfg, const char *key, char *err, size_t errlen,
+		 const char *fmt, ...)
+{
+	struct where w = { cfg->source[0] ? cfg->source : "config", 0, 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrf(err, errlen, &w, key, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -1055,7 +1079,7 @@ cleanup:
  * nlist of the factory's IVF part: "IVF<n>" at the start or after a comma
  * ("OPQ16,IVF1024,PQ16", "IVF4096_HNSW32,Flat"). 0 when there is none.
  */
-static int64_t factory_nlist(const char *factory)
+int64_t config__factory_nlist(const char *factory)
 {
 	for (const char *p = factory; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
 		int64_t v = 0;
@@ -1084,28 +1108,6 @@ static bool folder_name_ok(const char *name)
 	return true;
 }
 
-static int check_index(const struct rb_config *cfg, const struct where *w, char *err, size_t errlen)
-{
-	int64_t nlist = factory_nlist(cfg->index_factory);
-
-	if (!nlist)
-		return errf(-EINVAL, err, errlen, w, "index.factory",
-			    "needs an IVF index (got '%s'; expected IVF<nlist> at the start or after "
-			    "a comma, e.g. 'IVF1024,Flat')", cfg->index_factory);
-	if (cfg->workload_nprobe > nlist)
-		return errf(-EINVAL, err, errlen, w, "workload.nprobe",
-			    "more than the index has lists (got %" PRId64 "; expected at most %" PRId64
-			    ", the nlist of index.factory '%s')", cfg->workload_nprobe, nlist,
-			    cfg->index_factory);
-	/* FAISS's k-means refuses fewer training points than centroids */
-	if (cfg->index_train_size < nlist)
-		return errf(-EINVAL, err, errlen, w, "index.train_size",
-			    "fewer training vectors than IVF lists (got %" PRId64 "; expected at least %"
-			    PRId64 ", the nlist of index.factory '%s')", cfg->index_train_size, nlist,
-			    cfg->index_factory);
-	return 0;
-}
-
 /* a <= b, or an error naming key a. */
 static int check_le(const struct where *w, const char *ka, int64_t a, const char *kb, int64_t b,
 		    char *err, size_t errlen)
@@ -1116,24 +1118,10 @@ static int check_le(const struct where *w, const char *ka, int64_t a, const char
 		    "larger than %s (got %" PRId64 "; expected at most %" PRId64 ")", kb, a, b);
 }
 
-/* Does the workload read the IVF index (so index.* and workload.nprobe matter)? */
-bool config__uses_index(const struct rb_config *cfg)
-{
-	return strcmp(cfg->workload_type, "flat-scan") != 0 &&
-	       strcmp(cfg->workload_type, "chunk-fetch") != 0;
-}
-
-/* The chunk workloads need a chunk store; an import names its files. */
+/* An import names its files. */
 static int check_sources(const struct rb_config *cfg, const struct where *w, char *err,
 			 size_t errlen)
 {
-	bool chunks = !strcmp(cfg->workload_type, "chunk-fetch") ||
-		      !strcmp(cfg->workload_type, "rag");
-
-	if (chunks && strcmp(cfg->dataset_generator, "corpus"))
-		return errf(-EINVAL, err, errlen, w, "workload.type",
-			    "needs a chunk store (got '%s' with dataset.generator '%s'; expected "
-			    "dataset.generator: corpus)", cfg->workload_type, cfg->dataset_generator);
 	if (strcmp(cfg->dataset_generator, "import"))
 		return 0;
 	if (!cfg->dataset_base[0])
@@ -1217,16 +1205,6 @@ static int check_memory_limit(const struct rb_config *cfg, const struct where *w
 		    "too small to run (got %s; expected 0 = no limit, or at least %s)", got, min);
 }
 
-/*
- * Workloads with a batched search (ops->run_batch): ivf-search and rag. A name
- * list because this module links without the workloads; tests/test_config.c
- * checks it against the registry.
- */
-bool config__workload_batches(const char *workload)
-{
-	return !strcmp(workload, "ivf-search") || !strcmp(workload, "rag");
-}
-
 /* Clients and batches: each client needs at least one whole batch of queries. */
 static int check_concurrency(const struct rb_config *cfg, const struct where *w, char *err,
 			     size_t errlen)
@@ -1238,11 +1216,6 @@ static int check_concurrency(const struct rb_config *cfg, const struct where *w,
 		return errf(-EINVAL, err, errlen, w, "run.clients",
 			    "wrong number of entries (got %d; expected 1..%d)", cfg->n_clients,
 			    RB_MAX_CLIENT_LEVELS);
-	if (cfg->workload_batch > 1 && !config__workload_batches(cfg->workload_type))
-		return errf(-EINVAL, err, errlen, w, "workload.batch",
-			    "workload.type %s has no batched search (got %" PRId64
-			    "; expected 1, or workload.type ivf-search or rag)", cfg->workload_type,
-			    cfg->workload_batch);
 	for (i = 0; i < cfg->n_clients; i++)
 		if (cfg->run_clients[i] > most)
 			most = cfg->run_clients[i];
@@ -1277,14 +1250,9 @@ int config__validate(const struct rb_config *cfg, char *err, size_t errlen)
 	if (!ret)
 		ret = check_le(&w, "workload.queries", cfg->workload_queries, "dataset.queries",
 			       cfg->dataset_queries, err, errlen);
-	if (!ret && config__uses_index(cfg))
-		ret = check_le(&w, "index.train_size", cfg->index_train_size, "dataset.n",
-			       cfg->dataset_n, err, errlen);
 	if (!ret)
 		ret = check_le(&w, "dataset.clusters", cfg->dataset_clusters, "dataset.n",
 			       cfg->dataset_n, err, errlen);
-	if (!ret && config__uses_index(cfg))
-		ret = check_index(cfg, &w, err, errlen);
 	if (!ret)
 		ret = check_memory_limit(cfg, &w, err, errlen);
 	if (!ret)

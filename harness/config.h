@@ -17,8 +17,7 @@
 #define RB_MAX_CLIENT_LEVELS 8   /* entries of run.clients */
 #define RB_MAX_CLIENTS 64        /* threads of one level */
 #define RB_MAX_RESULT_IDS 10000000 /* workload.queries x workload.k, kept per repeat */
-#define RB_NAME_MAX 64
-#define RB_PATH_MAX 512
+#include "../datasets/spec.h"	/* RB_NAME_MAX, RB_PATH_MAX */
 #define RB_ERR_MAX 512
 
 struct rb_config {
@@ -43,8 +42,12 @@ struct rb_config {
 	char dataset_groundtruth[RB_PATH_MAX]; /* dataset.groundtruth: import gt, "" = compute */
 	char dataset_corpus[RB_PATH_MAX];     /* dataset.corpus: "wordnet" or a text file */
 	int64_t dataset_chunk_size;           /* dataset.chunk_size: bytes per chunk, at most */
+	char dataset_chunk_store[16];         /* dataset.chunk_store: file | lmdb | sqlite */
 
 	/* index: FAISS IVF on disk */
+	char index_kind[16];                  /* index.kind: ivf | hnsw */
+	int64_t index_hnsw_m;                 /* index.hnsw_m */
+	int64_t index_hnsw_ef_construction;   /* index.hnsw_ef_construction */
 	char index_factory[RB_NAME_MAX];      /* index.factory, e.g. "IVF1024,Flat" */
 	int64_t index_train_size;             /* index.train_size */
 	int64_t index_prefetch_threads;       /* index.prefetch_threads: FAISS's own, 0 = off */
@@ -53,6 +56,7 @@ struct rb_config {
 	char workload_type[RB_NAME_MAX];      /* workload.type: "ivf-search" */
 	int64_t workload_k;                   /* workload.k */
 	int64_t workload_nprobe;              /* workload.nprobe */
+	int64_t workload_ef_search;           /* workload.ef_search (hnsw) */
 	int64_t workload_queries;             /* workload.queries: queries per repeat */
 	int64_t workload_batch;               /* workload.batch: queries per search call */
 	double workload_client_timeout;       /* workload.client_timeout: seconds per query */
@@ -127,14 +131,18 @@ int config__set(struct rb_config *cfg, const char *assignment, char *err, size_t
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen);
 
 /*
- * Does the workload read the IVF index (ivf-search, rag)? flat-scan and
- * chunk-fetch do not: index.* and workload.nprobe are neither checked nor
- * built for them.
+ * What depends on the workload (harness/config_workload.c, from its RB_WL_*
+ * flags): workload.type known, the index and chunk store it reads, batches.
+ * Callers run it after config__validate.
  */
-bool config__uses_index(const struct rb_config *cfg);
+int config__validate_workload(const struct rb_config *cfg, char *err, size_t errlen);
 
-/* Does this workload search in batches (workload.batch > 1 allowed)? */
-bool config__workload_batches(const char *workload);
+/* An error about key of cfg, as config__validate writes them ("FILE: KEY: ..."). Returns ret. */
+int config__errf(int ret, const struct rb_config *cfg, const char *key, char *err, size_t errlen,
+		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* The nlist of an IVF factory string ("IVF1024,Flat" -> 1024), 0 when none. */
+int64_t config__factory_nlist(const char *factory);
 
 /* Find a key by dotted name; NULL if unknown. */
 const struct rb_key *config__find_key(const char *key);

@@ -365,10 +365,12 @@ static void skip_strategy(struct rb_run *run, const char *name, const char *why,
 }
 
 /* A privileged strategy refused by the kernel at apply time: skip it, don't fail. */
+/* A strategy that cannot act here (privileges, BPF, or nothing to act on) is skipped. */
 static bool refused(const struct ra_strategy_ops *s, int rc)
 {
-	return (s->flags & (RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF)) &&
-	       (rc == -EPERM || rc == -EACCES || rc == -ENOTSUP || rc == -ENOSYS);
+	return rc == -ENOTSUP ||
+	       ((s->flags & (RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF)) &&
+		(rc == -EPERM || rc == -EACCES || rc == -ENOSYS));
 }
 
 static void drop_repeat(struct rb_repeat_result *rr)

@@ -63,7 +63,8 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 			 (int)geteuid());
 		return -EPERM;
 	}
-	struct prefetch_opts opts = { .pid = w->target_pid, .clients = w->clients };
+	struct prefetch_opts opts = { .pid = w->target_pid, .clients = w->clients,
+				      .symbol = w->hint_symbol };
 	char found[512];
 
 	/* the repeat's memory cgroup (runner.c joined it, or the client runs in it) */

@@ -41,9 +41,15 @@ static int willneed_reset(struct rb_workload *w)
 
 static int willneed_apply(struct rb_workload *w, char *err, size_t errlen)
 {
-	struct willneed *s = malloc(sizeof(*s));
+	struct willneed *s;
 	int i, rc;
 
+	/* nothing to hint with: say why, and the strategy is skipped */
+	if (w->no_prior_extents) {
+		snprintf(err, errlen, "willneed: %s", w->no_prior_extents);
+		return -ENOTSUP;
+	}
+	s = malloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < RB_MAX_FILES; i++)

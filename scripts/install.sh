@@ -21,6 +21,9 @@ packages=(
 	python3 python3-jsonschema
 	# the external client and the plain script that rabench prefetch serves (tests, README)
 	python3-faiss
+	# the stores RAG servers run: an HNSW graph (hnswlib; the Python binding checks recall),
+	# LMDB and SQLite chunk stores
+	libhnswlib-dev python3-hnswlib liblmdb-dev libsqlite3-dev
 	chromium fonts-dejavu-core
 	# data no one here wrote: a text corpus (WordNet glosses) and a real vector set
 	wordnet-base dataset-fashion-mnist

@@ -24,6 +24,7 @@
 #include "datasets/chunkstore.h"
 #include "datasets/corpus.h"
 #include "datasets/dataset.h"
+#include "harness/dataset_spec.h"
 #include "datasets/textembed.h"
 #include "workloads/chunk_io.h"
 #include "tests/flip.h"
@@ -460,11 +461,13 @@ static void test_corpus_dataset(void **state)
 	cfg.dataset_queries = 40;
 	cfg.dataset_seed = 5;
 	strcpy(cfg.index_factory, "IVF8,Flat");
+	strcpy(cfg.index_kind, "ivf");
+	strcpy(cfg.workload_type, "rag");
 	cfg.index_train_size = 600;
 	cfg.workload_k = 10;
 	cfg.workload_queries = 40;
 	snprintf(cfg.cache_dir, sizeof(cfg.cache_dir), "%s/cache", f->dir);
-	if (dataset__prepare(&cfg, &ds, f->err, sizeof(f->err)))
+	if (dataset_spec__prepare(&cfg, &ds, f->err, sizeof(f->err)))
 		fail_msg("prepare: %s", f->err);
 	assert_int_equal(ds.n, 600);
 	assert_int_equal(ds.nq, 40);
@@ -482,13 +485,13 @@ static void test_corpus_dataset(void **state)
 	chunkstore__close(&cs);
 	dataset__free(&ds);
 	/* reused, not rebuilt */
-	assert_int_equal(dataset__prepare(&cfg, &ds, f->err, sizeof(f->err)), 0);
+	assert_int_equal(dataset_spec__prepare(&cfg, &ds, f->err, sizeof(f->err)), 0);
 	assert_int_equal(ds.reused_dataset, 1);
 	assert_int_equal(ds.reused_index, 1);
 	dataset__free(&ds);
 	/* a missing corpus names the key */
 	snprintf(cfg.dataset_corpus, sizeof(cfg.dataset_corpus), "%s/none.txt", f->dir);
-	assert_int_not_equal(dataset__prepare(&cfg, &ds, f->err, sizeof(f->err)), 0);
+	assert_int_not_equal(dataset_spec__prepare(&cfg, &ds, f->err, sizeof(f->err)), 0);
 	assert_non_null(strstr(f->err, "dataset.corpus"));
 	assert_non_null(strstr(f->err, "none.txt"));
 	dataset__free(&ds);

@@ -111,12 +111,20 @@ static void expect_set_error(const char *assignment, const char *key, const char
 }
 
 /* Expect config__validate to reject cfg, naming key and what. */
+/* What rabench run checks: the generic checks, then the workload's (its flags). */
+static int validate_all(const struct rb_config *cfg, char *err, size_t errlen)
+{
+	int rc = config__validate(cfg, err, errlen);
+
+	return rc ? rc : config__validate_workload(cfg, err, errlen);
+}
+
 static void expect_invalid(const struct rb_config *cfg, const char *key, const char *what)
 {
 	char err[RB_ERR_MAX], keypart[128];
 
 	err[0] = '\0';
-	assert_int_equal(config__validate(cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(validate_all(cfg, err, sizeof(err)), -EINVAL);
 	snprintf(keypart, sizeof(keypart), ": %s: ", key);
 	assert_contains(err, keypart);
 	assert_contains(err, what);
@@ -184,7 +192,7 @@ static void test_defaults(void **state)
 	assert_false(cfg.run_drop_caches);
 	assert_string_equal(cfg.results_dir, "results");
 	assert_string_equal(cfg.cache_dir, "datasets/cache");
-	if (config__validate(&cfg, err, sizeof(err)))
+	if (validate_all(&cfg, err, sizeof(err)))
 		fail_msg("defaults do not validate: %s", err);
 }
 
@@ -207,7 +215,7 @@ static void test_table_defaults_parse(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 10);
 	}
-	assert_int_equal(n, 39);
+	assert_int_equal(n, 44);
 }
 
 static void test_find_key(void **state)
@@ -268,7 +276,7 @@ static void test_print_keys(void **state)
 	assert_contains(text, "| `run.cache` | enum | `cold` | cold \\| warm | ");
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 39 + 2);
+	assert_int_equal(lines, 44 + 2);
 	free(text);
 }
 
@@ -337,7 +345,7 @@ static void test_full_file(void **state)
 	assert_true(cfg.run_drop_caches);
 	assert_string_equal(cfg.results_dir, "out/res");
 	assert_string_equal(cfg.cache_dir, "out/cache");
-	if (config__validate(&cfg, err, sizeof(err)))
+	if (validate_all(&cfg, err, sizeof(err)))
 		fail_msg("full.yaml does not validate: %s", err);
 }
 
@@ -467,9 +475,9 @@ static void test_validate_memory_limit(void **state)
 	expect_invalid(&cfg, "run.memory_limit",
 		       "too small to run (got 16M; expected 0 = no limit, or at least 32M)");
 	set_ok(&cfg, "run.memory_limit=32M");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "run.memory_limit=0");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 }
 
 /* flat-scan reads no index: index.* and workload.nprobe are not checked for it. */
@@ -493,7 +501,7 @@ static void test_clients_and_batch(void **state)
 	assert_int_equal(cfg.workload_batch, 4);
 	config__format_value(&cfg, k, buf, sizeof(buf));
 	assert_string_equal(buf, "[1, 2, 4, 8]");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "run.clients=3");
 	assert_int_equal(cfg.n_clients, 1);
 	assert_int_equal(cfg.run_clients[0], 3);
@@ -523,7 +531,7 @@ static void test_validate_batch(void **state)
 	(void)state;
 	config__defaults(&cfg);
 	set_ok(&cfg, "workload.batch=8");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "workload.type=flat-scan");
 	expect_invalid(&cfg, "workload.batch", "workload.type flat-scan has no batched search");
 	set_ok(&cfg, "workload.type=ivf-search");
@@ -532,13 +540,56 @@ static void test_validate_batch(void **state)
 	expect_invalid(&cfg, "workload.batch",
 		       "larger than workload.queries / the most run.clients (got 128; expected at most 100)");
 	set_ok(&cfg, "run.clients=[1,8]");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
-	/* the config's list of batching workloads is the registry's truth */
-	for (const struct workload_ops *const *w = workload__all(); *w; w++)
-		if (((*w)->run_batch != NULL) != config__workload_batches((*w)->name))
-			fail_msg("workload %s: run_batch %s, config__workload_batches says %d",
-				 (*w)->name, (*w)->run_batch ? "set" : "unset",
-				 config__workload_batches((*w)->name));
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
+	/* the check follows the flag, whatever the name */
+	for (const struct workload_ops *const *w = workload__all(); *w; w++) {
+		char err[RB_ERR_MAX] = "", set[128];
+
+		snprintf(set, sizeof(set), "workload.type=%s", (*w)->name);
+		set_ok(&cfg, set);
+		set_ok(&cfg, (*w)->flags & RB_WL_HNSW && !((*w)->flags & RB_WL_IVF) ?
+			     "index.kind=hnsw" : "index.kind=ivf");
+		set_ok(&cfg, (*w)->flags & RB_WL_CORPUS ? "dataset.generator=corpus" :
+			     "dataset.generator=synthetic");
+		if (validate_all(&cfg, err, sizeof(err)) == 0 && !((*w)->flags & RB_WL_BATCH))
+			fail_msg("workload %s has no batched search but workload.batch=8 passed",
+				 (*w)->name);
+		if (((*w)->flags & RB_WL_BATCH) && validate_all(&cfg, err, sizeof(err)))
+			fail_msg("workload %s batches but was refused: %s", (*w)->name, err);
+	}
+}
+
+/* index.kind, a chunk store and the HNSW keys, against what the workload reads. */
+static void test_workload_reads(void **state)
+{
+	struct rb_config cfg;
+
+	(void)state;
+	config__defaults(&cfg);
+	set_ok(&cfg, "index.kind=hnsw");
+	expect_invalid(&cfg, "index.kind", "workload.type ivf-search does not read it (got 'hnsw'; expected ivf)");
+	set_ok(&cfg, "workload.type=hnsw-search");
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "workload.ef_search=5");
+	expect_invalid(&cfg, "workload.ef_search", "fewer candidates than results (got 5; expected at least workload.k, 10)");
+	set_ok(&cfg, "workload.ef_search=64");
+	set_ok(&cfg, "index.hnsw_m=32");
+	set_ok(&cfg, "index.hnsw_ef_construction=20");
+	expect_invalid(&cfg, "index.hnsw_ef_construction", "below index.hnsw_m (got 20; expected at least 32)");
+	set_ok(&cfg, "index.hnsw_ef_construction=200");
+	set_ok(&cfg, "workload.type=flat-scan-x");
+	expect_invalid(&cfg, "workload.type", "unknown workload (got 'flat-scan-x'; expected one of ivf-search, hnsw-search,");
+	set_ok(&cfg, "workload.type=hnsw-search");
+	set_ok(&cfg, "dataset.chunk_store=lmdb");
+	expect_invalid(&cfg, "dataset.chunk_store", "workload.type hnsw-search reads no chunks (got 'lmdb'");
+	set_ok(&cfg, "dataset.generator=corpus");
+	set_ok(&cfg, "workload.type=chunk-fetch");
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
+	set_ok(&cfg, "dataset.chunk_store=sqlite");
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
+	expect_load_error("store.yaml", "dataset:\n  chunk_store: postgres\n", 2, "dataset.chunk_store",
+			  "expected one of file, lmdb, sqlite");
+	expect_load_error("m.yaml", "index:\n  hnsw_m: 1\n", 2, "index.hnsw_m", "out of range");
 }
 
 /* Huge and zero sizes are refused by the table's ranges, naming the key. */
@@ -605,7 +656,7 @@ static void test_validate_flat_scan(void **state)
 	set_ok(&cfg, "workload.nprobe=5000");
 	expect_invalid(&cfg, "index.factory", "needs an IVF index");
 	set_ok(&cfg, "workload.type=flat-scan");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "workload.queries=2000");
 	expect_invalid(&cfg, "workload.queries", "larger than dataset.queries");
 }
@@ -620,10 +671,10 @@ static void test_validate_sources(void **state)
 	set_ok(&cfg, "workload.type=rag");
 	expect_invalid(&cfg, "workload.type", "needs a chunk store");
 	set_ok(&cfg, "dataset.generator=corpus");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "workload.type=chunk-fetch");
 	set_ok(&cfg, "index.factory=Flat");          /* chunk-fetch reads no index */
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "workload.chunk_io=mmap");
 	set_ok(&cfg, "workload.chunk_ids=uniform");
 	expect_set_error("workload.chunk_io=aio", "workload.chunk_io", "not allowed");
@@ -640,7 +691,7 @@ static void test_validate_sources(void **state)
 	set_ok(&cfg, "dataset.queries_file=/etc");
 	expect_invalid(&cfg, "dataset.queries_file", "/etc: not a regular file");
 	set_ok(&cfg, "dataset.queries_file=/etc/hostname");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 	set_ok(&cfg, "dataset.groundtruth=gt.ivecs");
 	expect_invalid(&cfg, "dataset.groundtruth", "gt.ivecs: No such file");
 	set_ok(&cfg, "dataset.groundtruth=");
@@ -778,8 +829,6 @@ static void test_enums_and_lists(void **state)
 	(void)state;
 	expect_load_error("enum.yaml", "run:\n  cache: hot\n", 2, "run.cache",
 			  "not allowed (got 'hot'; expected one of cold, warm)");
-	expect_load_error("wl.yaml", "workload:\n  type: flat-scan-x\n", 2, "workload.type",
-			  "not allowed");
 	expect_load_error("gen.yaml", "dataset:\n  generator: random\n", 2, "dataset.generator",
 			  "not allowed (got 'random'");
 	expect_load_error("strat.yaml", "run:\n  strategies:\n    - default\n    - bpf-magic\n", 4,
@@ -944,7 +993,7 @@ static void test_validate_sizes(void **state)
 	set_ok(&cfg, "dataset.clusters=3000");
 	expect_invalid(&cfg, "dataset.clusters", "larger than dataset.n");
 	set_ok(&cfg, "dataset.clusters=2000");
-	assert_int_equal(config__validate(&cfg, NULL, 0), 0);
+	assert_int_equal(validate_all(&cfg, NULL, 0), 0);
 }
 
 static void test_validate_factory(void **state)
@@ -957,12 +1006,12 @@ static void test_validate_factory(void **state)
 	set_ok(&cfg, "workload.nprobe=1025");
 	expect_invalid(&cfg, "workload.nprobe", "(got 1025; expected at most 1024");
 	set_ok(&cfg, "workload.nprobe=1024");
-	assert_int_equal(config__validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(validate_all(&cfg, err, sizeof(err)), 0);
 
 	set_ok(&cfg, "index.factory=OPQ16,IVF512,PQ16");
 	expect_invalid(&cfg, "workload.nprobe", "expected at most 512");
 	set_ok(&cfg, "index.factory=PCA64,IVF4096_HNSW32,Flat");
-	assert_int_equal(config__validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(validate_all(&cfg, err, sizeof(err)), 0);
 
 	set_ok(&cfg, "index.factory=Flat");
 	expect_invalid(&cfg, "index.factory", "needs an IVF index (got 'Flat'");
@@ -995,7 +1044,7 @@ static void test_validate_name(void **state)
 	cfg.name[0] = '\0';
 	expect_invalid(&cfg, "name", "not usable as a folder name (got ''");
 	set_ok(&cfg, "name=Run-1.2_x");
-	assert_int_equal(config__validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(validate_all(&cfg, err, sizeof(err)), 0);
 
 	config__defaults(&cfg);
 	cfg.n_strategies = 0;
@@ -1011,13 +1060,13 @@ static void test_validate_names_source(void **state)
 	(void)state;
 	config__defaults(&cfg);
 	load_ok(&cfg, "cross.yaml", "workload:\n  queries: 5000\n");
-	assert_int_equal(config__validate(&cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(validate_all(&cfg, err, sizeof(err)), -EINVAL);
 	snprintf(prefix, sizeof(prefix), "%s: workload.queries: ", cfg.source);
 	assert_starts_with(err, prefix);
 
 	config__defaults(&cfg);
 	set_ok(&cfg, "workload.queries=5000");
-	assert_int_equal(config__validate(&cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(validate_all(&cfg, err, sizeof(err)), -EINVAL);
 	assert_starts_with(err, "config: workload.queries: ");
 }
 
@@ -1039,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_validate_memory_limit),
 		cmocka_unit_test(test_validate_flat_scan),
 		cmocka_unit_test(test_huge_values),
+		cmocka_unit_test(test_workload_reads),
 		cmocka_unit_test(test_write_dirs_confined),
 		cmocka_unit_test(test_conflicting_options),
 		cmocka_unit_test(test_clients_and_batch),

@@ -22,6 +22,7 @@
 #include <faiss/c_api/index_io_c.h>
 
 #include "datasets/dataset.h"
+#include "harness/dataset_spec.h"
 #include "datasets/faiss_bridge.h"
 #include "datasets/manifest.h"
 #include "datasets/vecio.h"
@@ -47,6 +48,8 @@ static void tiny_config(struct rb_config *c, const char *cache_dir)
 	c->dataset_normalize = true;
 	c->dataset_spread = 0.3;
 	strcpy(c->index_factory, "IVF32,Flat");
+	strcpy(c->index_kind, "ivf");
+	strcpy(c->workload_type, "ivf-search");
 	c->index_train_size = 2000;
 	snprintf(c->cache_dir, sizeof(c->cache_dir), "%s/cache", cache_dir);
 }
@@ -83,7 +86,7 @@ static void prepare_ok(struct fixture *f)
 	int ret;
 
 	dataset__free(&f->ds);
-	ret = dataset__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err));
+	ret = dataset_spec__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err));
 	if (ret)
 		fail_msg("prepare: %d %s", ret, f->err);
 }
@@ -440,12 +443,12 @@ static void test_bad_config_errors(void **state)
 	struct fixture *f = *state;
 
 	strcpy(f->cfg.dataset_generator, "text");
-	assert_int_equal(dataset__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err)), -EINVAL);
+	assert_int_equal(dataset_spec__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err)), -EINVAL);
 	assert_non_null(strstr(f->err, "dataset.generator"));
 
 	tiny_config(&f->cfg, f->dir);
 	strcpy(f->cfg.index_factory, "Flat");
-	assert_int_equal(dataset__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err)), -EINVAL);
+	assert_int_equal(dataset_spec__prepare(&f->cfg, &f->ds, f->err, sizeof(f->err)), -EINVAL);
 	assert_non_null(strstr(f->err, "not an IVF index"));
 	assert_null(f->ds.queries);
 	/* The dataset was built and kept; the failed index left no folder behind. */

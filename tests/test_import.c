@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "datasets/dataset.h"
+#include "harness/dataset_spec.h"
 #include "datasets/import.h"
 #include "datasets/vecio.h"
 
@@ -286,6 +287,8 @@ static void import_config(struct rb_config *c, struct fixture *f)
 	c->dataset_dim = 128;            /* ignored: the files decide */
 	c->dataset_seed = 1;
 	strcpy(c->index_factory, "IVF8,Flat");
+	strcpy(c->index_kind, "ivf");
+	strcpy(c->workload_type, "ivf-search");
 	c->index_train_size = 2000;
 	c->workload_k = 10;
 	c->workload_queries = 30;
@@ -319,7 +322,7 @@ static void expect_prepare_error(struct fixture *f, struct rb_config *c, const c
 {
 	struct rb_dataset ds;
 
-	assert_int_not_equal(dataset__prepare(c, &ds, f->err, sizeof(f->err)), 0);
+	assert_int_not_equal(dataset_spec__prepare(c, &ds, f->err, sizeof(f->err)), 0);
 	if (!strstr(f->err, a) || !strstr(f->err, b))
 		fail_msg("error '%s' lacks '%s' or '%s'", f->err, a, b);
 }
@@ -371,7 +374,7 @@ static void test_import_dataset(void **state)
 	write_random_u8(p, 0, 40, 8, 2);
 	/* normalised: the ground truth is computed on what was imported */
 	c.dataset_normalize = true;
-	if (dataset__prepare(&c, &ds, f->err, sizeof(f->err)))
+	if (dataset_spec__prepare(&c, &ds, f->err, sizeof(f->err)))
 		fail_msg("prepare: %s", f->err);
 	assert_int_equal(ds.n, 3000);
 	assert_int_equal(ds.dim, 8);
@@ -389,7 +392,7 @@ static void test_import_dataset(void **state)
 	/* caps: the first 2500 base vectors and 35 queries */
 	c.dataset_n = 2500;
 	c.dataset_queries = 35;
-	assert_int_equal(dataset__prepare(&c, &ds, f->err, sizeof(f->err)), 0);
+	assert_int_equal(dataset_spec__prepare(&c, &ds, f->err, sizeof(f->err)), 0);
 	assert_int_equal(ds.n, 2500);
 	assert_int_equal(ds.nq, 35);
 	dataset__free(&ds);
@@ -412,7 +415,7 @@ static void test_import_dataset(void **state)
 	c.dataset_normalize = false;
 	expect_prepare_error(f, &c, "dataset.groundtruth", "raise dataset.n");
 	c.dataset_n = 3000;
-	assert_int_equal(dataset__prepare(&c, &ds, f->err, sizeof(f->err)), 0);
+	assert_int_equal(dataset_spec__prepare(&c, &ds, f->err, sizeof(f->err)), 0);
 	assert_int_equal(ds.gt_k, 10);
 	assert_int_equal(ds.gt[5 * 10 + 2], 5 + 3);
 	dataset__free(&ds);
@@ -453,7 +456,7 @@ static void test_fashion_mnist_tiny(void **state)
 	write_idx(p, 1, 0x08, 1200, 4, 4, 1200 * 16);
 	snprintf(p, sizeof(p), "%s/t10k-images-idx3-ubyte.gz", f->dir);
 	write_idx(p, 1, 0x08, 25, 4, 4, 25 * 16);
-	if (dataset__prepare(&c, &ds, f->err, sizeof(f->err)))
+	if (dataset_spec__prepare(&c, &ds, f->err, sizeof(f->err)))
 		fail_msg("prepare: %s", f->err);
 	assert_int_equal(ds.n, 1200);
 	assert_int_equal(ds.dim, 16);

@@ -21,6 +21,7 @@
 
 #include "chunk_io.h"
 #include "workload.h"
+#include "../harness/config.h"
 #include "../datasets/dataset.h"
 
 struct chunk_fetch {
@@ -43,7 +44,8 @@ static int chunk_fetch_list_files(const struct rb_config *cfg, const struct rb_d
 	(void)cfg;
 	if (max < 2)
 		return -ENOSPC;
-	snprintf(paths[0], 512, "%s", ds->chunks_path);
+	/* the file the chunks are read from: chunks.dat, or the LMDB / SQLite database */
+	snprintf(paths[0], 512, "%s", ds->store_path[0] ? ds->store_path : ds->chunks_path);
 	snprintf(paths[1], 512, "%s", ds->chunks_idx_path);
 	return 2;
 }
@@ -179,6 +181,7 @@ static int chunk_fetch_extent_map(struct rb_workload *w, int64_t key, struct rb_
 const struct workload_ops chunk_fetch_ops = {
 	.name = "chunk-fetch",
 	.version = RB_WORKLOAD_VERSION,
+	.flags = RB_WL_CORPUS | RB_WL_EXTENT_MAP | RB_WL_DB_STORES,
 	.help = "fetch k chunks of the chunk store by id (pread or mmap), checksum-verified",
 	.list_files = chunk_fetch_list_files,
 	.open = chunk_fetch_open,

@@ -8,6 +8,15 @@
  * table: a mismatch fails the query with -EBADMSG, never counts as a result.
  * The store and the file are shared by every client; the buffer each fetch
  * writes is the client's own (struct chunk_buf).
+ *
+ * dataset.chunk_store lmdb or sqlite: the same chunks come out of a real
+ * database (datasets/chunkdb.h) — LMDB's mdb_get in a read transaction per
+ * client (the value copied out of LMDB's map: its page faults), or SQLite's
+ * SELECT by rowid on one read-only connection (pread by default, its own mmap
+ * with workload.chunk_io mmap). Checked against chunks.idx all the same. The
+ * database file is the workload's file: LMDB's map and descriptor, SQLite's
+ * descriptor (and map), found in /proc/self, so strategies advise what the
+ * library reads through. Extents come from the store's extent file.
  */
 #ifndef RB_CHUNK_IO_H
 #define RB_CHUNK_IO_H
@@ -22,8 +31,16 @@
 struct rb_config;
 struct rb_dataset;
 
+struct MDB_env;
+struct sqlite3;
+
 struct chunk_io {
 	struct chunkstore cs;
+	int kind;                  /* -1: chunks.dat; else enum chunkdb_kind */
+	uint64_t *db_offsets;      /* lmdb, sqlite: each chunk's offset in the database file */
+	struct MDB_env *env;       /* lmdb */
+	unsigned int dbi;
+	struct sqlite3 *db;        /* sqlite */
 	int file;                  /* slot of chunks.dat in w->files */
 	struct rb_file *f;         /* that slot, once this opened it (NULL before) */
 	bool use_mmap;
@@ -34,6 +51,8 @@ struct chunk_io {
 /* What one client's fetches write. */
 struct chunk_buf {
 	char *buf;                 /* k * max_len: the fetched chunks of one query */
+	void *txn;                 /* lmdb: a read transaction, reset between fetches */
+	void *stmt;                /* sqlite: SELECT text FROM chunks WHERE id = ? */
 	struct rb_extent *extents; /* k extents of the last chunk_io__extents call */
 };
 

@@ -22,6 +22,7 @@
 #include <cblas.h>
 
 #include "workload.h"
+#include "../harness/config.h"
 #include "../datasets/dataset.h"
 
 /* Bytes per pread: a common scan buffer, small next to the 8 MiB readahead window. */
@@ -324,6 +325,7 @@ static int flat_scan_extents(struct rb_client *c, int64_t qi, struct rb_query_re
 const struct workload_ops flat_scan_ops = {
 	.name = "flat-scan",
 	.version = RB_WORKLOAD_VERSION,
+	.flags = 0,
 	.help = "exact k-NN by reading base.fvecs front to back with pread in 1 MiB blocks "
 		"(OpenBLAS distances, top-k heap)",
 	.list_files = flat_scan_list_files,

@@ -325,6 +325,7 @@ static int ivf_client_extent_map(struct rb_workload *w, int64_t key, struct rb_e
 const struct workload_ops ivf_client_ops = {
 	.name = "ivf-client",
 	.version = RB_WORKLOAD_VERSION,
+	.flags = RB_WL_BATCH | RB_WL_IVF | RB_WL_EXTENT_MAP,
 	.help = "ivf-search's index and queries served by an external client process (rabench run CONFIG -- CMD): line protocol on its stdin/stdout",
 	.list_files = ivf_client_list_files,
 	.open = ivf_client_open,

@@ -15,6 +15,7 @@
 
 #include "ivf_common.h"
 #include "../datasets/dataset.h"
+#include "../harness/config.h"
 #include "../datasets/faiss_bridge.h"
 
 static int ivf_common_setup(struct ivf_common *c, char *err, size_t errlen)

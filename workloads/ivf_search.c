@@ -120,6 +120,7 @@ static int ivf_search_extent_map(struct rb_workload *w, int64_t key, struct rb_e
 const struct workload_ops ivf_search_ops = {
 	.name = "ivf-search",
 	.version = RB_WORKLOAD_VERSION,
+	.flags = RB_WL_BATCH | RB_WL_IVF | RB_WL_EXTENT_MAP,
 	.help = "k-NN search through a FAISS IVF index with mmapped on-disk inverted lists",
 	.list_files = ivf_search_list_files,
 	.open = ivf_search_open,

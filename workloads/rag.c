@@ -29,6 +29,7 @@
 #include "chunk_io.h"
 #include "ivf_common.h"
 #include "workload.h"
+#include "../harness/config.h"
 #include "../datasets/dataset.h"
 
 enum { RAG_FILE_IVF, RAG_FILE_CHUNKS };
@@ -56,7 +57,8 @@ static int rag_list_files(const struct rb_config *cfg, const struct rb_dataset *
 		return -ENOSPC;
 	snprintf(paths[0], 512, "%s", ds->index_path);
 	snprintf(paths[1], 512, "%s", ds->ivfdata_path);
-	snprintf(paths[2], 512, "%s", ds->chunks_path);
+	/* the file the chunks are read from: chunks.dat, or the LMDB / SQLite database */
+	snprintf(paths[2], 512, "%s", ds->store_path[0] ? ds->store_path : ds->chunks_path);
 	snprintf(paths[3], 512, "%s", ds->chunks_idx_path);
 	return 4;
 }
@@ -217,6 +219,7 @@ static int rag_extent_map(struct rb_workload *w, int64_t key, struct rb_extent *
 const struct workload_ops rag_ops = {
 	.name = "rag",
 	.version = RB_WORKLOAD_VERSION,
+	.flags = RB_WL_BATCH | RB_WL_CORPUS | RB_WL_IVF | RB_WL_EXTENT_MAP | RB_WL_DB_STORES,
 	.help = "IVF search of the on-disk index, then fetch the k hits' chunks from the chunk "
 		"store (per-phase times: search, fetch)",
 	.list_files = rag_list_files,

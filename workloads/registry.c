@@ -1,7 +1,8 @@
 /*
  * registry — every workload rabench knows, in a fixed order. Adding one: write
- * workloads/<name>.c filling a struct workload_ops, declare it here, add it to the
- * table, and allow its name in workload.type (harness/config.c).
+ * workloads/<name>.c filling a struct workload_ops (its RB_WL_* flags say what
+ * it reads and can do), declare it here and add it to the table: workload.type,
+ * the config checks and `rabench list workloads` take it from here.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "../harness/config.h"
 
 extern const struct workload_ops ivf_search_ops;
+extern const struct workload_ops hnsw_search_ops;
 extern const struct workload_ops flat_scan_ops;
 extern const struct workload_ops chunk_fetch_ops;
 extern const struct workload_ops rag_ops;
@@ -17,6 +19,7 @@ extern const struct workload_ops ivf_client_ops;
 
 static const struct workload_ops *const workloads[] = {
 	&ivf_search_ops,
+	&hnsw_search_ops,
 	&flat_scan_ops,
 	&chunk_fetch_ops,
 	&rag_ops,
@@ -42,6 +45,10 @@ int workload__check_ops(const struct workload_ops *ops)
 		return -EINVAL;
 	if (!ops->list_files || !ops->open || !ops->client_open || !ops->client_close ||
 	    !ops->run_query || !ops->extents || !ops->close)
+		return -EINVAL;
+	/* a flag and its hook go together */
+	if (!(ops->flags & RB_WL_BATCH) != !ops->run_batch ||
+	    !(ops->flags & RB_WL_EXTENT_MAP) != !ops->extent_map)
 		return -EINVAL;
 	for (n = 0; ops->phase_names && ops->phase_names[n]; n++)
 		if (n == RB_MAX_PHASES)

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RB_WORKLOAD_VERSION 2   /* 2: per-client ops (struct rb_client) */
+#define RB_WORKLOAD_VERSION 3   /* 2: per-client ops (struct rb_client); 3: flags */
 #define RB_MAX_FILES 8
 #define RB_MAX_PHASES 4
 
@@ -63,6 +63,14 @@ struct rb_workload {
 	void *strategy_priv;   /* state of the strategy applied to this instance */
 	int target_pid;        /* an external client serves the queries: its pid; 0: this process */
 	int clients;           /* client threads that will query at once (set before apply) */
+	/*
+	 * Set by open. hint_symbol: a function of this executable called as
+	 * (self, const int64_t *keys, int n) with extent-map keys about to be read,
+	 * which a uprobe may watch (NULL: FAISS's prefetch_lists). no_prior_extents:
+	 * why extents() cannot answer before the query (NULL: it can).
+	 */
+	const char *hint_symbol;
+	const char *no_prior_extents;
 };
 
 /*
@@ -77,10 +85,23 @@ struct rb_client {
 	void *priv;             /* the workload's per-client scratch */
 };
 
+/*
+ * What a workload can do and needs: the config checks (harness/config_workload.c),
+ * dataset preparation and the strategies read these, never a list of names.
+ */
+#define RB_WL_BATCH       (1u << 0)  /* run_batch: workload.batch > 1 searches queries together */
+#define RB_WL_CORPUS      (1u << 1)  /* reads the chunk store: dataset.generator corpus */
+#define RB_WL_IVF         (1u << 2)  /* searches the FAISS IVF index (index.kind ivf) */
+#define RB_WL_HNSW        (1u << 3)  /* searches the HNSW graph (index.kind hnsw) */
+#define RB_WL_EXTENT_MAP  (1u << 4)  /* extent_map: a transparent prefetcher can serve it */
+#define RB_WL_DB_STORES   (1u << 5)  /* reads dataset.chunk_store lmdb and sqlite too */
+#define RB_WL_INDEX       (RB_WL_IVF | RB_WL_HNSW)
+
 struct workload_ops {
 	const char *name;
 	int version;                 /* RB_WORKLOAD_VERSION */
 	const char *help;
+	unsigned flags;              /* RB_WL_* */
 
 	/* The files the workload will read (for cache control before open): up to max paths. */
 	int (*list_files)(const struct rb_config *cfg, const struct rb_dataset *ds,
