@@ -100,6 +100,12 @@ $(OUT)/%.o: %.c $(FAISS_C_LIB) $(BPF_SKEL)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# hnswlib 0.6.2 (Debian's) prefetches the neighbour after the last one of a full link
+# list in searchBaseLayer (hnswalg.h:214, a read one past the list's allocation):
+# harmless on real hardware, a finding under ASan. Its one includer is built without
+# ASan (UBSan and the rest of the build keep theirs).
+$(OUT)/datasets/hnsw_bridge.o: CXXFLAGS += -fno-sanitize=address
+
 $(OUT)/%.o: %.cpp
 	@mkdir -p $(@D)
 	@echo "  CXX     $<"

@@ -783,6 +783,8 @@ static int hnsw_build(const struct rb_dataset_spec *spec, struct rb_dataset *ds,
 	if ((ret = fsync_path(path, err, errlen)))
 		goto cleanup;
 	m = manifest__new("rabench-index", key, canonical);
+	/* the absolute data path (the "ivfdata" field manifest__matches checks): a moved cache rebuilds */
+	json_object_object_add(m, "ivfdata", json_object_new_string(ds->hnsw_path));
 	manifest__int(m, "M", spec->index_hnsw_m);
 	manifest__int(m, "ef_construction", spec->index_hnsw_ef_construction);
 	manifest__int(m, "ntotal", n);
@@ -889,6 +891,7 @@ static int store_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *d
 	chunkstore__close(&cs);
 	if (!ret) {
 		m = manifest__new("rabench-chunkdb", key, canonical);
+		json_object_object_add(m, "ivfdata", json_object_new_string(ds->store_path));
 		if (!(ret = manifest__add_file(m, tmp, chunkdb__file_name(kind), err, errlen)) &&
 		    !(ret = manifest__add_file(m, tmp, "extents.bin", err, errlen)))
 			ret = manifest__write(m, tmp, err, errlen);
