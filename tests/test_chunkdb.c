@@ -1,0 +1,225 @@
+/*
+ * test_chunkdb — the LMDB and SQLite chunk stores (datasets/chunkdb.h) read
+ * through chunk_io, the path chunk-fetch and rag take: every chunk comes back
+ * byte for byte as chunks.dat holds it, its extent (from the store's extent
+ * file) holds exactly those bytes in the database file, a changed byte in the
+ * database is refused (-EBADMSG, the XXH32 of chunks.idx), and a file that is
+ * not such a database is refused at open, naming it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datasets/chunkdb.h"
+#include "datasets/chunkstore.h"
+#include "datasets/dataset.h"
+#include "harness/config.h"
+#include "workloads/chunk_io.h"
+
+#define N_CHUNKS 300
+
+struct fixture {
+	char dir[64];
+	char dat[128], idx[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct chunkstore_writer *w;
+	char err[256], text[700];
+	int i, len;
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/rb-chunkdb-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->dat, sizeof(f->dat), "%s/chunks.dat", f->dir);
+	snprintf(f->idx, sizeof(f->idx), "%s/chunks.idx", f->dir);
+	if (chunkstore__create(&w, f->dat, f->idx, err, sizeof(err)))
+		return -1;
+	for (i = 0; i < N_CHUNKS; i++) {
+		/* lengths from 20 to ~650 bytes; some over LMDB's inline limit would need 2 KiB+ */
+		len = snprintf(text, sizeof(text), "chunk %d: ", i);
+		while (len < 20 + (i * 37) % 630)
+			len += snprintf(text + len, sizeof(text) - (size_t)len, "w%d ", (i * 7 + len) % 1000);
+		if (chunkstore__append(w, text, (size_t)len, (uint32_t)i, 1, err, sizeof(err)))
+			return -1;
+	}
+	if (chunkstore__commit(w, err, sizeof(err)))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Build the store of kind into the fixture's folder; ds and cfg as chunk-fetch sees them. */
+static void build(struct fixture *f, const char *kind, struct rb_dataset *ds, struct rb_config *cfg)
+{
+	struct chunkstore cs;
+	char err[512] = "";
+
+	memset(ds, 0, sizeof(*ds));
+	config__defaults(cfg);
+	snprintf(cfg->dataset_chunk_store, sizeof(cfg->dataset_chunk_store), "%s", kind);
+	snprintf(ds->chunks_path, sizeof(ds->chunks_path), "%s", f->dat);
+	snprintf(ds->chunks_idx_path, sizeof(ds->chunks_idx_path), "%s", f->idx);
+	snprintf(ds->store_path, sizeof(ds->store_path), "%s/%s", f->dir,
+		 chunkdb__file_name(chunkdb__kind(kind)));
+	snprintf(ds->store_ext_path, sizeof(ds->store_ext_path), "%s/%s.ext", f->dir, kind);
+	unlink(ds->store_path);
+	assert_int_equal(chunkstore__open(&cs, f->dat, f->idx, err, sizeof(err)), 0);
+	if (chunkdb__build(chunkdb__kind(kind), &cs, f->dat, ds->store_path, ds->store_ext_path, err,
+			   sizeof(err)))
+		fail_msg("build %s: %s", kind, err);
+	chunkstore__close(&cs);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void check_store(void **state, const char *kind)
+{
+	struct fixture *f = *state;
+	struct rb_workload w = { 0 };
+	struct rb_dataset ds;
+	struct rb_config cfg;
+	struct chunk_io io;
+	struct chunk_buf b;
+	struct rb_extent e;
+	char err[512] = "", *dat, *db;
+	size_t dat_len, db_len;
+	int64_t id;
+
+	build(f, kind, &ds, &cfg);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	assert_int_equal(chunk_buf__init(&b, &io), 0);
+	/* the library's own descriptor of the database, found for the strategies */
+	assert_true(w.files[0].fd >= 0);
+	assert_string_equal(w.files[0].path, ds.store_path);
+	dat = slurp(f->dat, &dat_len);
+	db = slurp(ds.store_path, &db_len);
+	for (id = 0; id < N_CHUNKS; id++) {
+		const struct chunk_rec *r = &io.cs.recs[id];
+
+		assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), 0);
+		assert_memory_equal(b.buf, dat + r->offset, r->len);
+		/* the extent names the chunk's bytes inside the database file */
+		assert_int_equal(chunk_io__extent_of(&io, id, &e, 1), 1);
+		assert_int_equal(e.len, r->len);
+		assert_true(e.offset + e.len <= db_len);
+		assert_memory_equal(db + e.offset, dat + r->offset, r->len);
+	}
+	chunk_buf__free(&b);
+	chunk_io__close(&io);
+	/* one byte of chunk 7 changed in the database: refused */
+	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	assert_int_equal(chunk_io__extent_of(&io, 7, &e, 1), 1);
+	chunk_io__close(&io);
+	db[e.offset + 3] ^= 0x20;
+	{
+		int fd = open(ds.store_path, O_WRONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, db + e.offset + 3, 1, (off_t)(e.offset + 3)), 1);
+		close(fd);
+	}
+	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	assert_int_equal(chunk_buf__init(&b, &io), 0);
+	id = 6;
+	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), 0);
+	id = 7;
+	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), -EBADMSG);
+	chunk_buf__free(&b);
+	chunk_io__close(&io);
+	free(dat);
+	free(db);
+}
+
+static void test_lmdb_store(void **state)
+{
+	check_store(state, "lmdb");
+}
+
+static void test_sqlite_store(void **state)
+{
+	check_store(state, "sqlite");
+}
+
+static void test_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_workload w = { 0 };
+	struct rb_dataset ds;
+	struct rb_config cfg;
+	struct chunk_io io;
+	char err[512] = "";
+	const char *kinds[] = { "lmdb", "sqlite" };
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		build(f, kinds[i], &ds, &cfg);
+		fd = open(ds.store_path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "RBCHUNK1 but not a database, not at all", 39), 39);
+		close(fd);
+		err[0] = '\0';
+		assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, ds.store_path));
+		chunk_io__close(&io);
+	}
+	/* a store's extent file of another size: refused too */
+	build(f, "lmdb", &ds, &cfg);
+	fd = open(ds.store_ext_path, O_WRONLY | O_TRUNC);
+	close(fd);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not the extents of this chunk store"));
+	chunk_io__close(&io);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lmdb_store),
+		cmocka_unit_test(test_sqlite_store),
+		cmocka_unit_test(test_not_a_database),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
