@@ -1,9 +1,11 @@
 /*
- * rag — what a RAG server does per query: search the on-disk IVF index (the
- * FAISS path of ivf-search, workloads/ivf_common.c) for the k nearest chunk
- * embeddings, then fetch those k chunks from the chunk store (chunk_io.c:
- * pread or mmap, checksum-verified). Two reads of different shape: multi-page
- * IVF list extents, then small records at random places.
+ * rag — what a RAG server does per query: search the index for the k nearest
+ * chunk embeddings — the on-disk IVF index (the FAISS path of ivf-search,
+ * workloads/ivf_common.c) or, with index.kind hnsw, the HNSW graph on mmap
+ * (hnsw-search's, workloads/hnsw_common.c) — then fetch those k chunks from the
+ * chunk store (chunk_io.c: chunks.dat with pread or mmap, LMDB or SQLite;
+ * checksum-verified). Two reads of different shape: multi-page IVF list extents
+ * (or a graph walk's scattered pages), then small records at random places.
  *
  * Phases: "search" and "fetch", timed inside run_query (res->phase_us); the
  * query's latency is their sum plus whatever a strategy's hint costs. A batch
@@ -16,8 +18,9 @@
  * only; list_files names them too, so the cache is cold for all four.
  * Extents of query qi: its probed lists, plus the chunks of its hits when they
  * are known (the runner asks with the query's result in res->ids; willneed asks
- * before the query, when they are not, so its hint covers the lists only). Extent map:
- * keys [0, nlist) are the lists, key nlist + c is chunk c.
+ * before the query, when they are not, so its hint covers the lists only; over
+ * HNSW it has none: willneed is refused). Extent map: keys [0, nlist) are the
+ * lists (over HNSW [0, n) the nodes), key nlist (n) + c is chunk c.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +30,7 @@
 #include <time.h>
 
 #include "chunk_io.h"
+#include "hnsw_common.h"
 #include "ivf_common.h"
 #include "workload.h"
 #include "../harness/config.h"
@@ -37,16 +41,23 @@ enum { RAG_FILE_IVF, RAG_FILE_CHUNKS };
 static const char *const rag_phases[] = { "search", "fetch", NULL };
 
 struct rag {
+	bool hnsw;                 /* index.kind hnsw: g, else ivf */
 	struct ivf_common ivf;
+	struct hnsw_common g;
 	struct chunk_io io;
 	const struct rb_dataset *ds;
+	int64_t k, batch;          /* workload.k, workload.batch */
+	int64_t keys;              /* keys of the index in the extent map: nlist or nodes */
 };
 
 /* What one client writes. */
 struct rag_client {
 	struct ivf_scratch ivf;
+	struct hnsw_scratch g;
 	struct chunk_buf buf;
-	struct rb_extent *extents; /* lists + chunks of one query */
+	int64_t *ids;              /* hnsw: the hits of a batch, query-major */
+	struct rb_extent *extents; /* lists (or pages) + chunks of one query */
+	size_t cap;
 };
 
 static int rag_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
@@ -55,6 +66,12 @@ static int rag_list_files(const struct rb_config *cfg, const struct rb_dataset *
 	(void)cfg;
 	if (max < 4)
 		return -ENOSPC;
+	if (ds->hnsw_path[0]) {
+		snprintf(paths[0], 512, "%s", ds->hnsw_path);
+		snprintf(paths[1], 512, "%s", ds->store_path[0] ? ds->store_path : ds->chunks_path);
+		snprintf(paths[2], 512, "%s", ds->chunks_idx_path);
+		return 3;
+	}
 	snprintf(paths[0], 512, "%s", ds->index_path);
 	snprintf(paths[1], 512, "%s", ds->ivfdata_path);
 	/* the file the chunks are read from: chunks.dat, or the LMDB / SQLite database */
@@ -70,7 +87,10 @@ static void rag_close(struct rb_workload *w)
 	if (!s)
 		return;
 	chunk_io__close(&s->io);
-	ivf_common__close(&s->ivf);
+	if (s->hnsw)
+		hnsw_common__close(&s->g);
+	else
+		ivf_common__close(&s->ivf);
 	free(s);
 	w->priv = NULL;
 	w->n_files = 0;
@@ -87,7 +107,14 @@ static int rag_open(struct rb_workload *w, const struct rb_config *cfg,
 	w->priv = s;
 	w->n_files = 2;
 	s->ds = ds;
-	rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, cfg, ds, err, errlen);
+	s->k = cfg->workload_k;
+	s->batch = cfg->workload_batch;
+	s->hnsw = ds->hnsw_path[0] != '\0';
+	if (s->hnsw)
+		rc = hnsw_common__open(&s->g, w, RAG_FILE_IVF, cfg, ds, err, errlen);
+	else
+		rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, cfg, ds, err, errlen);
+	s->keys = s->hnsw ? s->g.n : s->ivf.nlist;
 	if (!rc)
 		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, cfg, ds, cfg->workload_k, err,
 				    errlen);
@@ -103,7 +130,9 @@ static void rag_client_close(struct rb_client *c)
 	if (!rc)
 		return;
 	ivf_scratch__free(&rc->ivf);
+	hnsw_scratch__free(&rc->g);
 	chunk_buf__free(&rc->buf);
+	free(rc->ids);
 	free(rc->extents);
 	free(rc);
 	c->priv = NULL;
@@ -117,8 +146,14 @@ static int rag_client_open(struct rb_client *c)
 	if (!rc)
 		return -ENOMEM;
 	c->priv = rc;
-	rc->extents = calloc((size_t)(2 * s->ivf.nprobe + s->ivf.k), sizeof(*rc->extents));
-	if (!rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf) ||
+	if (!s->hnsw) {
+		rc->cap = (size_t)(2 * s->ivf.nprobe + s->k);
+		rc->extents = calloc(rc->cap, sizeof(*rc->extents));
+	} else {
+		rc->ids = calloc((size_t)(s->k * s->batch + s->k), sizeof(*rc->ids));
+	}
+	if ((!s->hnsw && (!rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf))) ||
+	    (s->hnsw && (!rc->ids || hnsw_scratch__init(&rc->g, &s->g))) ||
 	    chunk_buf__init(&rc->buf, &s->io)) {
 		rag_client_close(c);
 		return -ENOMEM;
@@ -140,7 +175,7 @@ static double source_hit(const struct rag *s, const int64_t *hits, int64_t qi)
 
 	if (!s->ds->query_chunk)
 		return NAN;
-	for (i = 0; i < s->ivf.k; i++)
+	for (i = 0; i < s->k; i++)
 		if (hits[i] == s->ds->query_chunk[qi])
 			return 1.0;
 	return 0.0;
@@ -155,13 +190,21 @@ static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
 	const int64_t *hits;
 	int ret, i;
 
-	ret = ivf_common__search(&s->ivf, &rc->ivf, qi, n);
+	if (s->hnsw) {
+		/* a graph has no batched search: one walk per query, then the fetches */
+		for (i = 0, ret = 0; i < n && !ret; i++) {
+			ret = hnsw_common__search((struct hnsw_common *)&s->g, &rc->g, qi[i]);
+			memcpy(rc->ids + (size_t)i * s->k, rc->g.ids, (size_t)s->k * sizeof(*rc->ids));
+		}
+	} else {
+		ret = ivf_common__search(&s->ivf, &rc->ivf, qi, n);
+	}
 	t1 = now_us();
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		hits = rc->ivf.ids + (size_t)i * s->ivf.k;
-		ret = chunk_io__fetch(&s->io, c->w, &rc->buf, hits, s->ivf.k);
+		hits = (s->hnsw ? rc->ids : rc->ivf.ids) + (size_t)i * s->k;
+		ret = chunk_io__fetch(&s->io, c->w, &rc->buf, hits, s->k);
 		if (ret)
 			return ret;
 		res[i].ids = hits;
@@ -188,12 +231,27 @@ static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *
 	size_t n, m = 0;
 	int ret;
 
-	ret = ivf_common__extents(&s->ivf, &rc->ivf, qi, &n);
+	if (s->hnsw) {
+		if (!res->ids)
+			return -ENOTSUP;	/* before the query: see w->no_prior_extents */
+		ret = hnsw_common__extents((struct hnsw_common *)&s->g, &rc->g, qi, &n);
+	} else {
+		ret = ivf_common__extents(&s->ivf, &rc->ivf, qi, &n);
+	}
 	if (ret)
 		return ret;
-	memcpy(rc->extents, rc->ivf.extents, n * sizeof(*rc->extents));
+	if (n + (size_t)s->k > rc->cap) {
+		free(rc->extents);
+		rc->cap = n + (size_t)s->k;
+		rc->extents = calloc(rc->cap, sizeof(*rc->extents));
+		if (!rc->extents) {
+			rc->cap = 0;
+			return -ENOMEM;
+		}
+	}
+	memcpy(rc->extents, s->hnsw ? rc->g.extents : rc->ivf.extents, n * sizeof(*rc->extents));
 	if (res->ids)
-		m = chunk_io__extents(&s->io, &rc->buf, res->ids, s->ivf.k);
+		m = chunk_io__extents(&s->io, &rc->buf, res->ids, s->k);
 	memcpy(rc->extents + n, rc->buf.extents, m * sizeof(*rc->extents));
 	res->extents = rc->extents;
 	res->n_extents = n + m;
@@ -204,6 +262,8 @@ static int rag_set_library_prefetch(struct rb_workload *w, int nthreads)
 {
 	struct rag *s = w->priv;
 
+	if (s->hnsw)
+		return nthreads < 0 ? 0 : -EOPNOTSUPP;	/* no FAISS under an HNSW graph */
 	return ivf_common__set_prefetch(&s->ivf, nthreads);
 }
 
@@ -211,17 +271,19 @@ static int rag_extent_map(struct rb_workload *w, int64_t key, struct rb_extent *
 {
 	struct rag *s = w->priv;
 
-	if (key < s->ivf.nlist)
-		return ivf_common__list_extents(&s->ivf, key, out, max);
-	return chunk_io__extent_of(&s->io, key - s->ivf.nlist, out, max);
+	if (key < s->keys)
+		return s->hnsw ? hnsw_common__node_extent(&s->g, key, out, max) :
+				 ivf_common__list_extents(&s->ivf, key, out, max);
+	return chunk_io__extent_of(&s->io, key - s->keys, out, max);
 }
 
 const struct workload_ops rag_ops = {
 	.name = "rag",
 	.version = RB_WORKLOAD_VERSION,
-	.flags = RB_WL_BATCH | RB_WL_CORPUS | RB_WL_IVF | RB_WL_EXTENT_MAP | RB_WL_DB_STORES,
-	.help = "IVF search of the on-disk index, then fetch the k hits' chunks from the chunk "
-		"store (per-phase times: search, fetch)",
+	.flags = RB_WL_BATCH | RB_WL_CORPUS | RB_WL_IVF | RB_WL_HNSW | RB_WL_EXTENT_MAP |
+		 RB_WL_DB_STORES,
+	.help = "search the on-disk index (IVF or HNSW), then fetch the k hits' chunks from the "
+		"chunk store (per-phase times: search, fetch)",
 	.list_files = rag_list_files,
 	.open = rag_open,
 	.client_open = rag_client_open,
