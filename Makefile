@@ -43,7 +43,7 @@ FAISS_C_LINK := -lfaiss_c
 endif
 
 LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lbpf -lelf -lz -lyaml -ljson-c -lxxhash \
-	   -llmdb -lsqlite3 -lm -lpthread
+	   -llmdb -lsqlite3 -lncursesw -lm -lpthread
 LDFLAGS += $(SANFLAGS) -fopenmp
 
 ifeq ($(V),1)

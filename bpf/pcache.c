@@ -451,6 +451,37 @@ int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evi
 	return 0;
 }
 
+int probes__peek_counts(struct rb_probes *p, struct rb_probe_counts *sum)
+{
+	struct rb_pc_file_key key, next;
+	struct rb_pc_file v;
+	void *prev = NULL;
+	int fd, i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!p || !p->skel)
+		return -EINVAL;
+	fd = bpf_map__fd(p->skel->maps.files);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
+			sum->added_demand += v.added[RB_PC_DEMAND];
+			sum->added_spec += v.added[RB_PC_SPEC];
+			sum->added_prefetch += v.added[RB_PC_PREFETCH];
+			sum->spec_unused_evicted += v.unused_evicted[RB_PC_SPEC];
+			sum->prefetch_unused_evicted += v.unused_evicted[RB_PC_PREFETCH];
+			sum->read_pages += v.read_pages;
+			sum->read_miss += v.read_miss;
+			sum->faults += v.faults;
+			sum->major_faults += v.major_faults;
+			for (i = 0; i < RB_PROBE_WIN_SLOTS && i < RB_PC_WIN_SLOTS; i++)
+				sum->ra_window[i] += v.ra_window[i];
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
 const char *probes__last_error(const struct rb_probes *p)
 {
 	return p ? p->err : "";

@@ -147,6 +147,12 @@ int probes__collect(struct rb_probes *p, struct rb_probe_result *out);
  * the waste known before stop). Safe from another thread while the window runs.
  */
 int probes__peek(struct rb_probes *p, uint64_t *added, uint64_t *spec_unused_evicted);
+/*
+ * The same, more of it: the counts so far summed over the files (pages added by
+ * cause, unused evictions, read pages and misses, faults, the readahead window
+ * histogram; the other fields 0). For the timeline and the live view.
+ */
+int probes__peek_counts(struct rb_probes *p, struct rb_probe_counts *sum);
 
 /* Fill out's attach, missing_hooks and kernel from the open probes. */
 void probes__attach_info(const struct rb_probes *p, struct rb_probe_result *out);

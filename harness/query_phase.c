@@ -51,6 +51,7 @@ struct query_phase {
 	double *recall;            /* the workload's own recall of a position, or NAN */
 	bool *has_recall;
 	int64_t next;              /* next stream position to hand out (atomic) */
+	uint64_t done;             /* queries done (atomic): the timeline's count */
 	int failed;                /* a client failed or saw the stop flag (atomic) */
 };
 
@@ -112,7 +113,8 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 	/* every query of a batch waited for the whole batch */
 	for (i = 0; i < n && !rc; i++) {
 		store_result(qp, cr, first + i, &cr->res[i], us, wait_us);
-		live__query_done(qp->opts->live);
+		__atomic_fetch_add(&qp->done, 1, __ATOMIC_RELAXED);
+		live__query_done(qp->opts->live, us);
 	}
 	return rc;
 }
@@ -302,6 +304,11 @@ int query_phase__account(struct query_phase *qp)
 	}
 	page_sets__free(&ps);
 	return rc;
+}
+
+uint64_t query_phase__done(void *qp)
+{
+	return __atomic_load_n(&((struct query_phase *)qp)->done, __ATOMIC_RELAXED);
 }
 
 void query_phase__free(struct query_phase *qp)

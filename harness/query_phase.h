@@ -32,6 +32,8 @@ int query_phase__run(struct query_phase *qp);
 /* After a complete run: rr's n_queries, recall, results_digest, needed_bytes(_sum). */
 int query_phase__account(struct query_phase *qp);
 
+/* Queries done so far (any thread; a struct query_phase * as void *, for the timeline). */
+uint64_t query_phase__done(void *qp);
 void query_phase__free(struct query_phase *qp);
 
 #endif

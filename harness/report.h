@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "config.h"
+#include "timeline.h"
 #include "env.h"
 #include "memcg.h"
 #include "metrics.h"
@@ -49,6 +50,7 @@ struct rb_repeat_result {
 	double *io_wait_us;        /* per query, microseconds waited for I/O (owned; NULL: not measured) */
 	bool has_probes;           /* the BPF probes ran around this repeat's queries */
 	struct rb_probe_result probes; /* their figures for the run's files (owned) */
+	struct rb_timeline timeline; /* samples every 100 ms of the query phase (owned) */
 };
 
 struct rb_run {
@@ -103,6 +105,11 @@ int report__render_md(json_object *report, FILE *out);
 
 /* report.html: self-contained page with inline SVG charts, from the JSON document. */
 int report__render_html(json_object *report, FILE *out);
+/* Pieces of report.html other files draw (report_timeline.c): text escaped for HTML, a series' colour. */
+void report_html__escape(FILE *out, const char *s);
+const char *report_html__color(size_t i);
+/* The Timeline section of report.html (report_timeline.c): small multiples from repeats[].timeline. */
+void report_html__timeline(FILE *out, json_object *report);
 
 /* report.csv: one row per repeat, from the JSON document. */
 int report__render_csv(json_object *report, FILE *out);

@@ -4,9 +4,13 @@
  * report.json document only, like report.md:
  *   - latency CDF per strategy (every query of every repeat, log-scaled time axis);
  *   - bytes read vs bytes needed per strategy;
- *   - major faults per strategy;
+ *   - major faults per strategy (log scale: one strategy's thousands must not flatten
+ *     the others' tens);
  *   - readahead waste per strategy, when the probes ran;
- *   - throughput vs clients per strategy, when run.clients had several levels.
+ *   - throughput vs clients per strategy, when run.clients had several levels;
+ *   - the timeline of every repeat, small multiples per strategy, and the
+ *     page-cache hit ratio per strategy (report_timeline.c);
+ *   - the summary as an HTML table.
  * With several clients levels, a "strategy" is a (strategy, clients) summary entry.
  */
 #include <errno.h>
@@ -28,7 +32,7 @@ static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e
 				       "#8c564b", "#e377c2", "#7f7f7f" };
 #define N_COLORS (sizeof(palette) / sizeof(palette[0]))
 
-static void html_escape(FILE *out, const char *s)
+void report_html__escape(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -41,10 +45,13 @@ static void html_escape(FILE *out, const char *s)
 	}
 }
 
-static const char *color(size_t i)
+const char *report_html__color(size_t i)
 {
 	return palette[i % N_COLORS];
 }
+
+#define html_escape report_html__escape
+#define color report_html__color
 
 static void svg_open(FILE *out, const char *title)
 {
@@ -211,10 +218,11 @@ static int decimals(double v)
 /* Grouped bars: one group per strategy, one bar per metric. */
 static void chart_bars(FILE *out, json_object *strategies, const char *const *keys,
 		       const char *const *labels, size_t nk, double scale, const char *unit,
-		       const char *title, const char *caption)
+		       const char *title, const char *caption, bool log_scale)
 {
 	size_t i, k, ns = json_object_array_length(strategies);
 	double max = 0, v, gw, bw, x, h, y0 = CHART_H - PAD_B;
+	char ylabel[48];
 	char name[RB_NAME_MAX + 32];
 
 	for (i = 0; i < ns; i++)
@@ -226,7 +234,8 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 	if (ns == 0 || max <= 0)
 		return;
 	svg_open(out, title);
-	axes(out, "strategy", unit);
+	snprintf(ylabel, sizeof(ylabel), "%s%s", unit, log_scale ? " (log scale)" : "");
+	axes(out, "strategy", ylabel);
 	gw = (double)(CHART_W - PAD_L - PAD_R) / ns;
 	bw = gw * 0.7 / nk;
 	for (i = 0; i < ns; i++) {
@@ -236,7 +245,7 @@ static void chart_bars(FILE *out, json_object *strategies, const char *const *ke
 			v = report__median(s, keys[k]) * scale;
 			if (isnan(v))
 				continue;
-			h = v / max * (y0 - PAD_T);
+			h = (log_scale ? log10(1 + v) / log10(1 + max) : v / max) * (y0 - PAD_T);
 			x = PAD_L + gw * i + gw * 0.15 + bw * k;
 			fprintf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				"fill=\"%s\"><title>%.*f %s</title></rect>"
@@ -370,20 +379,55 @@ static void head(FILE *out, json_object *report)
 		"repeats only.</b>");
 }
 
+/* A summary figure as "median (min..max)", scaled; "-" when absent. */
+static void cell(FILE *out, json_object *entry, const char *key, double scale, int prec)
+{
+	json_object *f = report__get(entry, key);
+	double med = report__median(entry, key), lo, hi;
+
+	fprintf(out, "<td>");
+	if (isnan(med)) {
+		fprintf(out, "-</td>");
+		return;
+	}
+	fprintf(out, "%.*f", prec, med * scale);
+	lo = json_object_get_double(report__get(f, "min")) * scale;
+	hi = json_object_get_double(report__get(f, "max")) * scale;
+	if (report__get(f, "min") && report__get(f, "max") && (lo != med * scale || hi != med * scale))
+		fprintf(out, " <small>(%.*f..%.*f)</small>", prec, lo, prec, hi);
+	fprintf(out, "</td>");
+}
+
 static void summary_table(FILE *out, json_object *report)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
+	static const struct { const char *key, *head; double scale; int prec; } cols[] = {
+		{ "p50_us", "p50 ms", 1e-3, 3 }, { "p99_us", "p99 ms", 1e-3, 3 },
+		{ "qps", "q/s", 1, 1 }, { "recall", "recall", 1, 3 },
+		{ "proc_read_bytes", "read MiB", 1.0 / 1048576, 1 },
+		{ "needed_bytes", "needed MiB", 1.0 / 1048576, 1 },
+		{ "read_amplification", "amplification", 1, 2 }, { "majflt", "major faults", 1, 0 },
+		{ "io_wait_mean_us", "I/O wait ms/query", 1e-3, 3 },
+	};
+	json_object *strategies = report__get(report__get(report, "summary"), "strategies");
+	size_t i, c, n = strategies ? json_object_array_length(strategies) : 0;
+	char name[RB_NAME_MAX + 32];
 
-	if (!mem)
-		return;
-	report__print_table(report, mem);
-	fclose(mem);
-	fprintf(out, "<h2>Summary</h2>\n<pre>");
-	html_escape(out, text);
-	fprintf(out, "</pre>\n");
-	free(text);
+	fprintf(out, "<h2>Summary</h2>\n<table class=\"summary\"><tr><th>strategy</th><th>repeats</th>");
+	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		fprintf(out, "<th>%s</th>", cols[c].head);
+	fprintf(out, "</tr>\n");
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(strategies, i);
+
+		fprintf(out, "<tr><td>");
+		html_escape(out, label(strategies, i, name, sizeof(name)));
+		fprintf(out, "</td><td>%d</td>", json_object_get_int(report__get(e, "repeats")));
+		for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+			cell(out, e, cols[c].key, cols[c].scale, cols[c].prec);
+		fprintf(out, "</tr>\n");
+	}
+	fprintf(out, "</table>\n<p>Medians across repeats, (min..max) when they differ; the same "
+		"figures as report.md's table.</p>\n");
 }
 
 int report__render_html(json_object *report, FILE *out)
@@ -406,11 +450,13 @@ int report__render_html(json_object *report, FILE *out)
 	chart_scaling(out, strategies);
 	chart_bars(out, strategies, bytes_keys, bytes_labels, 2, 1.0 / 1048576, "MiB",
 		   "bytes read vs needed", "Bytes read from storage by the process (/proc/self/io) "
-		   "vs the distinct pages the queries needed; median across repeats.");
+		   "vs the distinct pages the queries needed; median across repeats.", false);
 	chart_bars(out, strategies, fault_keys, fault_labels, 1, 1, "faults", "major faults",
-		   "Major page faults during the query phase (getrusage); median across repeats.");
+		   "Major page faults during the query phase (getrusage); median across repeats. "
+		   "Log scale: the height of a bar is log10(1 + faults).", true);
 	chart_bars(out, strategies, waste_keys, waste_labels, 1, 100, "%", "readahead waste",
-		   "Speculatively read pages never accessed (eBPF probes); median across repeats.");
+		   "Speculatively read pages never accessed (eBPF probes); median across repeats.", false);
+	report_html__timeline(out, report);
 	summary_table(out, report);
 	kv_table(out, "Environment", report__get(report, "environment"));
 	kv_table(out, "Configuration", report__get(report, "config"));

@@ -62,6 +62,7 @@ static const struct {
 	{ "client_command", "the external client that served the queries (rabench run CONFIG -- CMD, workloads/ivf_client.c), its words joined by spaces; null for the built-in workload" },
 	{ "io_wait_available", "whether the I/O wait programs ran (root, BTF, run.probes)" },
 	{ "io_wait_unavailable_reason", "why not; \"\" when they did" },
+	{ "timeline", "per repeat: how its query phase unfolded, sampled every interval_ms (100) from its start: t_ms, and cumulative from the start queries done, read_bytes and major_faults of the workload's process (/proc/PID/io, getrusage), and from the BPF probes (null when they did not run) pages added by cause (added_demand, added_speculative, added_prefetch) and page-cache lookups (pages read() asked for + faults on the files' mappings) and hits (lookups that found the page); truncated when the phase outlasted an hour of samples; the last sample is taken when the phase ends" },
 	{ "io_wait_mean_us", "summary: io_wait_us.mean per repeat (spread across repeats)" },
 	{ "io_wait_total_us", "summary: io_wait_us.total per repeat (spread across repeats)" },
 	{ "probes_available", "whether the probes ran (run.probes true, root, BTF, the BPF programs loaded)" },
@@ -510,6 +511,53 @@ static json_object *io_wait_to_json(const struct rep_figs *f, int *err)
 	return o;
 }
 
+/* One column of the timeline: field of every sample (its offset in the struct). */
+static json_object *column(const struct rb_timeline *t, size_t off, int *err)
+{
+	json_object *a = json_object_new_array_ext((int)t->n);
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; a && i < t->n; i++) {
+		memcpy(&v, (const char *)&t->s[i] + off, sizeof(v));
+		json_object_array_add(a, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
+	}
+	if (!a)
+		*err = -ENOMEM;
+	return a;
+}
+
+/* Columns of equal length; the probe ones null when the probes did not run. */
+static json_object *timeline_to_json(const struct rb_timeline *t, int *err)
+{
+	static const struct { const char *name; size_t off; bool probe; } cols[] = {
+		{ "queries", offsetof(struct rb_timeline_sample, queries), false },
+		{ "read_bytes", offsetof(struct rb_timeline_sample, read_bytes), false },
+		{ "major_faults", offsetof(struct rb_timeline_sample, majflt), false },
+		{ "added_demand", offsetof(struct rb_timeline_sample, added_demand), true },
+		{ "added_speculative", offsetof(struct rb_timeline_sample, added_spec), true },
+		{ "added_prefetch", offsetof(struct rb_timeline_sample, added_prefetch), true },
+		{ "lookups", offsetof(struct rb_timeline_sample, lookups), true },
+		{ "hits", offsetof(struct rb_timeline_sample, hits), true },
+	};
+	json_object *o, *ts;
+	size_t i;
+
+	if (!t->n)
+		return NULL;
+	o = json_object_new_object();
+	ts = json_object_new_array_ext((int)t->n);
+	for (i = 0; i < t->n; i++)
+		json_object_array_add(ts, json_object_new_int64((int64_t)(t->s[i].t_s * 1000 + 0.5)));
+	put(o, "interval_ms", json_object_new_int(t->interval_ms), err);
+	put(o, "truncated", json_object_new_boolean(t->truncated), err);
+	put(o, "t_ms", ts, err);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		put(o, cols[i].name, cols[i].probe && !t->has_probes ? NULL : column(t, cols[i].off, err),
+		    err);
+	return o;
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
 	char digest[20];
@@ -550,6 +598,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	put(o, "resident_pages_before", ju64(r->resident_pages_before), err);
 	put(o, "memcg", memcg_to_json(r, err), err);
 	put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);
+	put(o, "timeline", timeline_to_json(&r->timeline, err), err);
 	put_strategy_stats(o, &r->strategy_stats, err);
 	return o;
 }

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "query_phase.h"
 #include "runner.h"
+#include "timeline.h"
 #include "../bpf/stalls_api.h"
 #include "stream.h"
 #include "strategy.h"
@@ -199,6 +200,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	struct rb_workload w = { .ops = ops };
 	struct rb_counters before, after, self_before = { 0 }, self_after = { 0 };
 	struct query_phase *qp = NULL;
+	struct timeline_sampler *sampler;
 	struct rb_memcg *cg;
 	char paths[RB_MAX_FILES][512];
 	int n_paths, rc, applied = 0;
@@ -250,9 +252,15 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (rc)
 		goto cleanup;
 	probing = probes_begin(probes);
+	/* the timeline: how the phase unfolds, 10 samples a second (a failure only loses it) */
+	if (timeline__start(&sampler, query_phase__done, qp, w.target_pid, probing ? probes : NULL))
+		sampler = NULL;
+	live__set_sampler(opts->live, sampler);
 	t0 = now_s();
 	rc = query_phase__run(qp);
 	rr->wall_s = now_s() - t0;
+	live__set_sampler(opts->live, NULL);
+	timeline__stop(sampler, &rr->timeline);
 	probes_end(probes, probing, rr);
 	if (metrics__snapshot_of(dev, w.target_pid, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);
@@ -296,16 +304,22 @@ static const char *clients_note(const struct rb_repeat_result *rr, const struct 
 static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		     const struct rb_repeat_result *rr, const struct rb_config *cfg)
 {
-	char note[32];
+	char note[32], line[256];
 
 	if (opts->quiet)
 		return;
-	fprintf(stderr,
-		"rabench: [%zu/%zu] %-18s repeat %d/%lld%s: %zu queries in %.2f s, recall@%lld %.3f, "
-		"read %.1f MiB, %llu major faults\n",
-		i + 1, n, rr->strategy, rr->repeat + 1, (long long)cfg->run_repeats,
-		clients_note(rr, cfg, note, sizeof(note)), rr->n_queries, rr->wall_s, (long long)cfg->workload_k, rr->recall,
-		rr->io.proc_read_bytes / 1048576.0, (unsigned long long)rr->io.majflt);
+	snprintf(line, sizeof(line),
+		 "rabench: [%zu/%zu] %-18s repeat %d/%lld%s: %zu queries in %.2f s, recall@%lld %.3f, "
+		 "read %.1f MiB, %llu major faults",
+		 i + 1, n, rr->strategy, rr->repeat + 1, (long long)cfg->run_repeats,
+		 clients_note(rr, cfg, note, sizeof(note)), rr->n_queries, rr->wall_s,
+		 (long long)cfg->workload_k, rr->recall, rr->io.proc_read_bytes / 1048576.0,
+		 (unsigned long long)rr->io.majflt);
+	/* under the live screen, the line goes under it, not across it */
+	if (live__owns_terminal(opts->live))
+		live__log(opts->live, line);
+	else
+		fprintf(stderr, "%s\n", line);
 }
 
 /* Room for the per-query phase times of a workload that has phases (rag). */
@@ -375,6 +389,7 @@ static bool refused(const struct ra_strategy_ops *s, int rc)
 
 static void drop_repeat(struct rb_repeat_result *rr)
 {
+	timeline__free(&rr->timeline);
 	free(rr->latency_us);
 	free(rr->io_wait_us);
 	free(rr->client_of);

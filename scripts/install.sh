@@ -24,6 +24,8 @@ packages=(
 	# the stores RAG servers run: an HNSW graph (hnswlib; the Python binding checks recall),
 	# LMDB and SQLite chunk stores
 	libhnswlib-dev python3-hnswlib liblmdb-dev libsqlite3-dev
+	# the live view (ncurses) and its test in a real terminal (tmux)
+	libncurses-dev tmux
 	chromium fonts-dejavu-core
 	# data no one here wrote: a text corpus (WordNet glosses) and a real vector set
 	wordnet-base dataset-fashion-mnist

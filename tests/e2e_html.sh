@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # e2e_html.sh — report.html of a real configs/ci.yaml run, opened in headless
-# Chromium (Debian's): the page loads, the DOM it parsed holds the charts, and a
-# screenshot has them drawn (a blank page compresses to a few KiB).
+# Chromium (Debian's): the page loads, the DOM it parsed holds the charts — the
+# latency CDF, the bars, the timeline (one series per strategy, small multiples
+# per strategy), the hit ratio, the summary table — and a screenshot has them
+# drawn (a blank page compresses to a few KiB).
 # usage: tests/e2e_html.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/lib_e2e.sh"
@@ -31,6 +33,19 @@ check "the parsed page has the latency CDF with a line per strategy" bash -c \
 	"test \$(grep -o '<polyline class=\"cdf\"' '$work/dom.html' | wc -l) -eq 2"
 check "the parsed page has bar charts (bytes, faults)" bash -c \
 	"test \$(grep -o '<rect class=\"bar\"' '$work/dom.html' | wc -l) -ge 6"
+check "the parsed page has the timeline: one series per strategy in the overview" bash -c \
+	"test \$(grep -o '<polyline class=\"tl-series\"' '$work/dom.html' | wc -l) -eq 2"
+check "the timeline's small multiples: a row per strategy, 3 or 4 panels each, a line per repeat" bash -c \
+	"test \$(grep -o '<svg class=\"timeline\" data-strategy=\"default\"' '$work/dom.html' | wc -l) -ge 3 && test \$(grep -o '<svg class=\"timeline\" data-strategy=\"fadvise-random\"' '$work/dom.html' | wc -l) -ge 3 && test \$(grep -o 'class=\"tl-repeat\"' '$work/dom.html' | wc -l) -ge 12"
+check "the summary is an HTML table with a row per strategy" bash -c \
+	"grep -q '<table class=\"summary\">' '$work/dom.html' && test \$(grep -o '<tr><td>default</td>' '$work/dom.html' | wc -l) -eq 1"
+check "the fault chart is on a log scale" grep -q 'major faults (log scale)\|faults (log scale)' "$work/dom.html"
+if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	check "the page-cache hit ratio per strategy (probes ran)" bash -c \
+		"test \$(grep -o 'class=\"hit-bar\"' '$work/dom.html' | wc -l) -eq 2"
+else
+	skip "the page-cache hit ratio chart" "needs the eBPF probes (root and kernel BTF)"
+fi
 check "no page errors logged" bash -c "! grep -qiE 'Uncaught|SyntaxError|CONSOLE\\(' '$work/chromium.err'"
 timeout 120 "$chromium" "${flags[@]}" --screenshot="$work/shot.png" "file://$dir/report.html" \
 	>/dev/null 2>&1

@@ -6,7 +6,7 @@
 # computes on the same file (its own loader and search, none of rabench's code);
 # configs/chunk-lmdb.yaml and configs/chunk-sqlite.yaml under every strategy
 # with the same answers, recall and bytes needed as the file store (and rag over
-# each); bad input: an HNSW key out of range, a chunk store a workload cannot
+# each, and over the HNSW graph); bad input: an HNSW key out of range, a chunk store a workload cannot
 # read, and a database file in the cache that is not one (exit 2 or rebuilt,
 # never a half-built folder). Prints "ok N - ..." / "not ok N - ...".
 #
@@ -81,6 +81,14 @@ sys.exit(0 if ok else 1)"
 	check "rag.yaml with dataset.chunk_store $store: exit 0, search and fetch phases" json "$(report_of rag-$store || echo /nonexistent)" \
 		"$rc == 0 and all(set(x['phases']) == {'search', 'fetch'} for x in d['repeats']) and len({x['results_digest'] for x in d['repeats']}) == 1"
 done
+
+# rag over the HNSW graph and the LMDB store: the search is a graph walk, willneed has no hint
+"$rb" run configs/rag.yaml "${base[@]}" "${chunks[@]}" --set index.kind=hnsw --set dataset.chunk_store=lmdb \
+	--set run.strategies=default,fadvise-random,willneed,bpf-prefetch --set name=rag-hnsw >/dev/null 2>"$work/err-rag-hnsw"
+rc=$?
+check "rag.yaml over index.kind hnsw and LMDB: exit 0, the same answers, willneed skipped with the reason" \
+	json "$(report_of rag-hnsw || echo /nonexistent)" \
+	"$rc == 0 and len({x['results_digest'] for x in d['repeats']}) == 1 and [s['name'] for s in d['skipped_strategies']] == ['willneed'] and all(set(x['phases']) == {'search', 'fetch'} for x in d['repeats'])"
 
 # bad input: refused before any work (exit 2), naming the key
 "$rb" run configs/hnsw.yaml "${base[@]}" --set index.hnsw_m=1 >/dev/null 2>"$work/bad1"
