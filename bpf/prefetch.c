@@ -254,7 +254,8 @@ static enum pf_outcome prefetch_extent(struct prefetch *p, struct pf_file *f, st
 		return PF_INFLIGHT;
 	}
 	/* the truth, not a guess: every page already in the page cache, nothing to do */
-	if (extent_resident(p, f, e)) {
+	if ((!e->dropped_ns || now - e->dropped_ns > PF_INFLIGHT_NS * 10) &&
+	    extent_resident(p, f, e)) {
 		STAT_ADD(p, resident_skips, 1);
 		return PF_RESIDENT;
 	}
@@ -361,6 +362,9 @@ static void rank_lists(struct prefetch *p)
 	} while (!rc && total < p->rank_cap);
 	if (rc && rc != -ENOENT) {
 		STAT_ADD(p, errors, 1);
+		p->ranked_ns = now_ns();	/* not again at every hint */
+		if (!p->hot_min)
+			p->hot_min = 1;		/* keep everything: nothing known */
 		return;
 	}
 	for (i = 0; i < total; i++)
@@ -398,7 +402,18 @@ static bool named_elsewhere(const struct prefetch *p, const struct pf_call *c, i
 }
 
 /* Call c's lists are scanned: page out the cold ones. */
-static void drop_scanned(struct prefetch *p, struct pf_call *c)
+/* Does the incoming hint record name key (its thread is about to scan it again)? */
+static bool named_now(const struct rb_pf_hint_event *e, int64_t key)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS; i++)
+		if (e->lists[i] == key)
+			return true;
+	return false;
+}
+
+static void drop_scanned(struct prefetch *p, struct pf_call *c, const struct rb_pf_hint_event *now)
 {
 	int fd = bpf_map__fd(p->skel->maps.popularity);
 	uint32_t i, calls;
@@ -409,6 +424,10 @@ static void drop_scanned(struct prefetch *p, struct pf_call *c)
 	for (i = 0; i < c->n; i++) {
 		if (c->lists[i] < 0)
 			continue;
+		if (named_now(now, c->lists[i])) {
+			STAT_ADD(p, lists_kept_busy, 1);
+			continue;
+		}
 		if (bpf_map_lookup_elem(fd, &c->lists[i], &calls) == 0 && calls >= p->hot_min) {
 			STAT_ADD(p, lists_kept_hot, 1);
 			continue;
@@ -421,8 +440,12 @@ static void drop_scanned(struct prefetch *p, struct pf_call *c)
 			struct pf_file *f = &p->files[p->keys[k].file];
 			struct pf_ext *e = &f->ext[p->keys[k].ext];
 
+			if (e->len < PF_PAGE)
+				continue;	/* its page holds others' bytes too */
 			retire(p, e, 1);
 			e->issued_ns = 0;
+			/* its residency bits lie until the drop has run: fetch it if asked meanwhile */
+			e->dropped_ns = now_ns();
 			submit(p, PF_OP_DROP, (int)p->keys[k].file, e->off, e->len);
 		}
 		STAT_ADD(p, lists_dropped, 1);
@@ -436,19 +459,25 @@ static struct pf_call *track_call(struct prefetch *p, const struct rb_pf_hint_ev
 	uint32_t i;
 	int t;
 
+	uint64_t now = now_ns();
+
 	for (t = 0; t < PF_MAX_TIDS && !c; t++)
 		if (p->calls[t].tid == e->tid)
 			c = &p->calls[t];
+	/* a free slot, or one whose thread has not called for a second (it left) */
 	for (t = 0; t < PF_MAX_TIDS && !c; t++)
-		if (!p->calls[t].tid)
+		if (!p->calls[t].tid || now - p->calls[t].seen_ns > PF_EXPIRE_NS)
 			c = &p->calls[t];
 	if (!c)
 		return NULL;	/* more client threads than slots: not dropped for */
+	if (c->tid != e->tid)
+		*c = (struct pf_call){ 0 };
 	if (c->tid && e->first == 0)
-		drop_scanned(p, c);	/* its previous call was scanned */
+		drop_scanned(p, c, e);	/* its previous call was scanned */
 	if (!c->tid || e->first == 0)
 		c->n = 0;
 	c->tid = e->tid;
+	c->seen_ns = now;
 	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS && c->n < PF_CALL_LISTS; i++)
 		c->lists[c->n++] = e->lists[i];
 	return c;
@@ -577,18 +606,11 @@ static void handle_access(struct prefetch *p, const struct rb_pf_page_event *e)
 	classify(p, (int)e->file, cont);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static void dispatch(struct prefetch *p, uint32_t type, void *data, size_t size)
 {
-	struct prefetch *p = ctx;
-	uint32_t type;
-
-	__atomic_fetch_add(&p->records, 1, __ATOMIC_RELEASE);
-	if (size < sizeof(type))
-		return 0;
-	memcpy(&type, data, sizeof(type));
 	if (type == RB_PF_HINT && size >= sizeof(struct rb_pf_hint_event)) {
 		handle_hint(p, data);
-		return 0;
+		return;
 	}
 	/* a scan's hint never waits behind a burst of accesses */
 	if (++p->since_hints >= PF_HINTS_EVERY) {
@@ -599,6 +621,19 @@ static int on_event(void *ctx, void *data, size_t size)
 		handle_miss(p, data);
 	else if (type == RB_PF_ACCESS && size >= sizeof(struct rb_pf_page_event))
 		handle_access(p, data);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct prefetch *p = ctx;
+	uint32_t type;
+
+	if (size >= sizeof(type)) {
+		memcpy(&type, data, sizeof(type));
+		dispatch(p, type, data, size);
+	}
+	/* counted once handled, so pf_drain waits for the handling, not just the reading */
+	__atomic_fetch_add(&p->records, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -661,11 +696,13 @@ static void *worker_main(void *arg)
 		if (p->qhead == p->qtail)
 			break;
 		j = p->queue[p->qhead++ % PF_QUEUE];
+		p->qbusy++;
 		pthread_mutex_unlock(&p->qlock);
 		run_job(p, &j);
 		/* its CPU time so far, for collect to add up */
 		__atomic_store_n(&a->cpu_us, thread_cpu_us(), __ATOMIC_RELAXED);
 		pthread_mutex_lock(&p->qlock);
+		p->qbusy--;
 	}
 	pthread_mutex_unlock(&p->qlock);
 	return NULL;
@@ -743,7 +780,7 @@ static bool drop_wanted(const struct prefetch *p)
 	size_t j;
 	int i;
 
-	if (!p->opts.mem_room_bytes)
+	if (!p->opts.mem_room_bytes || !p->opts.drop_after_scan)
 		return false;
 	for (i = 0; i < p->n_files; i++)
 		for (j = 0; j < p->files[i].n_ext; j++)
@@ -765,6 +802,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		p->opts = *opts;
 	p->epfd = -1;
 	p->pidfd = -1;
+	pthread_mutex_init(&p->spans_lock, NULL);
 	if (!p->opts.window_bytes)
 		p->opts.window_bytes = PF_DEFAULT_WINDOW;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
@@ -1073,7 +1111,7 @@ static bool queue_empty(struct prefetch *p)
 	if (!p->workers_started)
 		return true;
 	pthread_mutex_lock(&p->qlock);
-	empty = p->qhead == p->qtail;
+	empty = p->qhead == p->qtail && !p->qbusy;	/* taken jobs count until done */
 	pthread_mutex_unlock(&p->qlock);
 	return empty;
 }
@@ -1139,6 +1177,7 @@ int prefetch__destroy(struct prefetch *p)
 		close(p->epfd);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
+	pthread_mutex_destroy(&p->spans_lock);
 	free(p->calls);
 	free(p->rank_keys);
 	free(p->rank_calls);

@@ -23,6 +23,7 @@
 #ifndef RB_PREFETCH_AGENT_H
 #define RB_PREFETCH_AGENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ struct prefetch_opts {
 	uint64_t budget_bytes;   /* outstanding prefetch at most; 0: 64 MiB per client, at most
 				    a quarter of mem_room_bytes */
 	int clients;             /* threads querying at once (0: 1): budget and submitters */
+	bool drop_after_scan;    /* a thread's next hint call means its previous call's keys
+				    were scanned (FAISS's prefetch_lists; not a graph walk's
+				    neighbour hints): cold keys may be dropped then */
 	uint64_t mem_room_bytes; /* what the served process's memory cgroup limit leaves for
 				    the page cache at start (limit - usage), 0 = no limit:
 				    bounds the budget; extents larger than it turn on

@@ -61,6 +61,7 @@ struct pf_ext {
 	uint64_t off, len;
 	uint64_t issued_ns;	/* last WILLNEED, 0 = never */
 	uint64_t outstanding;	/* bytes held against the budget */
+	uint64_t dropped_ns;	/* last drop queued (its residency bits lag until it ran) */
 };
 
 struct pf_key {
@@ -127,6 +128,7 @@ struct pf_worker_arg {
 struct pf_call {
 	uint32_t tid;
 	uint32_t n;
+	uint64_t seen_ns;	/* its last hint: a slot idle for a second is reused */
 	int64_t lists[PF_CALL_LISTS];
 };
 
@@ -146,6 +148,7 @@ struct prefetch {
 	pthread_cond_t qcond;
 	struct pf_job queue[PF_QUEUE];
 	unsigned qhead, qtail;		/* under qlock */
+	unsigned qbusy;			/* under qlock: jobs taken, not finished */
 	int wstop;			/* under qlock */
 	/* dropping cold lists under memory pressure */
 	bool drop_on;
@@ -159,6 +162,7 @@ struct prefetch {
 	struct pf_span spans[PF_MAX_SPANS];
 	int n_spans;
 	uint64_t spans_ns;		/* when pf_find_spans last looked (CLOCK_MONOTONIC) */
+	pthread_mutex_t spans_lock;	/* spans: the agent refreshes, submitters read */
 	int pidfd;			/* the served process, for process_madvise; -1 */
 	struct pf_file files[PREFETCH_MAX_FILES];
 	int n_files;

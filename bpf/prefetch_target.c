@@ -320,7 +320,9 @@ int prefetch__attach_hints_found(struct prefetch *p, char *found, size_t len)
  */
 int pf_find_spans(struct prefetch *p)
 {
+	struct pf_span found[PF_MAX_SPANS];
 	char path[64], line[1024];
+	int n = 0;
 	uint64_t pgoff;
 	uintptr_t s, e;
 	dev_t dev;
@@ -337,15 +339,18 @@ int pf_find_spans(struct prefetch *p)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	p->n_spans = 0;
-	while (fgets(line, sizeof(line), f) && p->n_spans < PF_MAX_SPANS) {
+	while (fgets(line, sizeof(line), f) && n < PF_MAX_SPANS) {
 		if (parse_maps_line_off(line, &s, &e, &dev, &ino, &pgoff) ||
 		    (fi = file_of(p, dev, ino)) < 0 || !p->files[fi].n_ext)
 			continue;
-		p->spans[p->n_spans++] = (struct pf_span){ .start = s, .end = e, .pgoff = pgoff,
-							   .file = fi };
+		found[n++] = (struct pf_span){ .start = s, .end = e, .pgoff = pgoff, .file = fi };
 	}
 	fclose(f);
+	/* submitters read the spans while they drop */
+	pthread_mutex_lock(&p->spans_lock);
+	memcpy(p->spans, found, sizeof(found[0]) * (size_t)n);
+	p->n_spans = n;
+	pthread_mutex_unlock(&p->spans_lock);
 	return 0;
 }
 
@@ -363,10 +368,15 @@ static int pageout(struct prefetch *p, uintptr_t addr, uint64_t len)
 static int pageout_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 {
 	uint64_t lo, hi, first = off & ~(PF_PAGE - 1), end = off + len;
-	int i, rc = 0, r;
+	struct pf_span spans[PF_MAX_SPANS];
+	int i, n, rc = 0, r;
 
-	for (i = 0; i < p->n_spans; i++) {
-		const struct pf_span *m = &p->spans[i];
+	pthread_mutex_lock(&p->spans_lock);
+	n = p->n_spans;
+	memcpy(spans, p->spans, sizeof(spans[0]) * (size_t)n);
+	pthread_mutex_unlock(&p->spans_lock);
+	for (i = 0; i < n; i++) {
+		const struct pf_span *m = &spans[i];
 		uint64_t mlo = m->pgoff, mhi = m->pgoff + (m->end - m->start);
 
 		if (m->file != fi)
@@ -394,15 +404,18 @@ int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 	uint64_t now;
 
 	/* a process that maps its index after the agent started (rabench prefetch -- CMD) */
-	for (i = 0; i < p->n_spans && !found; i++)
-		found = p->spans[i].file == fi;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	if (!found && now - p->spans_ns > PF_SWEEP_NS) {
+	pthread_mutex_lock(&p->spans_lock);
+	for (i = 0; i < p->n_spans && !found; i++)
+		found = p->spans[i].file == fi;
+	if (!found && now - p->spans_ns > PF_SWEEP_NS)
 		p->spans_ns = now;
-		if (pf_find_spans(p))
-			rc = -EIO;
-	}
+	else
+		found = 1;	/* looked less than PF_SWEEP_NS ago: not again */
+	pthread_mutex_unlock(&p->spans_lock);
+	if (!found && pf_find_spans(p))
+		rc = -EIO;
 	if (pageout_range(p, fi, off, len))
 		rc = -EIO;
 	if (posix_fadvise(p->files[fi].fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED))

@@ -242,9 +242,10 @@ out:
 }
 
 /*
- * A row's text lies whole in its leaf page (chunks up to ~4 KiB; a longer one
- * spills into overflow pages: its first bytes are found). Rows were inserted in
- * id order, so each is searched from where the previous one was found.
+ * A row's text lies whole in its leaf page up to ~4 KiB; a longer one keeps at
+ * least its first 489 bytes there and spills the rest into overflow pages: its
+ * first 480 bytes are what is searched (and its extent starts there). Rows were
+ * inserted in id order, so each is searched from where the previous one was found.
  */
 static int sqlite_offsets(const struct chunkstore *cs, int dat, const char *path, uint64_t *off,
 			  char *err, size_t errlen)
@@ -267,7 +268,7 @@ static int sqlite_offsets(const struct chunkstore *cs, int dat, const char *path
 	}
 	for (id = 0; id < cs->count; id++) {
 		len = cs->recs[id].len;
-		want = len < 3000 ? (size_t)len : 3000;
+		want = len < 480 ? (size_t)len : 480;
 		if ((rc = read_chunk(dat, cs, id, buf)))
 			goto out;
 		hit = memmem(file + from, (size_t)st.st_size - from, buf, want);

@@ -106,16 +106,21 @@ public:
 
 			while (changed) {
 				changed = false;
+				if (element_levels_[cur] < level)
+					throw std::runtime_error("corrupt graph: a node below its level");
 				unsigned int *data = (unsigned int *)get_linklist(cur, level);
 				int size = getListCount(data);
 				tableint *datal = (tableint *)(data + 1);
 
+				if ((size_t)size > maxM_)
+					throw std::runtime_error("corrupt graph: a link list longer than M");
+				for (int i = 0; i < size; i++)
+					if (datal[i] >= cur_element_count)
+						throw std::runtime_error("corrupt graph: neighbour out of range");
 				hint(datal, size, nullptr, 0);
 				for (int i = 0; i < size; i++) {
 					tableint cand = datal[i];
 
-					if (cand >= cur_element_count)
-						throw std::runtime_error("corrupt graph: neighbour out of range");
 					note(t, cand);
 					float d = fstdistfunc_(q, getDataByInternalId(cand), dist_func_param_);
 					if (d < curdist) {
@@ -191,12 +196,15 @@ private:
 			int *data = (int *)get_linklist0(current.second);
 			size_t size = getListCount((linklistsizeint *)data);
 
+			if (size > maxM0_)
+				throw std::runtime_error("corrupt graph: a level-0 link list longer than 2M");
+			for (size_t j = 1; j <= size; j++)
+				if ((size_t)(unsigned int)*(data + j) >= cur_element_count)
+					throw std::runtime_error("corrupt graph: neighbour out of range");
 			hint((const tableint *)(data + 1), (int)size, visited_array, tag);
 			for (size_t j = 1; j <= size; j++) {
 				int candidate_id = *(data + j);
 
-				if ((size_t)candidate_id >= cur_element_count)
-					throw std::runtime_error("corrupt graph: neighbour out of range");
 				if (visited_array[candidate_id] == tag)
 					continue;
 				visited_array[candidate_id] = tag;
@@ -287,6 +295,8 @@ private:
 			pread_all(fd, linkLists_[i], size, off, path + ": upper levels");
 			off += size;
 		}
+		if (element_levels_[enterpoint_node_] != maxlevel_)
+			throw std::runtime_error(path + ": not an hnswlib index (entry point below the top level)");
 		if (off != st.st_size)
 			throw std::runtime_error(path + ": not an hnswlib index (" +
 						 std::to_string(st.st_size - off) + " bytes after its end)");

@@ -399,6 +399,7 @@ int cmd_prefetch(int argc, char **argv)
 		return 1;
 	}
 	po.pid = pid;
+	po.drop_after_scan = true;	/* it serves FAISS's prefetch_lists */
 	/* in the target's memory cgroup from the start: its limit bounds the agent */
 	follow_cgroup(pid);
 	if (memcg__current_room(&po.mem_room_bytes))

@@ -32,6 +32,8 @@ struct rb_live {
 	atomic_uint_fast64_t queries;
 	atomic_uint_fast64_t lat[LIVE_LAT_SLOTS];
 	char log[LIVE_LOG_LINES][160];
+	char *history;                 /* every logged line, printed once the screen is gone */
+	size_t history_len;
 	struct rb_blockdev dev;
 	int have_dev;
 	struct rb_timeline_sample last;	/* the last repeat's figures, between query phases */
@@ -226,9 +228,20 @@ void live__log(struct rb_live *l, const char *line)
 {
 	if (!l)
 		return;
+	size_t n = strlen(line);
+	char *grown;
+
 	pthread_mutex_lock(&l->lock);
 	memmove(l->log[0], l->log[1], sizeof(l->log[0]) * (LIVE_LOG_LINES - 1));
 	snprintf(l->log[LIVE_LOG_LINES - 1], sizeof(l->log[0]), "%s", line);
+	grown = realloc(l->history, l->history_len + n + 2);
+	if (grown) {
+		l->history = grown;
+		memcpy(l->history + l->history_len, line, n);
+		l->history_len += n;
+		l->history[l->history_len++] = '\n';
+		l->history[l->history_len] = '\0';
+	}
 	pthread_mutex_unlock(&l->lock);
 }
 
@@ -243,6 +256,10 @@ void live__stop(struct rb_live *l)
 	pthread_join(l->thread, NULL);
 	if (l->tui)
 		tui__close();
+	/* what was shown under the screen stays readable after it */
+	if (l->history)
+		fputs(l->history, stderr);
+	free(l->history);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->wake);
 	free(l);

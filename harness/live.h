@@ -33,7 +33,7 @@ void live__set_probes(struct rb_live *l, struct rb_probes *probes);
 void live__set_sampler(struct rb_live *l, struct timeline_sampler *ts);
 /* Is the view drawing on the terminal (so progress lines go to live__log)? */
 bool live__owns_terminal(const struct rb_live *l);
-/* A progress line shown under the screen. */
+/* A progress line shown under the screen (and printed to stderr once it is gone). */
 void live__log(struct rb_live *l, const char *line);
 /* Stop, put the terminal back, join the thread; NULL is fine. */
 void live__stop(struct rb_live *l);

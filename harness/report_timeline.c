@@ -276,7 +276,14 @@ void report_html__timeline(FILE *out, json_object *report)
 			"from before timelines).</p>\n");
 		return;
 	}
-	probes = ymax[F_HIT] > 0;
+	/* the probes ran when a repeat's hits are measured (0 % is a figure, not an absence) */
+	probes = false;
+	for (i = 0; i < json_object_array_length(repeats) && !probes; i++) {
+		json_object *h = report__get(report__get(json_object_array_get_idx(repeats, i),
+							 "timeline"), "hits");
+
+		probes = h && json_object_get_type(h) == json_type_array;
+	}
 	fprintf(out, "<h2>Timeline</h2>\n<p>How each repeat's query phase unfolded, sampled every "
 		"100 ms: one row per strategy, one line per repeat, every panel of a column on the same "
 		"scale.%s</p>\n", probes ? "" : " The hit ratio needs the eBPF probes, which did not run.");

@@ -3,6 +3,7 @@
  * next (see runner.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,27 @@ static const char *clients_note(const struct rb_repeat_result *rr, const struct 
 	return buf;
 }
 
+/* A line for the user: under the live screen (and after it) when it is up, else stderr. */
+static void say(const struct rb_runner_opts *opts, const char *line)
+{
+	if (live__owns_terminal(opts->live))
+		live__log(opts->live, line);
+	else
+		fprintf(stderr, "%s\n", line);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void sayf(const struct rb_runner_opts *opts, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(opts, line);
+}
+
 static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		     const struct rb_repeat_result *rr, const struct rb_config *cfg)
 {
@@ -315,11 +337,7 @@ static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 		 clients_note(rr, cfg, note, sizeof(note)), rr->n_queries, rr->wall_s,
 		 (long long)cfg->workload_k, rr->recall, rr->io.proc_read_bytes / 1048576.0,
 		 (unsigned long long)rr->io.majflt);
-	/* under the live screen, the line goes under it, not across it */
-	if (live__owns_terminal(opts->live))
-		live__log(opts->live, line);
-	else
-		fprintf(stderr, "%s\n", line);
+	say(opts, line);
 }
 
 /* Room for the per-query phase times of a workload that has phases (rag). */
@@ -375,10 +393,9 @@ static void skip_strategy(struct rb_run *run, const char *name, const char *why,
 	snprintf(run->skipped_reason[run->n_skipped], sizeof(run->skipped_reason[0]), "%s", why);
 	run->n_skipped++;
 	if (!opts->quiet)
-		fprintf(stderr, "rabench: skipping strategy %s: %s\n", name, why);
+		sayf(opts, "rabench: skipping strategy %s: %s", name, why);
 }
 
-/* A privileged strategy refused by the kernel at apply time: skip it, don't fail. */
 /* A strategy that cannot act here (privileges, BPF, or nothing to act on) is skipped. */
 static bool refused(const struct ra_strategy_ops *s, int rc)
 {
@@ -506,7 +523,7 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 	with_stream.stream = stream;
 	probes = probes_open(cfg, ds, run);
 	if (!run->probes_available && cfg->run_probes && !opts->quiet)
-		fprintf(stderr, "rabench: no page-cache probes: %s\n", run->probes_reason);
+		sayf(opts, "rabench: no page-cache probes: %s", run->probes_reason);
 	if (cfg->run_probes && !stalls__open(&with_stream.stalls, run->io_wait_reason,
 					     sizeof(run->io_wait_reason)))
 		run->io_wait_available = true;

@@ -64,7 +64,9 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 		return -EPERM;
 	}
 	struct prefetch_opts opts = { .pid = w->target_pid, .clients = w->clients,
-				      .symbol = w->hint_symbol };
+				      .symbol = w->hint_symbol,
+				      /* FAISS's prefetch_lists names a scan's lists: the last call's are done */
+				      .drop_after_scan = !w->hint_symbol };
 	char found[512];
 
 	/* the repeat's memory cgroup (runner.c joined it, or the client runs in it) */

@@ -50,7 +50,7 @@ else
 fi
 check "it shows the latency histogram" grep -q "query latency" "$work/pane1"
 check "the progress lines go under the screen, not across it" bash -c \
-	"grep -qE '^rabench: \\[[0-9]+/[0-9]+\\]' '$work/pane1' && ! grep -q 'live +[0-9]+s' '$work/pane1'"
+	"grep -qE '^rabench: \\[[0-9]+/[0-9]+\\]' '$work/pane1' && ! grep -qE 'live +[0-9]+s' '$work/pane1'"
 check "the terminal is in the alternate screen while it runs" bash -c \
 	"test \"\$(tmux -S '$sock' display -p -t live '#{alternate_on}')\" = 1"
 t send-keys -t live C-c
@@ -74,7 +74,7 @@ t kill-session -t live
 # not a terminal: a plain line per second on stderr
 "${run[@]}" --set run.repeats=3 >/dev/null 2>"$work/err" </dev/null &
 pid=$!
-wait_for '^live +[0-9]+s' "$work/err" 30
+wait_for '^live  *[0-9][0-9]*s' "$work/err" 30
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 check "without a terminal: a line per second, no screen codes" bash -c \

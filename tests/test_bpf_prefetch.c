@@ -337,7 +337,8 @@ static void scan(const char *map, int i)
 static void test_drops_cold_lists(void **state)
 {
 	struct fixture *f = *state;
-	struct prefetch_opts opts = { .symbol = "rb_test_prefetch_lists", .mem_room_bytes = MIB };
+	struct prefetch_opts opts = { .symbol = "rb_test_prefetch_lists", .mem_room_bytes = MIB,
+				      .drop_after_scan = true };
 	int64_t a[] = { 0, 1, 2 }, b[] = { 0, 3 }, c[] = { 4 };
 	struct prefetch_stats st;
 	struct prefetch *p;
