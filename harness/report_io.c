@@ -42,7 +42,7 @@ void run__free(struct rb_run *run)
 		free(run->repeats[i].client_of);
 		free(run->repeats[i].phase_us);
 		probe_result__free(&run->repeats[i].probes);
-		timeline__free(&run->repeats[i].timeline);
+		free(run->repeats[i].timeline.s);	/* timeline__free, without the sampler */
 	}
 	free(run->repeats);
 	run->repeats = NULL;

@@ -34,8 +34,11 @@ static const struct {
 	{ "page-cache hit ratio", "%" },
 };
 
+/* Element i of an array column (0 for anything else: a report is input, never trusted). */
 static long long at(json_object *col, size_t i)
 {
+	if (!col || json_object_get_type(col) != json_type_array || i >= json_object_array_length(col))
+		return 0;
 	return json_object_get_int64(json_object_array_get_idx(col, i));
 }
 
@@ -62,20 +65,38 @@ static double value(json_object *t, enum fig f, size_t i)
 	return f == F_MBS ? d / 1e6 : d;
 }
 
+/* Samples of timeline t: t_ms's length when every column it needs is an array that long, else 0. */
 static size_t samples(json_object *t)
 {
-	json_object *ts = report__get(t, "t_ms");
+	static const char *const need[] = { "queries", "read_bytes", "major_faults" };
+	static const char *const probe[] = { "hits", "lookups" };
+	json_object *ts = report__get(t, "t_ms"), *c;
+	size_t n, i;
 
-	return ts ? json_object_array_length(ts) : 0;
+	if (!ts || json_object_get_type(ts) != json_type_array)
+		return 0;
+	n = json_object_array_length(ts);
+	for (i = 0; i < 3; i++) {
+		c = report__get(t, need[i]);
+		if (!c || json_object_get_type(c) != json_type_array || json_object_array_length(c) < n)
+			return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		c = report__get(t, probe[i]);
+		if (c && (json_object_get_type(c) != json_type_array || json_object_array_length(c) < n))
+			return 0;
+	}
+	return n;
 }
 
 /* Does repeat r belong to summary entry e (its strategy and clients level)? */
 static bool of_entry(json_object *r, json_object *e)
 {
 	json_object *rc = report__get(r, "clients"), *ec = report__get(e, "clients");
+	const char *rs = json_object_get_string(report__get(r, "strategy"));
+	const char *es = json_object_get_string(report__get(e, "name"));
 
-	return !strcmp(json_object_get_string(report__get(r, "strategy")),
-		       json_object_get_string(report__get(e, "name"))) &&
+	return rs && es && !strcmp(rs, es) &&
 	       (!rc || !ec || json_object_get_int(rc) == json_object_get_int(ec));
 }
 
@@ -156,8 +177,8 @@ static void overview(FILE *out, json_object *strategies, json_object *repeats, d
 	for (j = 0; j < n; j++) {
 		t = report__get(json_object_array_get_idx(repeats, j), "timeline");
 		q = report__get(t, "queries");
-		if (q && json_object_array_length(q))
-			qmax = fmax(qmax, (double)at(q, json_object_array_length(q) - 1));
+		if (samples(t))
+			qmax = fmax(qmax, (double)at(q, samples(t) - 1));
 	}
 	fprintf(out, "<figure><svg class=\"timeline-overview\" xmlns=\"http://www.w3.org/2000/svg\" "
 		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\"><title>queries done over time</title>"
@@ -263,11 +284,13 @@ void report_html__timeline(FILE *out, json_object *report)
 	json_object *strategies = report__get(report__get(report, "summary"), "strategies");
 	json_object *repeats = report__get(report, "repeats");
 	double ymax[N_FIGS], xmax = 0;
-	size_t i, ns = strategies ? json_object_array_length(strategies) : 0;
+	size_t i, ns = strategies && json_object_get_type(strategies) == json_type_array ?
+		       json_object_array_length(strategies) : 0;
 	bool probes;
 	int f;
 
-	if (!ns || !repeats)
+	if (!ns || !repeats || json_object_get_type(repeats) != json_type_array ||
+	    json_object_get_type(strategies) != json_type_array)
 		return;
 	for (f = 0; f < N_FIGS; f++)
 		ymax[f] = max_of(repeats, (enum fig)f, &xmax);
