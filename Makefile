@@ -163,7 +163,7 @@ build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/harness/config.o
 build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o $(FZ)/datasets/import.o
 build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/harness/,report_io.o \
 	report_md.o report_html.o report_timeline.o report_csv.o compare.o stats.o stattest.o config.o) \
-	$(FZ)/bpf/probes_json.o
+	$(FZ)/bpf/probes_json.o $(FZ)/lib/jsonfmt.o
 
 $(FZ)/%.o: %.c
 	@mkdir -p $(@D)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "probes.h"
+#include "../lib/jsonfmt.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -172,25 +173,6 @@ double probe_counts__read_hit_ratio(const struct rb_probe_counts *c)
 }
 
 
-/* A double as JSON, null when not finite (report.json's figures, written the same way). */
-static json_object *jdouble(double v)
-{
-	char buf[40];
-	int prec;
-
-	if (!isfinite(v))
-		return NULL;
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	snprintf(buf, sizeof(buf), "%.*g", prec, v);
-	if (!strpbrk(buf, ".e"))
-		strcat(buf, ".0");
-	return json_object_new_double_s(v, buf);
-}
-
 static json_object *ju64(uint64_t v)
 {
 	return json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v);
@@ -233,11 +215,11 @@ static void counts_to_json(const struct rb_probe_result *r, const struct rb_prob
 	put_figure(r, o, "ra_window_log2_pages", hist(c->ra_window, RB_PROBE_WIN_SLOTS));
 	put_figure(r, o, "minor_faults",
 		   ju64(c->faults > c->major_faults ? c->faults - c->major_faults : 0));
-	put_figure(r, o, "read_hit_ratio", jdouble(probe_counts__read_hit_ratio(c)));
+	put_figure(r, o, "read_hit_ratio", jsonfmt__double(probe_counts__read_hit_ratio(c)));
 	put_figure(r, o, "waste_pages", ju64(probe_counts__waste(c)));
-	put_figure(r, o, "waste_ratio", jdouble(probe_counts__waste_ratio(c)));
+	put_figure(r, o, "waste_ratio", jsonfmt__double(probe_counts__waste_ratio(c)));
 	put_figure(r, o, "prefetch_waste_ratio",
-		   jdouble(probe_counts__prefetch_waste_ratio(c)));
+		   jsonfmt__double(probe_counts__prefetch_waste_ratio(c)));
 }
 
 static json_object *attach_to_json(const struct rb_probe_result *r)
@@ -345,7 +327,7 @@ json_object *probes__result_to_json(const struct rb_probe_result *r)
 		return NULL;
 	}
 	json_object_object_add(o, "mode", json_object_new_string(r->all_files ? "all-files" : "targets"));
-	json_object_object_add(o, "window_s", jdouble(r->window_s));
+	json_object_object_add(o, "window_s", jsonfmt__double(r->window_s));
 	json_object_object_add(o, "attach", attach_to_json(r));
 	json_object_object_add(o, "null_figures", nulls_to_json(r));
 	json_object_object_add(o, "kernel", kernel_to_json(&r->kernel));

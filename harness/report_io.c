@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "../lib/jsonfmt.h"
 
 /* The top-level fields every reader relies on, with their JSON types. */
 static const struct {
@@ -244,20 +245,7 @@ double report__median(json_object *strategy, const char *key)
  */
 json_object *report__json_double(double v)
 {
-	char buf[40];
-	int prec;
-
-	if (!isfinite(v))
-		return NULL;
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	snprintf(buf, sizeof(buf), "%.*g", prec, v);
-	if (!strpbrk(buf, ".e"))
-		strcat(buf, ".0");
-	return json_object_new_double_s(v, buf);
+	return jsonfmt__double(v);
 }
 
 /* An entry's clients level: its "clients" member, 1 for reports from before it. */
