@@ -58,6 +58,7 @@ check "Ctrl-C: the run ends with exit 130" screen_has "EXIT=130" 60
 t capture-pane -p -t live >"$work/pane2"
 check "Ctrl-C: the terminal is given back (no alternate screen, no live panels, the table readable)" bash -c \
 	"test \"\$(tmux -S '$sock' display -p -t live '#{alternate_on}')\" = 0 && ! grep -q 'Ctrl-C stops the run' '$work/pane2' && grep -q '^strategy ' '$work/pane2'"
+check "Ctrl-C: the progress lines shown under the screen are printed after it" grep -qE '^rabench: \[[0-9]+/[0-9]+\]' "$work/pane2"
 t kill-session -t live
 
 # a small terminal: every line of the screen fits in 80 columns

@@ -48,6 +48,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	r2=$(report_of hnsw-mem)
 	check "hnsw-memlimit.yaml: exit 0, every repeat in a 64 MiB cgroup, the same answers" json "${r2:-/nonexistent}" \
 		"$rc == 0 and all(x['memcg']['limit_bytes'] == 64 << 20 for x in d['repeats']) and len({x['results_digest'] for x in d['repeats']}) == 1"
+	check "hnsw-memlimit.yaml: no lists dropped for a graph walk's hints (they do not name whole scans)" json "${r2:-/nonexistent}" \
+		"any(x['strategy'] == 'bpf-prefetch' for x in d['repeats']) and all(x['strategy_stats']['drop_pressure'] == 0 and x['strategy_stats']['lists_dropped'] == 0 for x in d['repeats'] if x['strategy'] == 'bpf-prefetch')"
 fi
 
 # chunk stores: the same chunks from chunks.dat, LMDB and SQLite

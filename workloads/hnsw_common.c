@@ -2,7 +2,6 @@
  * hnsw_common — the HNSW search hnsw-search and rag share (see hnsw_common.h).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +22,12 @@ int hnsw_common__open(struct hnsw_common *c, struct rb_workload *w, int file,
 	size_t len;
 
 	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-	c->lock_init = 1;
 	c->ds = ds;
 	c->file = file;
 	c->k = cfg->workload_k;
 	c->ef = cfg->workload_ef_search;
 	c->visited = calloc((size_t)ds->nq, sizeof(*c->visited));
-	c->n_visited = calloc((size_t)ds->nq, sizeof(*c->n_visited));
-	if (!c->visited || !c->n_visited)
+	if (!c->visited)
 		return -ENOMEM;
 	if (!ds->hnsw_path[0]) {
 		snprintf(err, errlen, "workload.type %s: the dataset has no HNSW graph (index.kind: hnsw "
@@ -65,12 +61,7 @@ void hnsw_common__close(struct hnsw_common *c)
 	for (i = 0; c->visited && c->ds && i < c->ds->nq; i++)
 		free(c->visited[i]);
 	free(c->visited);
-	free(c->n_visited);
 	c->visited = NULL;
-	c->n_visited = NULL;
-	if (c->lock_init)
-		pthread_mutex_destroy(&c->lock);
-	c->lock_init = 0;
 }
 
 int hnsw_scratch__init(struct hnsw_scratch *s, const struct hnsw_common *c)
@@ -95,22 +86,23 @@ void hnsw_scratch__free(struct hnsw_scratch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Keep the nodes query qi read, for the extents the runner asks for later. */
+/*
+ * Keep the nodes query qi read ([0] their count, then the ids), for the extents the
+ * runner asks for after the phase. Swapped in atomically: no lock on the timed path,
+ * and a query two clients ran (the same walk) keeps either copy.
+ */
 static int keep_visited(struct hnsw_common *c, int64_t qi, const int32_t *v, int64_t n)
 {
 	int32_t *copy;
 
 	if (n > HNSW_MAX_VISITED)
 		n = HNSW_MAX_VISITED;
-	copy = malloc((size_t)(n ? n : 1) * sizeof(*copy));
+	copy = malloc((size_t)(n + 1) * sizeof(*copy));
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, v, (size_t)n * sizeof(*copy));
-	pthread_mutex_lock(&c->lock);
-	free(c->visited[qi]);
-	c->visited[qi] = copy;
-	c->n_visited[qi] = n;
-	pthread_mutex_unlock(&c->lock);
+	copy[0] = (int32_t)n;
+	memcpy(copy + 1, v, (size_t)n * sizeof(*copy));
+	free(__atomic_exchange_n(&c->visited[qi], copy, __ATOMIC_ACQ_REL));
 	return 0;
 }
 
@@ -157,20 +149,18 @@ int hnsw_common__extents(struct hnsw_common *c, struct hnsw_scratch *s, int64_t 
 	struct rb_extent *prev;
 	int64_t n, j;
 
-	pthread_mutex_lock(&c->lock);
-	n = c->n_visited[qi];
-	if (reserve(c, s, n)) {
-		pthread_mutex_unlock(&c->lock);
+	const int32_t *v = __atomic_load_n(&c->visited[qi], __ATOMIC_ACQUIRE);
+
+	n = v ? v[0] : 0;
+	if (reserve(c, s, n))
 		return -ENOMEM;
-	}
 	for (j = 0; j < n; j++) {
-		start = c->off0 + (uint64_t)c->visited[qi][j] * c->node;
+		start = c->off0 + (uint64_t)v[1 + j] * c->node;
 		first = start / HNSW_PAGE;
 		last = (start + c->node - 1) / HNSW_PAGE;
 		for (p = first; p <= last && np < s->cap; p++)
 			s->pages[np++] = p;
 	}
-	pthread_mutex_unlock(&c->lock);
 	qsort(s->pages, np, sizeof(*s->pages), cmp_u64);
 	for (i = 0; i < np; i++) {
 		prev = ne ? &s->extents[ne - 1] : NULL;

@@ -9,7 +9,6 @@
 #ifndef RB_HNSW_COMMON_H
 #define RB_HNSW_COMMON_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,10 +24,7 @@ struct hnsw_common {
 	int file;			/* slot of hnsw.bin in w->files */
 	int64_t k, ef, n;
 	uint64_t off0, node;		/* node i's level-0 bytes: off0 + i * node, node long */
-	pthread_mutex_t lock;		/* the per-query records below */
-	int lock_init;
-	int32_t **visited;		/* by query: the nodes its last run read */
-	int64_t *n_visited;
+	int32_t **visited;		/* by query: [0] how many nodes its last run read, then them */
 };
 
 struct hnsw_scratch {
