@@ -135,8 +135,37 @@ static void start_on(struct rb_probes *p, const char *path)
 	assert_int_equal(probes__start(p), 0);
 }
 
+/*
+ * Wait (up to 2 s) until the test files' disk has no read in flight: a fault
+ * returns once its own page is read, while the rest of its read-around window
+ * may still wait in the queue, not yet issued — charged only if issued before
+ * the probes stop.
+ */
+static void wait_disk_idle(void)
+{
+	struct rb_blockdev dev;
+	unsigned long rd = 1, wr;
+	char path[128];
+	FILE *f;
+	int i;
+
+	if (metrics__blockdev_for(RAND_FILE, &dev))
+		return;
+	snprintf(path, sizeof(path), "/sys/block/%s/inflight", dev.name);
+	for (i = 0; i < 2000 && rd; i++) {
+		f = fopen(path, "re");
+		if (!f || fscanf(f, "%lu %lu", &rd, &wr) != 2)
+			rd = 0;
+		if (f)
+			fclose(f);
+		if (rd)
+			usleep(1000);
+	}
+}
+
 static void stop_collect(struct rb_probes *p, struct rb_probe_result *r)
 {
+	wait_disk_idle();
 	assert_int_equal(probes__stop(p), 0);
 	assert_int_equal(probes__collect(p, r), 0);
 	assert_int_equal(r->n_files, 1);
