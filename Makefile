@@ -52,7 +52,8 @@ else
 Q := @
 endif
 
-SRC_C   := $(filter-out harness/main.c,$(wildcard harness/*.c workloads/*.c datasets/*.c lib/*.c)) \
+SRC_C   := $(filter-out cli/main.c,$(wildcard cli/*.c report/*.c harness/*.c config/*.c strategies/*.c \
+					   workloads/*.c datasets/*.c lib/*.c)) \
 	   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 SRC_CXX := $(wildcard datasets/*.cpp)
 OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)
@@ -67,9 +68,9 @@ all: rabench
 rabench: $(OUT)/rabench
 	$(Q)ln -sf $(OUT)/rabench rabench
 
-$(OUT)/rabench: $(OUT)/harness/main.o $(OBJS) $(FAISS_C_LIB)
+$(OUT)/rabench: $(OUT)/cli/main.o $(OBJS) $(FAISS_C_LIB)
 	@echo "  LINK    $@"
-	$(Q)$(CXX) $(LDFLAGS) -o $@ $(OUT)/harness/main.o $(OBJS) $(LDLIBS)
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $(OUT)/cli/main.o $(OBJS) $(LDLIBS)
 
 # BPF: vmlinux.h generated from this kernel's BTF (never committed), each
 # bpf/<name>.bpf.c compiled for the BPF target, stripped, and turned into a
@@ -159,10 +160,11 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-unknown-warning-option -Wno-unuse
 FUZZ_LIBS    := -lyaml -ljson-c -lxxhash -lz -lm
 FZ := build/fuzz/obj
 # each target links only the objects it exercises
-build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/harness/config.o
+build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/config/config.o
 build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o $(FZ)/datasets/import.o
-build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/harness/,report_io.o \
-	report_md.o report_html.o report_timeline.o report_csv.o compare.o stats.o stattest.o config.o) \
+build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/report/,report_io.o \
+	report_md.o report_html.o report_timeline.o report_csv.o compare.o) \
+	$(FZ)/lib/stats.o $(FZ)/lib/stattest.o $(FZ)/config/config.o \
 	$(FZ)/bpf/probes_json.o $(FZ)/lib/jsonfmt.o
 
 $(FZ)/%.o: %.c
@@ -198,7 +200,7 @@ tsan:
 		cat build/tsan/logs/tsan.*; echo "ThreadSanitizer reports: see build/tsan/logs/"; exit 1; \
 	fi; echo "ThreadSanitizer: no reports"; exit $$rc
 
-# cppcheck + clang-tidy (.clang-tidy, tests/cppcheck.supp) on harness/ workloads/ datasets/ bpf/*.c
+# cppcheck + clang-tidy (.clang-tidy, tests/cppcheck.supp) on the project's own C (tests/lint.sh)
 lint: $(BPF_SKEL)
 	$(Q)tests/lint.sh
 

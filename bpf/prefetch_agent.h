@@ -1,6 +1,6 @@
 /*
  * prefetch_agent.h — the eBPF-guided prefetch agent, for the bpf-prefetch
- * strategy (harness/strategy_bpf_prefetch.c) and the tests.
+ * strategy (strategies/bpf_prefetch.c) and the tests.
  *
  * The agent loads bpf/prefetch.bpf.c, attaches a uprobe on FAISS's
  * OnDiskInvertedLists::prefetch_lists in this process's executable and

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "probes.h"
-#include "../lib/jsonfmt.h"
+#include "lib/jsonfmt.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -58,7 +58,7 @@
 #include "manifest.h"
 #include "synth.h"
 #include "vecio.h"
-#include "../lib/fsutil.h"
+#include "lib/fsutil.h"
 
 #define DS_FORMAT_VERSION 1
 #define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */

@@ -16,7 +16,7 @@
 #include "manifest.h"
 #include "vecio.h"
 #include "spec.h"
-#include "../lib/fsutil.h"
+#include "lib/fsutil.h"
 
 #define WHOLE_MAX (8u << 20)   /* files up to this size are hashed whole */
 #define SAMPLE_LEN (64u << 10)

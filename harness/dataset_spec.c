@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dataset_spec.h"
-#include "../workloads/workload.h"
+#include "workloads/workload.h"
 
 #define COPY(field) snprintf(spec->field, sizeof(spec->field), "%s", cfg->field)
 

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "../datasets/dataset.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
 
 void dataset_spec__from_config(const struct rb_config *cfg, struct rb_dataset_spec *spec);
 /* dataset_spec__prepare(spec of cfg, ...) */

@@ -16,7 +16,7 @@
 #include "live.h"
 #include "live_tui.h"
 #include "timeline.h"
-#include "../bpf/probes.h"
+#include "bpf/probes.h"
 
 #define TICK_MS 250		/* screen refresh */
 

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "metrics.h"
+#include "lib/metrics.h"
 
 struct rb_live;
 struct rb_probes;

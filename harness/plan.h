@@ -10,7 +10,7 @@
 #define RB_PLAN_H
 
 #include <stddef.h>
-#include "config.h"
+#include "config/config.h"
 
 struct rb_plan_step {
 	int strategy;   /* index into cfg->strategies */

@@ -12,7 +12,7 @@
 #include <xxhash.h>
 
 #include "query_phase.h"
-#include "../bpf/stalls_api.h"
+#include "bpf/stalls_api.h"
 
 #define RB_PAGE 4096ULL
 

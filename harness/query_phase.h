@@ -11,12 +11,12 @@
 #ifndef RB_QUERY_PHASE_H
 #define RB_QUERY_PHASE_H
 
-#include "config.h"
-#include "report.h"
+#include "config/config.h"
+#include "harness/result.h"
 #include "runner.h"
-#include "strategy.h"
-#include "../datasets/dataset.h"
-#include "../workloads/workload.h"
+#include "strategies/strategy.h"
+#include "datasets/dataset.h"
+#include "workloads/workload.h"
 
 struct query_phase;
 

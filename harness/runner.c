@@ -12,17 +12,17 @@
 #include <unistd.h>
 
 
-#include "cache.h"
-#include "memcg.h"
-#include "metrics.h"
+#include "lib/cache.h"
+#include "lib/memcg.h"
+#include "lib/metrics.h"
 #include "query_phase.h"
 #include "runner.h"
 #include "timeline.h"
-#include "../bpf/stalls_api.h"
+#include "bpf/stalls_api.h"
 #include "stream.h"
-#include "strategy.h"
-#include "../bpf/probes.h"
-#include "../workloads/workload.h"
+#include "strategies/strategy.h"
+#include "bpf/probes.h"
+#include "workloads/workload.h"
 
 
 static double now_s(void)

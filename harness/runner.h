@@ -8,12 +8,12 @@
 #define RB_RUNNER_H
 
 #include <signal.h>
-#include "config.h"
+#include "config/config.h"
 #include "live.h"
-#include "metrics.h"
+#include "lib/metrics.h"
 #include "plan.h"
-#include "report.h"
-#include "../datasets/dataset.h"
+#include "harness/result.h"
+#include "datasets/dataset.h"
 
 struct rb_stalls;
 

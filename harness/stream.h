@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
+#include "config/config.h"
 
 /* ids[workload.queries], each in [0, nq). Caller frees. 0 or -errno with err set. */
 int stream__build(const struct rb_config *cfg, int64_t nq, int64_t **ids, char *err, size_t errlen);

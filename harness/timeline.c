@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "metrics.h"
+#include "lib/metrics.h"
 #include "timeline.h"
 
 struct timeline_sampler {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../bpf/probes.h"
+#include "bpf/probes.h"
 
 #define RB_TIMELINE_MS 100
 #define RB_TIMELINE_MAX 36000	/* one hour of samples; later ones are not kept */

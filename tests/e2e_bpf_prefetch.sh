@@ -40,8 +40,8 @@ sys.exit(0 if ok else 1)" "$1"
 rc=$?
 report=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
 check "run with bpf-prefetch exits 0" bash -c "test $rc -eq 0 || { cat '$work/err'; false; }"
-check "report.json validates against harness/report.schema.json" "$py" -c \
-	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "${report:-/nonexistent}"
+check "report.json validates against report/report.schema.json" "$py" -c \
+	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "${report:-/nonexistent}"
 check "strategy_stats on bpf-prefetch repeats only" json "${report:-/nonexistent}" \
 	"all(('strategy_stats' in r) == (r['strategy'] == 'bpf-prefetch') for r in d['repeats'])"
 check "uprobe fired once per query" json "${report:-/nonexistent}" \

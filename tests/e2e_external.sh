@@ -39,7 +39,7 @@ builtin=$(ls "$work"/results/builtin/*/report.json 2>/dev/null | head -1)
 report=$(ls "$work"/results/client/*/report.json 2>/dev/null | head -1)
 check "run -- python3 faiss_client.py exits 0" bash -c "test $rc -eq 0 || cat '$work/c.err'"
 check "the report validates against the schema and names the client" "$py" -c \
-	"import json,jsonschema,sys; d=json.load(open(sys.argv[1])); jsonschema.validate(d, json.load(open('harness/report.schema.json'))); sys.exit(0 if d['client_command'] == '/usr/bin/python3 workloads/faiss_client.py' else 1)" "${report:-/none}"
+	"import json,jsonschema,sys; d=json.load(open(sys.argv[1])); jsonschema.validate(d, json.load(open('report/report.schema.json'))); sys.exit(0 if d['client_command'] == '/usr/bin/python3 workloads/faiss_client.py' else 1)" "${report:-/none}"
 check "fadvise-random skipped: it cannot reach another process" json "${report:-/none}" \
 	"[s['name'] for s in d['skipped_strategies'] if 'another process' in s['reason']] == ['fadvise-random']"
 check "the client returns what the built-in search returns, under every strategy (digest, recall)" bash -c \

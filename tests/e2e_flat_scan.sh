@@ -25,8 +25,8 @@ check "flat-scan needs no IVF factory (dry run validates with index.factory=Flat
 rc=$?
 report=$(ls "$work"/results/flat/*/report.json 2>/dev/null | head -1)
 check "run flat-scan exits 0" test "$rc" -eq 0
-check "report.json validates against harness/report.schema.json" "$py" -c \
-	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "${report:-/nonexistent}"
+check "report.json validates against report/report.schema.json" "$py" -c \
+	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "${report:-/nonexistent}"
 check "every repeat measured (3 strategies x 2 repeats x 5 queries)" json "${report:-/nonexistent}" \
 	"d['complete'] and len(d['repeats']) == 6 and all(r['n_queries'] == 5 for r in d['repeats'])"
 check "exact search: recall@10 is 1.0 in every repeat" json "${report:-/nonexistent}" \
@@ -55,7 +55,7 @@ rc=$?
 mreport=$(ls "$work"/results/flat-mem/*/report.json 2>/dev/null | head -1)
 check "run.memory_limit=96M: exits 0" test "$rc" -eq 0
 check "run.memory_limit: report validates against the schema" "$py" -c \
-	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "${mreport:-/nonexistent}"
+	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "${mreport:-/nonexistent}"
 check "run.memory_limit: every repeat has its cgroup, limit 96 MiB, usage within it" \
 	json "${mreport:-/nonexistent}" \
 	"d['config']['run.memory_limit'] == 96 * 2**20 and all(r['memcg'] and r['memcg']['limit_bytes'] == 96 * 2**20 and 0 < r['memcg']['peak_bytes'] <= 96 * 2**20 and r['memcg']['file_bytes'] > 0 for r in d['repeats'])"

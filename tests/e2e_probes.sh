@@ -10,8 +10,8 @@ set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init probes "${1:-build/asan}"
 sets=(--set "run.cache_dir=$scratch/test-cache" --set "run.results_dir=$work/results")
-schema() {  # schema FILE -> valid against harness/report.schema.json
-	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
+schema() {  # schema FILE -> valid against report/report.schema.json
+	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "$1"
 }
 
 "$rb" run configs/ci.yaml "${sets[@]}" >/dev/null 2>"$work/err1"

@@ -32,7 +32,7 @@ rc=$?
 r=$(report_of rag)
 check "rag: run exits 0" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$work/err1"
-check "rag: report.json validates against harness/report.schema.json" schema_ok "${r:-/nonexistent}"
+check "rag: report.json validates against report/report.schema.json" schema_ok "${r:-/nonexistent}"
 check "rag: every repeat has search and fetch phase figures" json "${r:-/nonexistent}" \
 	"len(d['repeats']) == 3 and all(set(x['phases']) == {'search', 'fetch'} and x['phases']['search']['p50'] > 0 and x['phases']['fetch']['p50'] > 0 and x['phases']['search']['mean'] + x['phases']['fetch']['mean'] <= x['latency_us']['mean'] * 1.001 for x in d['repeats'])"
 check "rag: the summary carries each phase's spread" json "${r:-/nonexistent}" \

@@ -32,8 +32,8 @@ check "run configs/ci.yaml exits 0" test "$rc" -eq 0
 check "report.json and report.md written" test -s "$report" -a -s "$(dirname "$report")/report.md"
 check "comparison table on stdout names both strategies" bash -c \
 	"grep -q '^default' '$work/out1' && grep -q '^fadvise-random' '$work/out1'"
-check "report.json validates against harness/report.schema.json" "$py" -c \
-	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$report"
+check "report.json validates against report/report.schema.json" "$py" -c \
+	"import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "$report"
 check "the device is described: model, and a calibration (O_DIRECT) with positive figures" json "$report" \
 	"d['environment']['device_model'] != 'unknown' and (lambda c: c['source'] in ('device', 'file') and c['qd1_4k_read_us'] > 0 and c['qd1_iops'] > 0 and c['qd32_iops'] > 0 and c['seq_read_mb_s'] > 0)(d['environment']['device_calibration'])"
 check "ci.yaml's 60 queries give no p99.9 (null) in the summary, and the summary pools them" json "$report" \

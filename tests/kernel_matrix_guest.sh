@@ -20,7 +20,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_v
 
 say() { echo "$*"; }
 
-# The unit tests write build/ and read harness/report.schema.json from their cwd
+# The unit tests write build/ and read report/report.schema.json from their cwd
 mkdir -p "$data/build" && ln -sfn "$root/harness" "$data/harness" && ln -sfn "$root/tests" "$data/tests"
 
 # The same device setting as the host's disk: readahead's window and WILLNEED's

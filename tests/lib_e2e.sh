@@ -12,7 +12,7 @@
 #   skip DESCRIPTION REASON        prints "ok N - DESCRIPTION # SKIP REASON": counted as
 #                                  a skip, never as a pass
 #   json FILE EXPR                 Python EXPR over d = the JSON document FILE holds
-#   schema_ok FILE                 FILE validates against harness/report.schema.json
+#   schema_ok FILE                 FILE validates against report/report.schema.json
 #   report_of NAME                 the report.json of run NAME under $work/results
 # tests/run.sh counts those lines.
 n=0
@@ -74,7 +74,7 @@ json() {
 	"$py" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
 schema_ok() {
-	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('harness/report.schema.json')))" "$1"
+	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "$1"
 }
 report_of() {
 	ls "$work"/results/"$1"/*/report.json 2>/dev/null | head -1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lint.sh — cppcheck and clang-tidy on rabench's own C: harness/, workloads/,
+# lint.sh — cppcheck and clang-tidy on rabench's own C: cli/ report/ harness/ config/ strategies/ lib/ workloads/
 # datasets/ and the user-space side of bpf/ (not *.bpf.c, not build/ or the generated
 # skeletons). clang-tidy's checks and why some are off: .clang-tidy; cppcheck's
 # suppressions and why: tests/cppcheck.supp. Prints every finding; exit 0 only when
@@ -16,7 +16,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ $# -gt 0 ]; then
 	src=("$@")
 else
-	mapfile -t src < <(ls harness/*.c workloads/*.c datasets/*.c bpf/*.c | grep -v '\.bpf\.c$')
+	mapfile -t src < <(ls cli/*.c report/*.c harness/*.c config/*.c strategies/*.c lib/*.c workloads/*.c datasets/*.c bpf/*.c | grep -v '\.bpf\.c$')
 fi
 for tool in cppcheck "$tidy"; do
 	command -v "$tool" >/dev/null || { echo "lint: $tool is not installed" >&2; exit 2; }

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "bpf/prefetch_agent.h"
-#include "harness/cache.h"
+#include "lib/cache.h"
 #include "tests/smaps.h"
 
 #define PAGE 4096ULL

@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/cache.h"
-#include "harness/metrics.h"
+#include "lib/cache.h"
+#include "lib/metrics.h"
 
 #define FILE_MB 8
 

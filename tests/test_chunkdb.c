@@ -22,7 +22,7 @@
 #include "datasets/chunkdb.h"
 #include "datasets/chunkstore.h"
 #include "datasets/dataset.h"
-#include "harness/config.h"
+#include "config/config.h"
 #include "workloads/chunk_io.h"
 
 #define N_CHUNKS 300

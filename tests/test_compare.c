@@ -14,7 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness/compare.h"
+#include "report/compare.h"
 
 struct fig {
 	double med, min, max;

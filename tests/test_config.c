@@ -1,5 +1,5 @@
 /*
- * test_config — unit tests for harness/config.c: defaults, a full file, every
+ * test_config — unit tests for config/config.c: defaults, a full file, every
  * kind of bad input (each message must name file, line and key), --set, the
  * cross-key checks of config__validate, and the key table printer.
  */
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/config.h"
+#include "config/config.h"
 #include "workloads/workload.h"
 
 #define MAX_FILES 128

@@ -12,7 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "harness/env.h"
+#include "lib/env.h"
 
 static void test_capture_basics(void **state)
 {

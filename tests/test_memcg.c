@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/memcg.h"
+#include "lib/memcg.h"
 
 #define MIB (1ULL << 20)
 

@@ -26,10 +26,10 @@
 #include <unistd.h>
 
 #include "bpf/probes.h"
-#include "harness/cache.h"
-#include "harness/cmds.h"
-#include "harness/metrics.h"
-#include "harness/report.h"
+#include "lib/cache.h"
+#include "cli/cmds.h"
+#include "lib/metrics.h"
+#include "report/report.h"
 
 #define DIR		"build/test-probes"
 #define SEQ_FILE	DIR "/seq-64m.bin"
@@ -556,11 +556,11 @@ static void fake_run(struct rb_run *run, struct rb_repeat_result *reps)
 	snprintf(r->block.device, sizeof(r->block.device), "254:0");
 }
 
-/* Exit status of Python's jsonschema on doc against harness/report.schema.json. */
+/* Exit status of Python's jsonschema on doc against report/report.schema.json. */
 static int validate(json_object *doc)
 {
 	const char *py = "import json, sys, jsonschema\n"
-			 "s = json.load(open('harness/report.schema.json'))\n"
+			 "s = json.load(open('report/report.schema.json'))\n"
 			 "errs = list(jsonschema.Draft7Validator(s).iter_errors(json.load(open(sys.argv[1]))))\n"
 			 "[print(list(e.path), e.message, file=sys.stderr) for e in errs]\n"
 			 "sys.exit(1 if errs else 0)\n";

@@ -2,7 +2,7 @@
  * test_report — the report model end to end on a hand-built run (2 strategies x
  * 2 repeats): report.json fields and summary maths, atomic write and load back,
  * load errors that name the file, the markdown and terminal renderings, and
- * validation of the document against harness/report.schema.json with Python's
+ * validation of the document against report/report.schema.json with Python's
  * jsonschema (so the schema and the writer cannot drift apart).
  */
 #include <stdarg.h>
@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/report.h"
+#include "report/report.h"
 
 #define MIB (1024ULL * 1024ULL)
 #define NQ 100
@@ -521,22 +521,22 @@ static void test_render_rejects_non_report(void **state)
 	json_object_put(o);
 }
 
-/* harness/report.schema.json from the working folder or above the test binary. */
+/* report/report.schema.json from the working folder or above the test binary. */
 static int find_schema(char *out, size_t len)
 {
 	char dir[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
-	if (access("harness/report.schema.json", R_OK) == 0)
-		return snprintf(out, len, "harness/report.schema.json") < (int)len ? 0 : -1;
+	if (access("report/report.schema.json", R_OK) == 0)
+		return snprintf(out, len, "report/report.schema.json") < (int)len ? 0 : -1;
 	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 	if (n <= 0)
 		return -1;
 	dir[n] = '\0';
 	while ((slash = strrchr(dir, '/')) && slash != dir) {
 		*slash = '\0';
-		if (snprintf(out, len, "%s/harness/report.schema.json", dir) < (int)len &&
+		if (snprintf(out, len, "%s/report/report.schema.json", dir) < (int)len &&
 		    access(out, R_OK) == 0)
 			return 0;
 	}

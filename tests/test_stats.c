@@ -12,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness/stats.h"
-#include "harness/stattest.h"
+#include "lib/stats.h"
+#include "lib/stattest.h"
 
 static void test_percentile_small(void **state)
 {

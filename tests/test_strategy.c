@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "harness/plan.h"
-#include "harness/strategy.h"
+#include "strategies/strategy.h"
 #include "workloads/workload.h"
 #include "tests/smaps.h"
 

@@ -21,8 +21,8 @@
 
 #include "chunk_io.h"
 #include "workload.h"
-#include "../harness/config.h"
-#include "../datasets/dataset.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
 
 struct chunk_fetch {
 	struct chunk_io io;

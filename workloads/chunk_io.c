@@ -15,9 +15,9 @@
 #include <sqlite3.h>
 
 #include "chunk_io.h"
-#include "../datasets/chunkdb.h"
-#include "../harness/config.h"
-#include "../datasets/dataset.h"
+#include "datasets/chunkdb.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
 
 /* w->files[c->file]: an fd for pread, or a read-only shared mapping (no fd) for mmap. */
 static int chunk_io_file(struct chunk_io *c, struct rb_workload *w, const char *path, char *err,

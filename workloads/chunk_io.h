@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "workload.h"
-#include "../datasets/chunkstore.h"
+#include "datasets/chunkstore.h"
 
 struct rb_config;
 struct rb_dataset;

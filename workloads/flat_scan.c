@@ -22,8 +22,8 @@
 #include <cblas.h>
 
 #include "workload.h"
-#include "../harness/config.h"
-#include "../datasets/dataset.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
 
 /* Bytes per pread: a common scan buffer, small next to the 8 MiB readahead window. */
 #define FLAT_BLOCK_BYTES (1 << 20)

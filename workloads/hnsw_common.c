@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "hnsw_common.h"
-#include "../datasets/dataset.h"
-#include "../datasets/hnsw_bridge.h"
-#include "../harness/config.h"
+#include "datasets/dataset.h"
+#include "datasets/hnsw_bridge.h"
+#include "config/config.h"
 
 #define HNSW_PAGE 4096ULL
 #define HNSW_MAX_VISITED (1 << 18)

@@ -20,7 +20,7 @@
 
 #include "hnsw_common.h"
 #include "workload.h"
-#include "../datasets/dataset.h"
+#include "datasets/dataset.h"
 
 static int hnsw_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
 			   char paths[][512], int max)

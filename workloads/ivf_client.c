@@ -33,8 +33,8 @@
 
 #include "ivf_common.h"
 #include "workload.h"
-#include "../datasets/dataset.h"
-#include "../harness/config.h"
+#include "datasets/dataset.h"
+#include "config/config.h"
 
 extern const struct workload_ops ivf_search_ops;
 

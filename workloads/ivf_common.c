@@ -14,9 +14,9 @@
 #include <faiss/c_api/error_c.h>
 
 #include "ivf_common.h"
-#include "../datasets/dataset.h"
-#include "../harness/config.h"
-#include "../datasets/faiss_bridge.h"
+#include "datasets/dataset.h"
+#include "config/config.h"
+#include "datasets/faiss_bridge.h"
 
 static int ivf_common_setup(struct ivf_common *c, char *err, size_t errlen)
 {

@@ -12,7 +12,7 @@
 
 #include "ivf_common.h"
 #include "workload.h"
-#include "../datasets/dataset.h"
+#include "datasets/dataset.h"
 
 static int ivf_search_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
 				 char paths[][512], int max)

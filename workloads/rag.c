@@ -33,8 +33,8 @@
 #include "hnsw_common.h"
 #include "ivf_common.h"
 #include "workload.h"
-#include "../harness/config.h"
-#include "../datasets/dataset.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
 
 enum { RAG_FILE_IVF, RAG_FILE_CHUNKS };
 

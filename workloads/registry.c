@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "workload.h"
-#include "../harness/config.h"
+#include "config/config.h"
 
 extern const struct workload_ops ivf_search_ops;
 extern const struct workload_ops hnsw_search_ops;

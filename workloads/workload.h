@@ -86,7 +86,7 @@ struct rb_client {
 };
 
 /*
- * What a workload can do and needs: the config checks (harness/config_workload.c),
+ * What a workload can do and needs: the config checks (config/config_workload.c),
  * dataset preparation and the strategies read these, never a list of names.
  */
 #define RB_WL_BATCH       (1u << 0)  /* run_batch: workload.batch > 1 searches queries together */

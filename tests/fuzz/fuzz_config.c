@@ -5,11 +5,11 @@
  * (config__validate) and every key rendered back (config__format_value).
  * A bad input must give an error with a message, never a crash or a leak.
  */
-#include "fuzz_util.h"   /* first: it defines _GNU_SOURCE */
+#include "tests/fuzz/fuzz_util.h"   /* first: it defines _GNU_SOURCE */
 
 #include <string.h>
 
-#include "harness/config.h"
+#include "config/config.h"
 
 static void check_loaded(const struct rb_config *cfg, char *err, size_t errlen)
 {

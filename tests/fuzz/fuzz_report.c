@@ -5,12 +5,12 @@
  * the terminal table) and compared with itself (compare__run + compare__print).
  * Every renderer must cope with any document report__load accepts.
  */
-#include "fuzz_util.h"   /* first: it defines _GNU_SOURCE */
+#include "tests/fuzz/fuzz_util.h"   /* first: it defines _GNU_SOURCE */
 
 #include <string.h>
 
-#include "harness/compare.h"
-#include "harness/report.h"
+#include "report/compare.h"
+#include "report/report.h"
 
 /*
  * report_io.o also holds run__free, which frees a run's probe results through

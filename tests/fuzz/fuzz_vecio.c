@@ -7,7 +7,7 @@
  * (vecio__read); then as an IDX file, gzip'ed or not (datasets/import.c,
  * import__load_idx: fashion-mnist's format).
  */
-#include "fuzz_util.h"   /* first: it defines _GNU_SOURCE */
+#include "tests/fuzz/fuzz_util.h"   /* first: it defines _GNU_SOURCE */
 
 #include <errno.h>
 #include <string.h>

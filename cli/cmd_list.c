@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "config.h"
-#include "strategy.h"
-#include "../workloads/workload.h"
+#include "config/config.h"
+#include "strategies/strategy.h"
+#include "workloads/workload.h"
 
 static void list_workloads(void)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "compare.h"
-#include "report.h"
+#include "report/compare.h"
+#include "report/report.h"
 
 static struct compare_env {
 	const char *files[2];

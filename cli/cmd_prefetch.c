@@ -35,12 +35,12 @@
 #include <faiss/c_api/error_c.h>
 
 #include "cmds.h"
-#include "memcg.h"
-#include "metrics.h"
-#include "probe_table.h"
-#include "../bpf/probes.h"
-#include "../bpf/prefetch_agent.h"
-#include "../datasets/faiss_bridge.h"
+#include "lib/memcg.h"
+#include "lib/metrics.h"
+#include "report/probe_table.h"
+#include "bpf/probes.h"
+#include "bpf/prefetch_agent.h"
+#include "datasets/faiss_bridge.h"
 
 #define MAX_INDEXES	8
 #define POLL_NS		20000000L	/* 20 ms between looks at the target */

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memcg.h"
+#include "lib/memcg.h"
 #include "strategy.h"
-#include "../bpf/prefetch_agent.h"
+#include "bpf/prefetch_agent.h"
 
 #define MAX_KEYS (1 << 24)   /* a bound on a broken extent map, not on real ones */
 #define MAX_KEY_EXTENTS 8

@@ -2,7 +2,7 @@
  * strategy — a readahead strategy: what it changes in the kernel for the files and
  * mappings of a workload, and how it puts everything back. One ops table per
  * strategy (fio's ioengine_ops pattern), one file per strategy, one line in
- * harness/strategies.c to register it.
+ * strategies/registry.c to register it.
  *
  * The runner calls apply() after the workload is open and reset() before it is
  * closed, also on error and on SIGINT, so nothing a strategy changed outlives the
@@ -11,7 +11,7 @@
 #ifndef RB_STRATEGY_H
 #define RB_STRATEGY_H
 
-#include "../workloads/workload.h"
+#include "workloads/workload.h"
 
 #define RB_STRATEGY_VERSION 2   /* 2: before_query takes the client */
 
@@ -60,7 +60,7 @@ struct ra_strategy_ops {
 	int (*collect)(struct rb_workload *w, struct rb_strategy_stats *out);
 };
 
-/* Shared by strategies that switch speculative readahead off (strategy_fadvise.c). */
+/* Shared by strategies that switch speculative readahead off (strategies/fadvise.c). */
 int strategy__advise_random(struct rb_workload *w, char *err, size_t errlen);
 int strategy__advise_normal(struct rb_workload *w);
 

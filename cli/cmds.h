@@ -1,12 +1,12 @@
 /*
- * cmds — rabench's subcommands, one file each (harness/cmd_<name>.c).
+ * cmds — rabench's subcommands, one file each (cli/cmd_<name>.c).
  *
  * Adding a command:
- *   1. write harness/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`; it
+ *   1. write cli/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`; it
  *      parses its own options (argp), returns the process exit code and prints
  *      its own errors;
  *   2. declare it here;
- *   3. add one line to commands[] in harness/main.c (kept in alphabetical order)
+ *   3. add one line to commands[] in cli/main.c (kept in alphabetical order)
  *      with its one-line summary and flags;
  *   4. document it in README.md and test it in tests/.
  * Exit codes: 0 success, 1 the command ran and found a failure, 2 bad input.

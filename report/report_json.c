@@ -1,7 +1,7 @@
 /*
  * report_json — struct rb_run -> the report.json document. This file defines the
- * document layout; harness/report-schema.md describes every field and
- * harness/report.schema.json checks it. Layout (schema_version 1):
+ * document layout; report/report-schema.md describes every field and
+ * report/report.schema.json checks it. Layout (schema_version 1):
  *
  *   { "schema_version": 1, "tool": "rabench", "complete": bool,
  *     "started": "2024-..Z", "config_source": "configs/ivf.yaml",

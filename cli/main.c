@@ -1,6 +1,6 @@
 /*
  * main — rabench's entry point: find the subcommand in commands[] and run it
- * (git.c's dispatch table). Everything else lives in harness/cmd_<name>.c.
+ * (git.c's dispatch table). Everything else lives in cli/cmd_<name>.c.
  */
 #include <argp.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "../lib/jsonfmt.h"
+#include "lib/jsonfmt.h"
 
 /* The top-level fields every reader relies on, with their JSON types. */
 static const struct {
@@ -31,24 +31,6 @@ static const struct {
 	{ "summary", json_type_object, "an object" },
 };
 
-void run__free(struct rb_run *run)
-{
-	size_t i;
-
-	if (!run)
-		return;
-	for (i = 0; run->repeats && i < run->n_repeats; i++) {
-		free(run->repeats[i].latency_us);
-		free(run->repeats[i].io_wait_us);
-		free(run->repeats[i].client_of);
-		free(run->repeats[i].phase_us);
-		probe_result__free(&run->repeats[i].probes);
-		free(run->repeats[i].timeline.s);	/* timeline__free, without the sampler */
-	}
-	free(run->repeats);
-	run->repeats = NULL;
-	run->n_repeats = 0;
-}
 
 static int check_version(const char *path, json_object *doc, char *err, size_t errlen)
 {

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cache.h"
+#include "lib/cache.h"
 #include "cmds.h"
-#include "config.h"
-#include "../datasets/dataset.h"
-#include "dataset_spec.h"
-#include "../workloads/workload.h"
+#include "config/config.h"
+#include "datasets/dataset.h"
+#include "harness/dataset_spec.h"
+#include "workloads/workload.h"
 
 static int evict_config(struct rb_config *cfg)
 {

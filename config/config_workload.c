@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "../workloads/workload.h"
+#include "workloads/workload.h"
 
 /* "a, b, c": the registered workloads, for a message. */
 static void names(char *buf, size_t len)

@@ -1,7 +1,7 @@
 /*
  * strategies — the registry of readahead strategies. Adding one: write
- * harness/strategy_<name>.c filling a struct ra_strategy_ops, declare it below and
- * add it to the table, then allow its name in run.strategies (harness/config.c).
+ * strategies/<name>.c filling a struct ra_strategy_ops, declare it below and
+ * add it to the table, then allow its name in run.strategies (config/config.c).
  */
 #include <errno.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #define RB_PROBE_TABLE_H
 
 #include <stddef.h>
-#include "../bpf/probes.h"
+#include "bpf/probes.h"
 
 /* The files (the top ones by pages added; 0 = all) and the histograms. */
 void probe_table__print(const struct rb_probe_result *r, size_t top);

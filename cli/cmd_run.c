@@ -19,17 +19,17 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "config.h"
-#include "env.h"
-#include "../lib/fsutil.h"
-#include "live.h"
-#include "plan.h"
-#include "report.h"
-#include "runner.h"
-#include "stream.h"
-#include "../datasets/dataset.h"
-#include "dataset_spec.h"
-#include "../workloads/workload.h"
+#include "config/config.h"
+#include "lib/env.h"
+#include "lib/fsutil.h"
+#include "harness/live.h"
+#include "harness/plan.h"
+#include "report/report.h"
+#include "harness/runner.h"
+#include "harness/stream.h"
+#include "datasets/dataset.h"
+#include "harness/dataset_spec.h"
+#include "workloads/workload.h"
 
 #define MAX_SETS 64
 

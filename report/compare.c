@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "compare.h"
-#include "config.h"
+#include "config/config.h"
 #include "report.h"
-#include "stats.h"
-#include "stattest.h"
+#include "lib/stats.h"
+#include "lib/stattest.h"
 
 #define ALPHA		0.01	/* significance of a time difference */
 #define BOOT_ITERS	2000	/* bootstrap resamples of the p99 ratio */

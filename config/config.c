@@ -20,7 +20,7 @@
 #include <yaml.h>
 
 #include "config.h"
-#include "memcg.h"
+#include "lib/memcg.h"
 
 #define OFF(f) offsetof(struct rb_config, f)
 #define SZ(f) sizeof(((struct rb_config *)0)->f)

@@ -17,7 +17,7 @@
 #define RB_MAX_CLIENT_LEVELS 8   /* entries of run.clients */
 #define RB_MAX_CLIENTS 64        /* threads of one level */
 #define RB_MAX_RESULT_IDS 10000000 /* workload.queries x workload.k, kept per repeat */
-#include "../datasets/spec.h"	/* RB_NAME_MAX, RB_PATH_MAX */
+#include "datasets/spec.h"	/* RB_NAME_MAX, RB_PATH_MAX */
 #define RB_ERR_MAX 512
 
 struct rb_config {
@@ -131,7 +131,7 @@ int config__set(struct rb_config *cfg, const char *assignment, char *err, size_t
 int config__validate(const struct rb_config *cfg, char *err, size_t errlen);
 
 /*
- * What depends on the workload (harness/config_workload.c, from its RB_WL_*
+ * What depends on the workload (config/config_workload.c, from its RB_WL_*
  * flags): workload.type known, the index and chunk store it reads, batches.
  * Callers run it after config__validate.
  */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "report.h"
+#include "report/report.h"
 
 #define MAX_REPORTS 32
 

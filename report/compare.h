@@ -3,7 +3,7 @@
  * strategy and say, per metric, whether the new run regressed.
  *
  * Deterministic counters (bytes read, faults, amplification) are compared with tight
- * tolerances; latencies are judged on every query of both runs (harness/stattest.h):
+ * tolerances; latencies are judged on every query of both runs (lib/stattest.h):
  * the median by a Mann-Whitney U test, the p99 by a bootstrap interval of its ratio,
  * each also needing the difference to exceed the metric's tolerance (an effect size).
  * The rules are a table (compare.c); tolerances can be overridden per metric.

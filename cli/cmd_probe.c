@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "probe_table.h"
-#include "../bpf/probes.h"
+#include "report/probe_table.h"
+#include "bpf/probes.h"
 
 static struct probe_env {
 	int json;
