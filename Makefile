@@ -162,7 +162,7 @@ FZ := build/fuzz/obj
 # each target links only the objects it exercises
 build/fuzz/fuzz_config: $(FZ)/tests/fuzz/fuzz_config.o $(FZ)/config/config.o
 build/fuzz/fuzz_vecio: $(FZ)/tests/fuzz/fuzz_vecio.o $(FZ)/datasets/vecio.o $(FZ)/datasets/import.o
-build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/report/,report_io.o \
+build/fuzz/fuzz_report: $(FZ)/tests/fuzz/fuzz_report.o $(addprefix $(FZ)/report/,report_io.o html_util.o \
 	report_md.o report_html.o report_timeline.o report_csv.o compare.o) \
 	$(FZ)/lib/stats.o $(FZ)/lib/stattest.o $(FZ)/config/config.o \
 	$(FZ)/bpf/probes_json.o $(FZ)/lib/jsonfmt.o

@@ -27,7 +27,6 @@
 #include "hooks.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
-#define DRAIN_BATCH	4096
 #define RESOLVE_MAX	256	/* all-files mode: paths looked up for the top files */
 
 /*
@@ -249,42 +248,6 @@ int probes__set_targets(struct rb_probes *p, const char *const *paths, int n)
 	return 0;
 }
 
-/*
- * Read and delete every entry of a hash map in batches (one pass, unlike
- * get_next_key + delete, which rescans from the first bucket each time).
- */
-int pcache__drain(int fd, size_t ksz, size_t vsz, pcache_drain_fn fn, void *ctx)
-{
-	char *keys = malloc(ksz * DRAIN_BATCH), *vals = malloc(vsz * DRAIN_BATCH);
-	__u64 in[4], out[4];
-	bool first = true;
-	__u32 i, count;
-	int rc = 0;
-
-	if (!keys || !vals) {
-		rc = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		count = DRAIN_BATCH;
-		rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : in, out, keys, vals,
-						     &count, NULL);
-		if (rc && rc != -ENOENT)
-			break;
-		for (i = 0; fn && i < count; i++)
-			fn(ctx, keys + (size_t)i * ksz, vals + (size_t)i * vsz);
-		if (rc == -ENOENT) {
-			rc = 0;
-			break;
-		}
-		memcpy(in, out, sizeof(in));
-		first = false;
-	}
-cleanup:
-	free(keys);
-	free(vals);
-	return rc;
-}
 
 static int clear_maps(struct rb_probes *p)
 {

@@ -11,11 +11,12 @@
 #include "config/config.h"
 #include "datasets/dataset.h"
 #include "harness/dataset_spec.h"
-#include "workloads/workload.h"
+#include "harness/workload_params.h"
 
 static int evict_config(struct rb_config *cfg)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	struct rb_workload_params wp;
+	const struct workload_ops *ops = workload__of_config(cfg, &wp);
 	char paths[RB_MAX_FILES][512], err[RB_ERR_MAX] = "";
 	struct rb_dataset ds = { 0 };
 	int i, n, rc;
@@ -24,7 +25,7 @@ static int evict_config(struct rb_config *cfg)
 	rc = dataset_spec__prepare(cfg, &ds, err, sizeof(err));
 	if (rc)
 		goto out;
-	n = ops ? ops->list_files(cfg, &ds, paths, RB_MAX_FILES) : -1;
+	n = ops ? ops->list_files(&wp, &ds, paths, RB_MAX_FILES) : -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		rc = cache__evict(paths[i], err, sizeof(err));
 		if (rc == 0)

@@ -29,7 +29,7 @@
 #include "harness/stream.h"
 #include "datasets/dataset.h"
 #include "harness/dataset_spec.h"
-#include "workloads/workload.h"
+#include "harness/workload_params.h"
 
 #define MAX_SETS 64
 
@@ -212,13 +212,14 @@ static void print_plan(const struct rb_config *cfg, const struct rb_plan *plan)
 
 static uint64_t run_files_bytes(const struct rb_config *cfg, const struct rb_dataset *ds)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	struct rb_workload_params wp;
+	const struct workload_ops *ops = workload__of_config(cfg, &wp);
 	char paths[RB_MAX_FILES][512];
 	uint64_t sum = 0;
 	struct stat st;
 	int i, n;
 
-	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : 0;
+	n = ops ? ops->list_files(&wp, ds, paths, RB_MAX_FILES) : 0;
 	for (i = 0; i < n; i++)
 		if (stat(paths[i], &st) == 0)
 			sum += (uint64_t)st.st_size;

@@ -8,13 +8,14 @@
 #include <string.h>
 
 #include "dataset_spec.h"
-#include "workloads/workload.h"
+#include "harness/workload_params.h"
 
 #define COPY(field) snprintf(spec->field, sizeof(spec->field), "%s", cfg->field)
 
 void dataset_spec__from_config(const struct rb_config *cfg, struct rb_dataset_spec *spec)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	struct rb_workload_params wp;
+	const struct workload_ops *ops = workload__of_config(cfg, &wp);
 
 	memset(spec, 0, sizeof(*spec));
 	COPY(source);

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 #include "config/config.h"
+#include "strategies/strategy.h"
+#include "workloads/workload.h"
 
 struct rb_plan_step {
 	int strategy;   /* index into cfg->strategies */
@@ -18,9 +20,17 @@ struct rb_plan_step {
 	int repeat;     /* 0-based */
 };
 
+/*
+ * The plan also resolves, once, what the config names: the workload that runs the
+ * queries with its parameters, and each strategy's ops (NULL where a name is not
+ * registered: config validation refuses those before a plan is built).
+ */
 struct rb_plan {
 	struct rb_plan_step *steps;
 	size_t n_steps;
+	const struct workload_ops *workload;
+	struct rb_workload_params wl;
+	const struct ra_strategy_ops *strategy[RB_MAX_STRATEGIES];
 };
 
 int plan__build(const struct rb_config *cfg, struct rb_plan *plan);

@@ -17,6 +17,7 @@
 #include "lib/metrics.h"
 #include "query_phase.h"
 #include "runner.h"
+#include "workload_params.h"
 #include "timeline.h"
 #include "bpf/stalls_api.h"
 #include "stream.h"
@@ -113,10 +114,10 @@ static int memcg_end(struct rb_memcg *cg, struct rb_repeat_result *rr, int rc, c
  * The probes of a run: opened once for the workload's files; when they cannot
  * be, the run goes on and the report carries the reason.
  */
-static struct rb_probes *probes_open(const struct rb_config *cfg, const struct rb_dataset *ds,
-				     struct rb_run *run)
+static struct rb_probes *probes_open(const struct rb_config *cfg, const struct rb_plan *plan,
+				     const struct rb_dataset *ds, struct rb_run *run)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	const struct workload_ops *ops = plan->workload;
 	char paths[RB_MAX_FILES][512], *why = run->probes_reason;
 	const char *names[RB_MAX_FILES];
 	struct rb_probes *p = NULL;
@@ -129,7 +130,7 @@ static struct rb_probes *probes_open(const struct rb_config *cfg, const struct r
 	}
 	if (probes__open(&p, why, sizeof(run->probes_reason)))
 		return NULL;
-	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : 0;
+	n = ops ? ops->list_files(&plan->wl, ds, paths, RB_MAX_FILES) : 0;
 	for (i = 0; i < n; i++)
 		names[i] = paths[i];
 	if (n <= 0 || probes__set_targets(p, names, n)) {
@@ -192,12 +193,12 @@ static int ra_kb_end(const struct rb_blockdev *dev, long old)
 }
 
 /* Open, apply, measure, reset, close: one repeat of one strategy. */
-static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
-		    const struct ra_strategy_ops *strategy, const struct rb_blockdev *dev,
+static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
+		    const struct rb_dataset *ds, const struct ra_strategy_ops *strategy, const struct rb_blockdev *dev,
 		    const struct rb_runner_opts *opts, struct rb_probes *probes,
 		    struct rb_repeat_result *rr, char *err, size_t errlen)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	const struct workload_ops *ops = plan->workload;
 	struct rb_workload w = { .ops = ops };
 	struct rb_counters before, after, self_before = { 0 }, self_after = { 0 };
 	struct query_phase *qp = NULL;
@@ -213,7 +214,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 		snprintf(err, errlen, "workload.type: unknown workload '%s'", cfg->workload_type);
 		return -EINVAL;
 	}
-	n_paths = ops->list_files(cfg, ds, paths, RB_MAX_FILES);
+	n_paths = ops->list_files(&plan->wl, ds, paths, RB_MAX_FILES);
 	if (n_paths < 0)
 		return n_paths;
 	rc = prepare_cache(cfg, paths, n_paths, err, errlen);
@@ -226,7 +227,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (rc)
 		return memcg_end(cg, rr, rc, err, errlen);
 	t0 = now_s();
-	rc = ops->open(&w, cfg, ds, err, errlen);
+	rc = ops->open(&w, &plan->wl, ds, err, errlen);
 	if (rc) {
 		ra_kb_end(dev, ra_old);
 		return memcg_end(cg, rr, rc, err, errlen);
@@ -341,9 +342,10 @@ static void progress(const struct rb_runner_opts *opts, size_t i, size_t n,
 }
 
 /* Room for the per-query phase times of a workload that has phases (rag). */
-static int phases_init(const struct rb_config *cfg, struct rb_repeat_result *rr)
+static int phases_init(const struct rb_config *cfg, const struct rb_plan *plan,
+		       struct rb_repeat_result *rr)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	const struct workload_ops *ops = plan->workload;
 
 	for (rr->n_phases = 0; ops && ops->phase_names && ops->phase_names[rr->n_phases] &&
 	     rr->n_phases < RB_MAX_PHASES; rr->n_phases++)
@@ -418,12 +420,13 @@ static void drop_repeat(struct rb_repeat_result *rr)
 int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     struct rb_blockdev *dev)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	struct rb_workload_params wp;
+	const struct workload_ops *ops = workload__of_config(cfg, &wp);
 	char paths[RB_MAX_FILES][512];
 
 	memset(dev, 0, sizeof(*dev));
 	dev->read_ahead_kb = -1;
-	if (!ops || ops->list_files(cfg, ds, paths, RB_MAX_FILES) < 1)
+	if (!ops || ops->list_files(&wp, ds, paths, RB_MAX_FILES) < 1)
 		return -ENOENT;
 	return metrics__blockdev_for(paths[0], dev);
 }
@@ -431,14 +434,14 @@ int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 int runner__largest_file(const struct rb_config *cfg, const struct rb_dataset *ds, char *buf,
 		       size_t len)
 {
-	const struct workload_ops *ops = workload__for(cfg);
+	struct rb_workload_params wp;
+	const struct workload_ops *ops = workload__of_config(cfg, &wp);
 	char paths[RB_MAX_FILES][512];
-
 	struct stat st;
 	off_t best = -1;
 	int i, n;
 
-	n = ops ? ops->list_files(cfg, ds, paths, RB_MAX_FILES) : -1;
+	n = ops ? ops->list_files(&wp, ds, paths, RB_MAX_FILES) : -1;
 	for (i = 0; i < n; i++)
 		if (stat(paths[i], &st) == 0 && st.st_size > best) {
 			best = st.st_size;
@@ -465,7 +468,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		return -ENOMEM;
 	for (i = 0; i < plan->n_steps; i++) {
 		rr = &run->repeats[run->n_repeats];
-		strategy = strategy__find(cfg->strategies[plan->steps[i].strategy]);
+		strategy = plan->strategy[plan->steps[i].strategy];
 		if (!strategy) {
 			snprintf(err, errlen, "run.strategies: unknown strategy '%s'",
 				 cfg->strategies[plan->steps[i].strategy]);
@@ -487,10 +490,10 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		if (opts->stalls && !(rr->io_wait_us = calloc(cfg->workload_queries, sizeof(double))))
 			return -ENOMEM;
 		rr->client_of = calloc(cfg->workload_queries, sizeof(*rr->client_of));
-		if (!rr->latency_us || !rr->client_of || phases_init(cfg, rr))
+		if (!rr->latency_us || !rr->client_of || phases_init(cfg, plan, rr))
 			return -ENOMEM;
 		live__set_step(opts->live, strategy->name, rr->repeat);
-		rc = run_step(cfg, ds, strategy, devp, opts, probes, rr, err, errlen);
+		rc = run_step(cfg, plan, ds, strategy, devp, opts, probes, rr, err, errlen);
 		if (rc) {
 			/* a repeat cut short has no honest figures: drop it */
 			drop_repeat(rr);
@@ -521,7 +524,7 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 	if (rc)
 		return rc;
 	with_stream.stream = stream;
-	probes = probes_open(cfg, ds, run);
+	probes = probes_open(cfg, plan, ds, run);
 	if (!run->probes_available && cfg->run_probes && !opts->quiet)
 		sayf(opts, "rabench: no page-cache probes: %s", run->probes_reason);
 	if (cfg->run_probes && !stalls__open(&with_stream.stalls, run->io_wait_reason,

@@ -11,9 +11,17 @@
 # xz-utils (6.12's modules are .ko.xz). Under TCG a boot takes seconds and times are
 # meaningless; counters are what compare across kernels.
 #
-#   vm_known_kernels                       the kernel names vm_prepare/vm_run accept
+#   vm_known_kernels                       the matrix's kernel names: the newest 6.1 and 6.12
+#                                          amd64 images Debian lists (apt-cache; cached a day in
+#                                          build/kernels/resolved; offline: the newest cached
+#                                          .deb, else pinned), and 6.12's PREEMPT_RT flavour
+#                                          (-rt-amd64) with RB_MATRIX_RT=1
+#   vm_all_kernels                         the names vm_prepare/vm_run accept: those, the
+#                                          6.12-rt one, and the pinned 6.1.0-50-amd64,
+#                                          6.12.100+deb12-amd64, 6.12.100+deb12-rt-amd64
 #   vm_host_read_ahead_kb PATH             read_ahead_kb of the host disk holding PATH
-#   vm_prepare NAME                        build/kernels/NAME/{vmlinuz,initramfs.gz}
+#   vm_prepare NAME                        build/kernels/NAME/{vmlinuz,initramfs.gz}, and
+#                                          version (uname -r), package-version (the .deb's)
 #                                          rc 2 unknown NAME, 3 cannot get the .deb or a
 #                                          host tool (skip), 4 build failed; one "vm: " line
 #   vm_disk IMG SIZE_MB DIR                an ext4 image holding DIR's files (the guest's /tmp)
@@ -41,8 +49,79 @@ vm_host_read_ahead_kb() { # PATH: read_ahead_kb of the whole disk holding PATH (
 	cat "/sys/block/$dev/queue/read_ahead_kb" 2>/dev/null || echo 128
 }
 
-vm_known_kernels() {
-	printf '%s\n' 6.1.0-50-amd64 6.12.100+deb12-amd64
+# The kernels: the newest 6.1 and 6.12 images (and 6.12's PREEMPT_RT flavour) in Debian's
+# lists, so that the matrix follows what Debian serves instead of rotting on a pinned
+# build. Resolved with apt-cache (one apt-get update first if it finds nothing at all),
+# cached for a day in CACHE/resolved; a family apt-cache does not list (offline, no
+# lists) falls back to the newest .deb already in the cache, else to the pinned name.
+# Each resolution says on stderr, in one "vm: " line, what it used.
+_vm_pinned() { # ROLE: the name used when apt-cache and the cache have nothing
+	case $1 in
+	6.1) echo 6.1.0-50-amd64 ;;
+	6.12) echo 6.12.100+deb12-amd64 ;;
+	6.12-rt) echo 6.12.100+deb12-rt-amd64 ;;
+	esac
+}
+
+_vm_family() { # ROLE: the ERE that a linux-image-NAME of that family matches (whole name)
+	case $1 in # -cloud-amd64, -rt-amd64 (except for 6.12-rt), -dbg and -unsigned never match
+	6.1) echo '^linux-image-6\.1\.[0-9]+(-[0-9]+)?(\+deb[0-9]+)?-amd64$' ;;
+	6.12) echo '^linux-image-6\.12\.[0-9]+(-[0-9]+)?(\+deb[0-9]+)?-amd64$' ;;
+	6.12-rt) echo '^linux-image-6\.12\.[0-9]+(-[0-9]+)?(\+deb[0-9]+)?-rt-amd64$' ;;
+	esac
+}
+
+_vm_resolve() { # CACHE: writes CACHE/resolved, lines "ROLE NAME VERSION SOURCE"
+	local cache=$1 pkgs role re name ver src used=() tmp
+	pkgs=$(apt-cache search --names-only '^linux-image-6\.(1|12)\.' 2>/dev/null | cut -d' ' -f1)
+	if [ -z "$pkgs" ] && command -v apt-get >/dev/null; then
+		apt-get update -qq >/dev/null 2>&1
+		pkgs=$(apt-cache search --names-only '^linux-image-6\.(1|12)\.' 2>/dev/null | cut -d' ' -f1)
+	fi
+	tmp=$(mktemp "$cache/.resolved.XXXXXX") || return 1
+	for role in 6.1 6.12 6.12-rt; do
+		re=$(_vm_family "$role")
+		name=$(printf '%s\n' "$pkgs" | grep -E "$re" | sort -V | tail -n1)
+		name=${name#linux-image-} src=apt
+		if [ -n "$name" ]; then
+			ver=$(apt-cache show --no-all-versions "linux-image-$name" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+		else # offline: the newest .deb of the family that an earlier run downloaded
+			name=$(cd "$cache" && printf '%s\n' linux-image-*.deb | sed 's/_.*//' | grep -E "$re" | sort -V | tail -n1)
+			name=${name#linux-image-} src=cached
+			[ -n "$name" ] || { name=$(_vm_pinned "$role") src=pinned; }
+			ver=$(set -- "$cache/linux-image-${name}"_*.deb && [ -f "$1" ] && dpkg-deb -f "$1" Version 2>/dev/null)
+		fi
+		echo "$role $name ${ver:--} $src" >>"$tmp"
+		used+=("$name ($src)")
+	done
+	mv -f "$tmp" "$cache/resolved" || { rm -f "$tmp"; return 1; }
+	echo "vm: kernels resolved in $cache/resolved: ${used[*]}" >&2
+}
+
+_vm_resolved() { # the lines of CACHE/resolved, resolved again when a day old (an hour
+	# old if apt-cache had nothing: offline now, maybe not in an hour)
+	local cache f age=1440
+	cache=$(_vm_cache) || return 1
+	f=$cache/resolved
+	grep -q ' \(cached\|pinned\)$' "$f" 2>/dev/null && age=60
+	if [ -z "$(find "$f" -mmin -"$age" 2>/dev/null)" ]; then
+		_vm_resolve "$cache" || rm -f "$f"
+	fi
+	if [ -s "$f" ]; then
+		cat "$f"
+	else # no writable cache: the pinned names
+		local role
+		for role in 6.1 6.12 6.12-rt; do echo "$role $(_vm_pinned "$role") - pinned"; done
+	fi
+}
+
+vm_known_kernels() { # the matrix: newest 6.1 and 6.12; 6.12-rt too with RB_MATRIX_RT=1
+	_vm_resolved | awk -v rt="${RB_MATRIX_RT:-0}" '$1 != "6.12-rt" || rt == 1 { print $2 }'
+}
+
+vm_all_kernels() { # every name vm_prepare accepts: the resolved ones, 6.12-rt and the pinned ones
+	local r
+	{ _vm_resolved | awk '{ print $2 }'; for r in 6.1 6.12 6.12-rt; do _vm_pinned "$r"; done; } | awk '!seen[$0]++'
 }
 
 _vm_cache() { # the cache folder, absolute, created if missing
@@ -63,7 +142,7 @@ _vm_fresh() { # kernel folder $1 has a kernel and an initramfs newer than this f
 
 vm_prepare() {
 	local name=${1:-} cache known
-	known=" $(vm_known_kernels | paste -sd' ') "
+	known=" $(vm_all_kernels | paste -sd' ') "
 	if [[ -z $name || $known != *" $name "* ]]; then
 		echo "vm: unknown kernel ${name:-''}; known:${known% }" >&2
 		return 2
@@ -126,6 +205,7 @@ _vm_build() ( # NAME CACHE: everything in a temp folder, renamed into place when
 		_vm_die 4 "cannot build $name: cpio failed"
 	cp "$tmp/x/boot/vmlinuz-$v" "$tmp/out/vmlinuz" && cp "$tmp/x/boot/config-$v" "$tmp/out/config" &&
 		sed 's,.*/,,; s,\.ko.*,,' "$tmp/mods" >"$tmp/out/modules" && echo "$v" >"$tmp/out/version" &&
+		dpkg-deb -f "$deb" Version >"$tmp/out/package-version" &&
 		rm -rf "${cache:?}/$name" && mv "$tmp/out" "$cache/$name" || _vm_die 4 "cannot build $name: cannot install $cache/$name"
 )
 

@@ -21,7 +21,6 @@
 
 #include "chunk_io.h"
 #include "workload.h"
-#include "config/config.h"
 #include "datasets/dataset.h"
 
 struct chunk_fetch {
@@ -38,10 +37,10 @@ struct chunk_fetch_client {
 	struct chunk_buf buf;
 };
 
-static int chunk_fetch_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int chunk_fetch_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 				  char paths[][512], int max)
 {
-	(void)cfg;
+	(void)wp;
 	if (max < 2)
 		return -ENOSPC;
 	/* the file the chunks are read from: chunks.dat, or the LMDB / SQLite database */
@@ -62,7 +61,7 @@ static void chunk_fetch_close(struct rb_workload *w)
 	w->n_files = 0;
 }
 
-static int chunk_fetch_open(struct rb_workload *w, const struct rb_config *cfg,
+static int chunk_fetch_open(struct rb_workload *w, const struct rb_workload_params *wp,
 			    const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct chunk_fetch *s = calloc(1, sizeof(*s));
@@ -73,10 +72,10 @@ static int chunk_fetch_open(struct rb_workload *w, const struct rb_config *cfg,
 	w->priv = s;
 	w->n_files = 1;
 	s->ds = ds;
-	s->k = cfg->workload_k;
-	s->uniform = !strcmp(cfg->workload_chunk_ids, "uniform");
-	s->seed = (uint64_t)cfg->dataset_seed;
-	rc = chunk_io__open(&s->io, w, 0, cfg, ds, s->k, err, errlen);
+	s->k = wp->k;
+	s->uniform = !strcmp(wp->chunk_ids, "uniform");
+	s->seed = (uint64_t)wp->seed;
+	rc = chunk_io__open(&s->io, w, 0, wp, ds, s->k, err, errlen);
 	if (rc)
 		chunk_fetch_close(w);
 	return rc;

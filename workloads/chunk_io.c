@@ -16,7 +16,6 @@
 
 #include "chunk_io.h"
 #include "datasets/chunkdb.h"
-#include "config/config.h"
 #include "datasets/dataset.h"
 
 /* w->files[c->file]: an fd for pread, or a read-only shared mapping (no fd) for mmap. */
@@ -130,7 +129,7 @@ static int open_sqlite(struct chunk_io *c, struct rb_workload *w, const char *pa
 }
 
 int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
-		   const struct rb_config *cfg, const struct rb_dataset *ds, int64_t k, char *err,
+		   const struct rb_workload_params *wp, const struct rb_dataset *ds, int64_t k, char *err,
 		   size_t errlen)
 {
 	uint64_t i;
@@ -139,13 +138,13 @@ int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 	memset(c, 0, sizeof(*c));
 	c->file = file;
 	c->k = k;
-	c->use_mmap = !strcmp(cfg->workload_chunk_io, "mmap");
+	c->use_mmap = !strcmp(wp->chunk_io, "mmap");
 	if (!ds->chunks_path[0]) {
 		snprintf(err, errlen, "workload.type %s: the dataset has no chunk store "
-			 "(dataset.generator: corpus makes one)", cfg->workload_type);
+			 "(dataset.generator: corpus makes one)", wp->type);
 		return -EINVAL;
 	}
-	c->kind = chunkdb__kind(cfg->dataset_chunk_store);
+	c->kind = chunkdb__kind(wp->chunk_store);
 	rc = chunkstore__open(&c->cs, ds->chunks_path, ds->chunks_idx_path, err, errlen);
 	if (rc)
 		return rc;

@@ -28,7 +28,7 @@
 #include "workload.h"
 #include "datasets/chunkstore.h"
 
-struct rb_config;
+struct rb_workload_params;
 struct rb_dataset;
 
 struct MDB_env;
@@ -58,7 +58,7 @@ struct chunk_buf {
 
 /* Load chunks.idx, open (or map) chunks.dat into w->files[file]. */
 int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
-		   const struct rb_config *cfg, const struct rb_dataset *ds, int64_t k, char *err,
+		   const struct rb_workload_params *wp, const struct rb_dataset *ds, int64_t k, char *err,
 		   size_t errlen);
 void chunk_io__close(struct chunk_io *c);
 

@@ -22,7 +22,6 @@
 #include <cblas.h>
 
 #include "workload.h"
-#include "config/config.h"
 #include "datasets/dataset.h"
 
 /* Bytes per pread: a common scan buffer, small next to the 8 MiB readahead window. */
@@ -57,10 +56,10 @@ struct flat_scan_client {
 	int64_t *ids;               /* the result, nearest first */
 };
 
-static int flat_scan_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int flat_scan_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 				char paths[][512], int max)
 {
-	(void)cfg;
+	(void)wp;
 	if (max < 1)
 		return -ENOSPC;
 	snprintf(paths[0], 512, "%s", ds->base_path);
@@ -145,7 +144,7 @@ static int flat_scan_open_file(struct rb_workload *w, const struct flat_scan *s,
 	return 0;
 }
 
-static int flat_scan_open(struct rb_workload *w, const struct rb_config *cfg,
+static int flat_scan_open(struct rb_workload *w, const struct rb_workload_params *wp,
 			  const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct flat_scan *s = calloc(1, sizeof(*s));
@@ -155,7 +154,7 @@ static int flat_scan_open(struct rb_workload *w, const struct rb_config *cfg,
 		return -ENOMEM;
 	w->priv = s;
 	s->ds = ds;
-	s->k = cfg->workload_k;
+	s->k = wp->k;
 	s->dim = ds->dim;
 	s->n = ds->n;
 	s->row_floats = (size_t)s->dim + 1;

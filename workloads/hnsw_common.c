@@ -9,13 +9,12 @@
 #include "hnsw_common.h"
 #include "datasets/dataset.h"
 #include "datasets/hnsw_bridge.h"
-#include "config/config.h"
 
 #define HNSW_PAGE 4096ULL
 #define HNSW_MAX_VISITED (1 << 18)
 
 int hnsw_common__open(struct hnsw_common *c, struct rb_workload *w, int file,
-		      const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+		      const struct rb_workload_params *wp, const struct rb_dataset *ds, char *err,
 		      size_t errlen)
 {
 	struct rb_file *f = &w->files[file];
@@ -24,14 +23,14 @@ int hnsw_common__open(struct hnsw_common *c, struct rb_workload *w, int file,
 	memset(c, 0, sizeof(*c));
 	c->ds = ds;
 	c->file = file;
-	c->k = cfg->workload_k;
-	c->ef = cfg->workload_ef_search;
+	c->k = wp->k;
+	c->ef = wp->ef_search;
 	c->visited = calloc((size_t)ds->nq, sizeof(*c->visited));
 	if (!c->visited)
 		return -ENOMEM;
 	if (!ds->hnsw_path[0]) {
 		snprintf(err, errlen, "workload.type %s: the dataset has no HNSW graph (index.kind: hnsw "
-			 "builds one)", cfg->workload_type);
+			 "builds one)", wp->type);
 		return -EINVAL;
 	}
 	if (rbh_open(ds->hnsw_path, ds->dim, 1, &c->h)) {

@@ -14,7 +14,7 @@
 
 #include "workload.h"
 
-struct rb_config;
+struct rb_workload_params;
 struct rb_dataset;
 struct rbh_index;
 
@@ -38,7 +38,7 @@ struct hnsw_scratch {
 
 /* Open ds's graph into w->files[file]; sets w->hint_symbol and w->no_prior_extents. */
 int hnsw_common__open(struct hnsw_common *c, struct rb_workload *w, int file,
-		      const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+		      const struct rb_workload_params *wp, const struct rb_dataset *ds, char *err,
 		      size_t errlen);
 void hnsw_common__close(struct hnsw_common *c);
 

@@ -22,10 +22,10 @@
 #include "workload.h"
 #include "datasets/dataset.h"
 
-static int hnsw_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int hnsw_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 			   char paths[][512], int max)
 {
-	(void)cfg;
+	(void)wp;
 	if (max < 1)
 		return -ENOSPC;
 	snprintf(paths[0], 512, "%s", ds->hnsw_path);
@@ -44,7 +44,7 @@ static void hnsw_close(struct rb_workload *w)
 	w->n_files = 0;
 }
 
-static int hnsw_open(struct rb_workload *w, const struct rb_config *cfg,
+static int hnsw_open(struct rb_workload *w, const struct rb_workload_params *wp,
 		     const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct hnsw_common *s = calloc(1, sizeof(*s));
@@ -53,7 +53,7 @@ static int hnsw_open(struct rb_workload *w, const struct rb_config *cfg,
 	if (!s)
 		return -ENOMEM;
 	w->priv = s;
-	rc = hnsw_common__open(s, w, 0, cfg, ds, err, errlen);
+	rc = hnsw_common__open(s, w, 0, wp, ds, err, errlen);
 	if (rc) {
 		hnsw_close(w);
 		return rc;

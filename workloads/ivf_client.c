@@ -34,7 +34,6 @@
 #include "ivf_common.h"
 #include "workload.h"
 #include "datasets/dataset.h"
-#include "config/config.h"
 
 extern const struct workload_ops ivf_search_ops;
 
@@ -51,10 +50,10 @@ struct ivf_client {
 	char why[256];		/* what went wrong with the client, for the error message */
 };
 
-static int ivf_client_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int ivf_client_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 				 char paths[][512], int max)
 {
-	return ivf_search_ops.list_files(cfg, ds, paths, max);
+	return ivf_search_ops.list_files(wp, ds, paths, max);
 }
 
 static double now_ms(void)
@@ -170,7 +169,7 @@ static void setenv_num(const char *name, long long v)
 }
 
 /* fork + execvp with the protocol's environment; pipes on its stdin and stdout. */
-static int start_client(struct ivf_client *cl, const struct rb_config *cfg,
+static int start_client(struct ivf_client *cl, const struct rb_workload_params *wp,
 			const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	int in[2], out[2];
@@ -190,10 +189,10 @@ static int start_client(struct ivf_client *cl, const struct rb_config *cfg,
 		dup2(out[1], 1);
 		setenv("RABENCH_INDEX", ds->index_path, 1);
 		setenv("RABENCH_QUERIES", ds->queries_path, 1);
-		setenv_num("RABENCH_K", cfg->workload_k);
-		setenv_num("RABENCH_NPROBE", cfg->workload_nprobe);
-		execvp(cfg->client_argv[0], cfg->client_argv);
-		fprintf(stderr, "rabench: client: cannot run '%s': %s\n", cfg->client_argv[0],
+		setenv_num("RABENCH_K", wp->k);
+		setenv_num("RABENCH_NPROBE", wp->nprobe);
+		execvp(wp->client_argv[0], wp->client_argv);
+		fprintf(stderr, "rabench: client: cannot run '%s': %s\n", wp->client_argv[0],
 			strerror(errno));
 		_exit(127);
 	}
@@ -204,7 +203,7 @@ static int start_client(struct ivf_client *cl, const struct rb_config *cfg,
 	return 0;
 }
 
-static int ivf_client_open(struct rb_workload *w, const struct rb_config *cfg,
+static int ivf_client_open(struct rb_workload *w, const struct rb_workload_params *wp,
 			   const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct ivf_client *cl = calloc(1, sizeof(*cl));
@@ -214,19 +213,19 @@ static int ivf_client_open(struct rb_workload *w, const struct rb_config *cfg,
 	if (!cl)
 		return -ENOMEM;
 	cl->to = cl->from = -1;
-	cl->timeout_ms = (int)(cfg->workload_client_timeout * 1000);
+	cl->timeout_ms = (int)(wp->client_timeout * 1000);
 	w->priv = cl;
-	rc = ivf_common__open(&cl->ivf, w, 0, cfg, ds, err, errlen);
+	rc = ivf_common__open(&cl->ivf, w, 0, wp, ds, err, errlen);
 	if (!rc)
-		rc = start_client(cl, cfg, ds, err, errlen);
+		rc = start_client(cl, wp, ds, err, errlen);
 	if (!rc) {
 		rc = read_line(cl, line, sizeof(line), cl->timeout_ms * READY_FACTOR);
 		if (!rc && strcmp(line, "ready")) {
 			snprintf(err, errlen, "client '%s': said '%.60s' instead of 'ready'",
-				 cfg->client_argv[0], line);
+				 wp->client_argv[0], line);
 			rc = -EPROTO;
 		} else if (rc) {
-			snprintf(err, errlen, "client '%s': no 'ready' line: %s", cfg->client_argv[0],
+			snprintf(err, errlen, "client '%s': no 'ready' line: %s", wp->client_argv[0],
 				 rc == -EPIPE ? "it exited" : strerror(-rc));
 		}
 	}

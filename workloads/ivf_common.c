@@ -15,7 +15,6 @@
 
 #include "ivf_common.h"
 #include "datasets/dataset.h"
-#include "config/config.h"
 #include "datasets/faiss_bridge.h"
 
 static int ivf_common_setup(struct ivf_common *c, char *err, size_t errlen)
@@ -72,7 +71,7 @@ static int ivf_common_file(struct ivf_common *c, struct rb_workload *w, char *er
 }
 
 int ivf_common__open(struct ivf_common *c, struct rb_workload *w, int file,
-		     const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+		     const struct rb_workload_params *wp, const struct rb_dataset *ds, char *err,
 		     size_t errlen)
 {
 	int rc;
@@ -80,10 +79,10 @@ int ivf_common__open(struct ivf_common *c, struct rb_workload *w, int file,
 	memset(c, 0, sizeof(*c));
 	c->ds = ds;
 	c->file = file;
-	c->k = cfg->workload_k;
-	c->nprobe = cfg->workload_nprobe;
-	c->batch = cfg->workload_batch;
-	c->configured_prefetch_threads = (int)cfg->index_prefetch_threads;
+	c->k = wp->k;
+	c->nprobe = wp->nprobe;
+	c->batch = wp->batch;
+	c->configured_prefetch_threads = (int)wp->prefetch_threads;
 	/* READ_ONLY: FAISS maps the lists PROT_READ, as a serving process would */
 	if (faiss_read_index_fname(ds->index_path, RBF_IO_FLAG_READ_ONLY, &c->index)) {
 		snprintf(err, errlen, "%s: FAISS cannot read the index: %s", ds->index_path,

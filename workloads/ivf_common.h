@@ -17,7 +17,7 @@
 
 #include "workload.h"
 
-struct rb_config;
+struct rb_workload_params;
 struct rb_dataset;
 
 struct ivf_common {
@@ -40,7 +40,7 @@ struct ivf_scratch {
 
 /* Open ds's index and fill w->files[file] with FAISS's mapping of the .ivfdata. */
 int ivf_common__open(struct ivf_common *c, struct rb_workload *w, int file,
-		     const struct rb_config *cfg, const struct rb_dataset *ds, char *err,
+		     const struct rb_workload_params *wp, const struct rb_dataset *ds, char *err,
 		     size_t errlen);
 void ivf_common__close(struct ivf_common *c);
 

@@ -14,10 +14,10 @@
 #include "workload.h"
 #include "datasets/dataset.h"
 
-static int ivf_search_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int ivf_search_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 				 char paths[][512], int max)
 {
-	(void)cfg;
+	(void)wp;
 	if (max < 2)
 		return -ENOSPC;
 	snprintf(paths[0], 512, "%s", ds->index_path);
@@ -37,7 +37,7 @@ static void ivf_search_close(struct rb_workload *w)
 	w->n_files = 0;
 }
 
-static int ivf_search_open(struct rb_workload *w, const struct rb_config *cfg,
+static int ivf_search_open(struct rb_workload *w, const struct rb_workload_params *wp,
 			   const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct ivf_common *s = calloc(1, sizeof(*s));
@@ -46,7 +46,7 @@ static int ivf_search_open(struct rb_workload *w, const struct rb_config *cfg,
 	if (!s)
 		return -ENOMEM;
 	w->priv = s;
-	rc = ivf_common__open(s, w, 0, cfg, ds, err, errlen);
+	rc = ivf_common__open(s, w, 0, wp, ds, err, errlen);
 	if (rc) {
 		ivf_search_close(w);
 		return rc;

@@ -33,7 +33,6 @@
 #include "hnsw_common.h"
 #include "ivf_common.h"
 #include "workload.h"
-#include "config/config.h"
 #include "datasets/dataset.h"
 
 enum { RAG_FILE_IVF, RAG_FILE_CHUNKS };
@@ -60,10 +59,10 @@ struct rag_client {
 	size_t cap;
 };
 
-static int rag_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int rag_list_files(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 			  char paths[][512], int max)
 {
-	(void)cfg;
+	(void)wp;
 	if (max < 4)
 		return -ENOSPC;
 	if (ds->hnsw_path[0]) {
@@ -96,7 +95,7 @@ static void rag_close(struct rb_workload *w)
 	w->n_files = 0;
 }
 
-static int rag_open(struct rb_workload *w, const struct rb_config *cfg,
+static int rag_open(struct rb_workload *w, const struct rb_workload_params *wp,
 		    const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	struct rag *s = calloc(1, sizeof(*s));
@@ -107,16 +106,16 @@ static int rag_open(struct rb_workload *w, const struct rb_config *cfg,
 	w->priv = s;
 	w->n_files = 2;
 	s->ds = ds;
-	s->k = cfg->workload_k;
-	s->batch = cfg->workload_batch;
+	s->k = wp->k;
+	s->batch = wp->batch;
 	s->hnsw = ds->hnsw_path[0] != '\0';
 	if (s->hnsw)
-		rc = hnsw_common__open(&s->g, w, RAG_FILE_IVF, cfg, ds, err, errlen);
+		rc = hnsw_common__open(&s->g, w, RAG_FILE_IVF, wp, ds, err, errlen);
 	else
-		rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, cfg, ds, err, errlen);
+		rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, wp, ds, err, errlen);
 	s->keys = s->hnsw ? s->g.n : s->ivf.nlist;
 	if (!rc)
-		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, cfg, ds, cfg->workload_k, err,
+		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, wp, ds, wp->k, err,
 				    errlen);
 	if (rc)
 		rag_close(w);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "workload.h"
-#include "config/config.h"
 
 extern const struct workload_ops ivf_search_ops;
 extern const struct workload_ops hnsw_search_ops;
@@ -27,9 +26,9 @@ static const struct workload_ops *const workloads[] = {
 };
 
 /* The built-in search of the config, or the external client that replaces it. */
-const struct workload_ops *workload__for(const struct rb_config *cfg)
+const struct workload_ops *workload__for(const struct rb_workload_params *wp)
 {
-	return cfg->client_argv ? &ivf_client_ops : workload__find(cfg->workload_type);
+	return wp->client_argv ? &ivf_client_ops : workload__find(wp->type);
 }
 
 const struct workload_ops *const *workload__all(void)

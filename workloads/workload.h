@@ -19,7 +19,7 @@
 #define RB_MAX_FILES 8
 #define RB_MAX_PHASES 4
 
-struct rb_config;
+#include "params.h"
 struct rb_dataset;
 
 /* One file the workload reads during queries: what strategies and cache control act on. */
@@ -104,10 +104,10 @@ struct workload_ops {
 	unsigned flags;              /* RB_WL_* */
 
 	/* The files the workload will read (for cache control before open): up to max paths. */
-	int (*list_files)(const struct rb_config *cfg, const struct rb_dataset *ds,
+	int (*list_files)(const struct rb_workload_params *wp, const struct rb_dataset *ds,
 			  char paths[][512], int max);
 	/* Open the dataset's artifacts; fill w->files. Returns 0 or -errno. */
-	int (*open)(struct rb_workload *w, const struct rb_config *cfg,
+	int (*open)(struct rb_workload *w, const struct rb_workload_params *wp,
 		    const struct rb_dataset *ds, char *err, size_t errlen);
 	/* Scratch for client c of instance c->w (into c->priv); 0 or -errno. */
 	int (*client_open)(struct rb_client *c);
@@ -125,7 +125,7 @@ struct workload_ops {
 	void (*close)(struct rb_workload *w);
 
 	/*
-	 * Optional: queries qi[0..n) in one call (n <= cfg->workload_batch), as one
+	 * Optional: queries qi[0..n) in one call (n <= wp->batch), as one
 	 * FAISS search of n vectors; res[i] is query qi[i]'s result. Workloads
 	 * without it refuse workload.batch > 1 (config__validate says so).
 	 */
@@ -156,8 +156,8 @@ struct workload_ops {
 
 /* Registry (workloads/registry.c) */
 const struct workload_ops *workload__find(const char *name);
-/* What runs cfg's queries: its workload.type, or ivf-client with `-- CMD`. */
-const struct workload_ops *workload__for(const struct rb_config *cfg);
+/* What runs wp's queries: its workload.type, or ivf-client with `-- CMD`. */
+const struct workload_ops *workload__for(const struct rb_workload_params *wp);
 const struct workload_ops *const *workload__all(void);  /* NULL-terminated */
 /* Checks an ops table is complete and of this version; 0 or -EINVAL. */
 int workload__check_ops(const struct workload_ops *ops);
