@@ -24,6 +24,7 @@
 #include "datasets/dataset.h"
 #include "config/config.h"
 #include "workloads/chunk_io.h"
+#include "harness/workload_params.h"
 
 #define N_CHUNKS 300
 
@@ -120,6 +121,7 @@ static void check_store(void **state, const char *kind)
 	struct rb_workload w = { 0 };
 	struct rb_dataset ds;
 	struct rb_config cfg;
+	struct rb_workload_params wp;
 	struct chunk_io io;
 	struct chunk_buf b;
 	struct rb_extent e;
@@ -128,7 +130,8 @@ static void check_store(void **state, const char *kind)
 	int64_t id;
 
 	build(f, kind, &ds, &cfg);
-	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	workload_params__from_config(&cfg, &wp);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
 	assert_int_equal(chunk_buf__init(&b, &io), 0);
 	/* the library's own descriptor of the database, found for the strategies */
 	assert_true(w.files[0].fd >= 0);
@@ -149,7 +152,7 @@ static void check_store(void **state, const char *kind)
 	chunk_buf__free(&b);
 	chunk_io__close(&io);
 	/* one byte of chunk 7 changed in the database: refused */
-	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
 	assert_int_equal(chunk_io__extent_of(&io, 7, &e, 1), 1);
 	chunk_io__close(&io);
 	db[e.offset + 3] ^= 0x20;
@@ -160,7 +163,7 @@ static void check_store(void **state, const char *kind)
 		assert_int_equal(pwrite(fd, db + e.offset + 3, 1, (off_t)(e.offset + 3)), 1);
 		close(fd);
 	}
-	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), 0);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
 	assert_int_equal(chunk_buf__init(&b, &io), 0);
 	id = 6;
 	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), 0);
@@ -188,6 +191,7 @@ static void test_not_a_database(void **state)
 	struct rb_workload w = { 0 };
 	struct rb_dataset ds;
 	struct rb_config cfg;
+	struct rb_workload_params wp;
 	struct chunk_io io;
 	char err[512] = "";
 	const char *kinds[] = { "lmdb", "sqlite" };
@@ -195,20 +199,22 @@ static void test_not_a_database(void **state)
 
 	for (i = 0; i < 2; i++) {
 		build(f, kinds[i], &ds, &cfg);
+	workload_params__from_config(&cfg, &wp);
 		fd = open(ds.store_path, O_WRONLY | O_TRUNC);
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, "RBCHUNK1 but not a database, not at all", 39), 39);
 		close(fd);
 		err[0] = '\0';
-		assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), -EINVAL);
+		assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, ds.store_path));
 		chunk_io__close(&io);
 	}
 	/* a store's extent file of another size: refused too */
 	build(f, "lmdb", &ds, &cfg);
+	workload_params__from_config(&cfg, &wp);
 	fd = open(ds.store_ext_path, O_WRONLY | O_TRUNC);
 	close(fd);
-	assert_int_equal(chunk_io__open(&io, &w, 0, &cfg, &ds, 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not the extents of this chunk store"));
 	chunk_io__close(&io);
 }

@@ -133,7 +133,7 @@ static void test_store_round_trip(void **state)
 /* Fetch every chunk through the workloads' chunk_io (io = "pread" or "mmap"). */
 static void fetch_all(struct fixture *f, const char *io)
 {
-	struct rb_config cfg = { 0 };
+	struct rb_workload_params wp = { 0 };
 	struct rb_dataset ds = { 0 };
 	struct rb_workload w = { 0 };
 	struct chunk_io c;
@@ -141,10 +141,10 @@ static void fetch_all(struct fixture *f, const char *io)
 	int64_t ids[4];
 	int i, j;
 
-	snprintf(cfg.workload_chunk_io, sizeof(cfg.workload_chunk_io), "%s", io);
+	snprintf(wp.chunk_io, sizeof(wp.chunk_io), "%s", io);
 	snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 	snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
-	assert_int_equal(chunk_io__open(&c, &w, 1, &cfg, &ds, 4, f->err, sizeof(f->err)), 0);
+	assert_int_equal(chunk_io__open(&c, &w, 1, &wp, &ds, 4, f->err, sizeof(f->err)), 0);
 	assert_true(!strcmp(io, "mmap") ? w.files[1].map && w.files[1].fd < 0 :
 					  !w.files[1].map && w.files[1].fd >= 0);
 	assert_int_equal(chunk_buf__init(&b, &c), 0);
@@ -171,7 +171,7 @@ static void fetch_all(struct fixture *f, const char *io)
 static void test_fetch_pread_mmap_and_corruption(void **state)
 {
 	struct fixture *f = *state;
-	struct rb_config cfg = { 0 };
+	struct rb_workload_params wp = { 0 };
 	struct rb_dataset ds = { 0 };
 	struct rb_workload w = { 0 };
 	struct chunk_io c;
@@ -185,10 +185,10 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 	/* one byte of chunk 7 changes on disk: both paths refuse it */
 	flip_byte(f->dat, 0);
 	for (m = 0; m < 2; m++) {
-		snprintf(cfg.workload_chunk_io, sizeof(cfg.workload_chunk_io), m ? "mmap" : "pread");
+		snprintf(wp.chunk_io, sizeof(wp.chunk_io), m ? "mmap" : "pread");
 		snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 		snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
-		assert_int_equal(chunk_io__open(&c, &w, 0, &cfg, &ds, 1, f->err, sizeof(f->err)), 0);
+		assert_int_equal(chunk_io__open(&c, &w, 0, &wp, &ds, 1, f->err, sizeof(f->err)), 0);
 		assert_int_equal(chunk_buf__init(&b, &c), 0);
 		id = 0;
 		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), -EBADMSG);

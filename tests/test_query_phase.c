@@ -30,7 +30,7 @@ struct fake_client {
 	struct rb_extent ext;
 };
 
-static int fake_list_files(const struct rb_config *cfg, const struct rb_dataset *ds,
+static int fake_list_files(const struct rb_workload_params *cfg, const struct rb_dataset *ds,
 			   char paths[][512], int max)
 {
 	(void)cfg;
@@ -40,7 +40,7 @@ static int fake_list_files(const struct rb_config *cfg, const struct rb_dataset 
 	return 0;
 }
 
-static int fake_open(struct rb_workload *w, const struct rb_config *cfg,
+static int fake_open(struct rb_workload *w, const struct rb_workload_params *cfg,
 		     const struct rb_dataset *ds, char *err, size_t errlen)
 {
 	(void)w;
