@@ -57,6 +57,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/journal.h"
 #include "prefetch_int.h"
 
 /* The page-cache events the agent watches; see bpf/hooks.h and pcache.c. */
@@ -741,6 +742,7 @@ static void *agent_main(void *arg)
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		if (poll_rings(p)) {
 			STAT_ADD(p, errors, 1);
+			__atomic_store_n(&p->died, 1, __ATOMIC_RELEASE);
 			break;
 		}
 		sweep(p);
@@ -773,6 +775,12 @@ static uint64_t budget_for(const struct prefetch_opts *o)
 	return want;
 }
 
+void prefetch__set_room(struct prefetch *p, uint64_t room)
+{
+	p->opts.mem_room_bytes = room;
+	p->st.budget_bytes = budget_for(&p->opts);
+}
+
 /* Dropping pays only when the lists cannot all stay cached: extents > the room. */
 static bool drop_wanted(const struct prefetch *p)
 {
@@ -798,6 +806,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 	*out = NULL;
 	if (!p)
 		return -ENOMEM;
+	p->uprobe_jid = -1;
 	if (opts)
 		p->opts = *opts;
 	p->epfd = -1;
@@ -952,9 +961,18 @@ int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errl
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	struct prefetch_bpf *s = p->skel;
+	char self[16];
 	int rc;
 
 	uopts.func_name = p->opts.symbol ? p->opts.symbol : PREFETCH_FAISS_SYMBOL;
+	/* a kernel without the uprobe PMU gets tracefs events that outlive us: journaled */
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	rc = p->uprobe_jid < 0 ? journal__record(RB_JOURNAL_UPROBES, self, NULL, &p->uprobe_jid) : 0;
+	if (rc) {
+		snprintf(err, errlen, "bpf-prefetch: cannot journal the uprobe in %s: %s",
+			 journal__dir(), strerror(-rc));
+		return rc;
+	}
 	s->links.pf_prefetch_lists = bpf_program__attach_uprobe_opts(s->progs.pf_prefetch_lists,
 								     pf_served_pid(p), bin, 0, &uopts);
 	if (!s->links.pf_prefetch_lists) {
@@ -1130,6 +1148,11 @@ void pf_drain(struct prefetch *p)
 	}
 }
 
+bool prefetch__alive(const struct prefetch *p)
+{
+	return !__atomic_load_n(&p->died, __ATOMIC_ACQUIRE);
+}
+
 int prefetch__stop(struct prefetch *p)
 {
 	int rc;
@@ -1183,6 +1206,7 @@ int prefetch__destroy(struct prefetch *p)
 	free(p->rank_calls);
 	free(p->rank_order);
 	prefetch_bpf__destroy(p->skel);
+	journal__forget(p->uprobe_jid);
 	for (i = 0; i < p->n_files; i++) {
 		close(p->files[i].fd);
 		free(p->files[i].ext);

@@ -146,6 +146,10 @@ int prefetch__resident_pages(struct prefetch *p, int file, uint64_t first, uint6
 void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
 /* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */
 int prefetch__stop(struct prefetch *p);
+/* The room left by the served process's memory cgroup, known only once joined (before start). */
+void prefetch__set_room(struct prefetch *p, uint64_t room);
+/* false once the agent's loop ended on an error before it was asked to stop */
+bool prefetch__alive(const struct prefetch *p);
 /* stop() and free; accepts NULL. */
 int prefetch__destroy(struct prefetch *p);
 

@@ -135,6 +135,8 @@ struct pf_call {
 struct prefetch {
 	struct prefetch_opts opts;
 	struct prefetch_bpf *skel;
+	int uprobe_jid;			/* the uprobe's entry in the settings journal (-1: none) */
+	int died;			/* the agent's loop ended on an error before stop */
 	struct ring_buffer *rb;		/* misses and accesses */
 	struct ring_buffer *rb_hints;	/* hints, always read first */
 	int epfd;			/* both rings' epoll descriptors */

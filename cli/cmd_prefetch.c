@@ -131,8 +131,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 /* The lists of one index: its .ivfdata watched, every list's extents keyed by list number. */
@@ -189,6 +188,7 @@ cleanup:
 struct ra_setting {
 	struct rb_blockdev dev;
 	bool set;
+	int jid;	/* its entry in the settings journal */
 };
 
 static int ra_set(struct ra_setting *ra, const char *file, long kb, char *err, size_t errlen)
@@ -202,7 +202,7 @@ static int ra_set(struct ra_setting *ra, const char *file, long kb, char *err, s
 		snprintf(err, errlen, "--read-ahead-kb: no block device under %s", file);
 		return -EINVAL;
 	}
-	rc = metrics__set_read_ahead_kb(&ra->dev, kb);
+	rc = metrics__change_read_ahead_kb(&ra->dev, kb, &ra->jid);
 	if (rc) {
 		snprintf(err, errlen, "--read-ahead-kb: /sys/block/%s/queue/read_ahead_kb: %s",
 			 ra->dev.name, strerror(-rc));
@@ -216,7 +216,7 @@ static int ra_set(struct ra_setting *ra, const char *file, long kb, char *err, s
 
 static void ra_restore(const struct ra_setting *ra)
 {
-	if (ra->set && metrics__set_read_ahead_kb(&ra->dev, ra->dev.read_ahead_kb))
+	if (ra->set && metrics__restore_read_ahead_kb(&ra->dev, ra->jid))
 		fprintf(stderr, "rabench prefetch: cannot restore /sys/block/%s/queue/read_ahead_kb "
 			"to %ld\n", ra->dev.name, ra->dev.read_ahead_kb);
 }
@@ -292,6 +292,7 @@ static pid_t spawn(char **cmd, int *go, int *execd)
 		close(done[0]);
 		if (read(gate[0], &c, 1) != 1)
 			_exit(126);	/* the agent did not start: do not run unserved */
+		signal(SIGPIPE, SIG_DFL);	/* rabench ignores it; the command must not */
 		execvp(cmd[0], cmd);
 		e = errno;
 		if (write(done[1], &e, sizeof(e)) < 0)
@@ -331,6 +332,16 @@ static void follow_cgroup(pid_t pid)
 	}
 }
 
+#define FORWARD_WAIT_S 5.0
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static bool alive(pid_t pid, bool child, int *status)
 {
 	if (child)
@@ -343,6 +354,7 @@ static int serve(struct prefetch *p, pid_t pid, bool child)
 	struct timespec poll = { 0, POLL_NS };
 	char faiss[PATH_MAX] = "";
 	int status = 0, hinted = 0;
+	double forwarded = 0;
 
 	while (alive(pid, child, &status)) {
 		/* before the hints start: what the agent adds from then on is charged there */
@@ -353,13 +365,20 @@ static int serve(struct prefetch *p, pid_t pid, bool child)
 		}
 		if (stop && !child)
 			break;
+		if (stop && !forwarded) {
+			/* our command: it gets the signal too, and we put everything back after it */
+			kill(pid, stop);
+			forwarded = now_s();
+		}
+		if (forwarded && now_s() - forwarded > FORWARD_WAIT_S)
+			return 128 + stop;	/* it outlives the signal: served no more */
 		nanosleep(&poll, NULL);
 	}
 	if (!hinted)
 		printf("rabench prefetch: the target never mapped an object defining FAISS's "
 		       "prefetch_lists: it was served from its misses alone\n");
-	if (!child)
-		return stop ? 130 : 0;
+	if (stop)
+		return 128 + stop;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -375,7 +394,9 @@ int cmd_prefetch(int argc, char **argv)
 	struct prefetch *p = NULL;
 	struct rb_probes *probes = NULL;
 	char err[512] = "", ivf[PATH_MAX], other[PATH_MAX];
-	int i, rc = 2, go = -1, execd = -1, e;
+	uint64_t room;
+	ssize_t n;
+	int i, rc = 2, go = -1, execd = -1, e, status;
 	pid_t pid;
 
 	memset(&env, 0, sizeof(env));
@@ -391,8 +412,9 @@ int cmd_prefetch(int argc, char **argv)
 		fprintf(stderr, "rabench prefetch: --pid %d: no such process\n", (int)env.pid);
 		return 2;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < RB_N_STOP_SIGNALS; i++)
+		sigaction(rb_stop_signals[i], &sa, NULL);
 	pid = env.pid ? env.pid : spawn(env.cmd, &go, &execd);
 	if (pid < 0) {
 		perror("rabench prefetch: fork");
@@ -400,21 +422,22 @@ int cmd_prefetch(int argc, char **argv)
 	}
 	po.pid = pid;
 	po.drop_after_scan = true;	/* it serves FAISS's prefetch_lists */
-	/* in the target's memory cgroup from the start: its limit bounds the agent */
-	follow_cgroup(pid);
-	if (memcg__current_room(&po.mem_room_bytes))
-		po.mem_room_bytes = 0;
 	if (prefetch__open(&p, &po, err, sizeof(err))) {
 		rc = 1;
 		goto cleanup;
 	}
+	/* the indexes are read into rabench's own memory before it joins the target's cgroup */
 	for (i = 0; i < env.n_index; i++)
 		if (load_index(p, env.index[i], i ? other : ivf, sizeof(ivf), err, sizeof(err)))
 			goto cleanup;
 	/* the window of the device under the (first) index's lists */
 	if (ra_set(&ra, ivf, env.read_ahead_kb, err, sizeof(err)))
 		goto cleanup;
+	/* then into the target's memory cgroup: its limit bounds what the agent prefetches */
 	follow_cgroup(pid);
+	if (memcg__current_room(&room))
+		room = 0;
+	prefetch__set_room(p, room);
 	if (env.probes && start_probes(&probes, err, sizeof(err)))
 		goto cleanup;
 	if (prefetch__start(p, err, sizeof(err))) {
@@ -435,8 +458,15 @@ int cmd_prefetch(int argc, char **argv)
 		close(go);
 		go = -1;
 		/* the uprobe must go into the command's image, not the fork of ours */
-		while (read(execd, &e, sizeof(e)) < 0 && errno == EINTR)
+		while ((n = read(execd, &e, sizeof(e))) < 0 && errno == EINTR)
 			;
+		if (n == (ssize_t)sizeof(e)) {	/* the exec failed: say why, as a shell would */
+			snprintf(err, sizeof(err), "execvp: %s: %s", env.cmd[0], strerror(e));
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			rc = 127;
+			goto cleanup;
+		}
 	}
 	rc = serve(p, pid, env.cmd != NULL);
 	print_stats(p);

@@ -94,6 +94,7 @@ static int run_command(char **cmd)
 		return 1;
 	}
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);	/* rabench ignores it; the command must not */
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "rabench probe: cannot run '%s': %s\n", cmd[0], strerror(errno));
 		_exit(127);

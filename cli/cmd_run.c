@@ -3,8 +3,9 @@
  * the dataset and index, run the interleaved plan, write report.json and
  * report.md, report.html and report.csv into results/<name>/<timestamp>/ and
  * print the comparison table.
- * SIGINT/SIGTERM stop the run between queries; the strategy in force is undone and
- * what was measured is written, marked "complete": false.
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT stop the run between queries; the strategy in
+ * force is undone and what was measured is written, marked "complete": false.
+ * SIGPIPE is ignored (cli/main.c): a client that went away fails its query.
  */
 #include <argp.h>
 #include <errno.h>
@@ -43,7 +44,7 @@ static struct run_env {
 	char **client;		/* after "--": the external client's command */
 } env;
 
-/* The signal (SIGINT, SIGTERM) that asked the run to stop; 0 while none did. */
+/* The signal (rb_stop_signals) that asked the run to stop; 0 while none did. */
 static volatile sig_atomic_t stop_requested;
 
 static const char doc[] =
@@ -62,8 +63,11 @@ static const char doc[] =
 	"    rabench run configs/ci.yaml -- /usr/bin/python3 workloads/faiss_client.py\n"
 	"        (an external client serves the queries: line protocol in workloads/ivf_client.c)\n"
 	"\n"
-	"Exit status: 0 done, 1 the run failed, 2 bad config or options, 130/143 interrupted\n"
-	"by SIGINT/SIGTERM (a report of the whole repeats done so far, marked incomplete).\n"
+	"Exit status: 0 done, 1 the run failed (a report of the repeats that completed is\n"
+	"still written), 2 bad config or options, 128+N stopped by signal N (SIGINT 130,\n"
+	"SIGTERM 143, SIGHUP 129, SIGQUIT 131: the repeats done so far, marked incomplete).\n"
+	"Every setting a strategy changes is journaled in /run/rabench first and put back\n"
+	"on every exit; after a SIGKILL the next rabench (or 'rabench restore') does it.\n"
 	"'rabench list keys' documents every config key.";
 
 static const struct argp_option opts[] = {
@@ -113,7 +117,7 @@ static void on_signal(int sig)
 	stop_requested = sig;
 }
 
-/* The shell's status for "stopped by a signal": 130 for SIGINT, 143 for SIGTERM. */
+/* The shell's status for "stopped by a signal": 130 for SIGINT, 143 for SIGTERM, 129 SIGHUP. */
 static int interrupted_status(void)
 {
 	return 128 + (int)stop_requested;
@@ -123,9 +127,11 @@ static void install_signal_handlers(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
+	size_t i;
+
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < RB_N_STOP_SIGNALS; i++)
+		sigaction(rb_stop_signals[i], &sa, NULL);
 }
 
 /*

@@ -22,6 +22,15 @@ int cmd_list(int argc, char **argv);
 int cmd_prefetch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+
+/*
+ * The signals that stop a command which changed something, between two steps,
+ * so that it puts everything back (cmd_run, cmd_prefetch). SIGPIPE is not one:
+ * main ignores it, and a write to a closed pipe fails with EPIPE instead.
+ */
+#define RB_N_STOP_SIGNALS 4
+extern const int rb_stop_signals[RB_N_STOP_SIGNALS];	/* defined in cli/main.c */
 
 #endif

@@ -3,16 +3,20 @@
  * (git.c's dispatch table). Everything else lives in cli/cmd_<name>.c.
  */
 #include <argp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmds.h"
+#include "lib/journal.h"
 
 struct cmd_struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 };
+
+const int rb_stop_signals[RB_N_STOP_SIGNALS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 static const struct cmd_struct commands[] = {
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
@@ -21,6 +25,7 @@ static const struct cmd_struct commands[] = {
 	{ "prefetch", cmd_prefetch, "serve another process's FAISS index with the eBPF prefetcher" },
 	{ "probe", cmd_probe, "run a command with the page-cache probes, print what readahead did" },
 	{ "report", cmd_report, "re-render a saved report.json (markdown, table or json)" },
+	{ "restore", cmd_restore, "put back settings a killed rabench left changed (read_ahead_kb, cgroups)" },
 	{ "run", cmd_run, "prepare data, run the workload under each strategy, write reports" },
 };
 
@@ -74,6 +79,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* argp names the program from argv[0] and exits with this status on bad usage */
+	/* a closed pipe is an error to handle (EPIPE), never a death that skips the cleanup */
+	signal(SIGPIPE, SIG_IGN);
+	/* what a rabench killed earlier left changed is put back first, whatever the command */
+	if (cmd->fn != cmd_restore)
+		journal__repair(stderr);
 	snprintf(prog, sizeof(prog), "rabench %s", cmd->name);
 	argv[1] = prog;
 	argp_err_exit_status = 2;

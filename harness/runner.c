@@ -161,14 +161,15 @@ static void probes_end(struct rb_probes *p, bool started, struct rb_repeat_resul
 /*
  * The device's read_ahead_kb for strategies that set it (readahead-kb; bpf-prefetch
  * for an external client), before the workload opens its files: a file takes its
- * window when opened. *old: what to put back (-1: nothing changed).
+ * window when opened, journaled first (lib/journal.h). *jid: the journal entry
+ * to put back (-1: nothing changed).
  */
 static int ra_kb_begin(const struct rb_config *cfg, const struct ra_strategy_ops *s,
-		       const struct rb_blockdev *dev, long *old, char *err, size_t errlen)
+		       const struct rb_blockdev *dev, int *jid, char *err, size_t errlen)
 {
 	int rc;
 
-	*old = -1;
+	*jid = -1;
 	if (s->readahead_kb == RB_RA_KB_NEVER ||
 	    (s->readahead_kb == RB_RA_KB_OUTSIDE && !cfg->client_argv))
 		return 0;
@@ -177,19 +178,18 @@ static int ra_kb_begin(const struct rb_config *cfg, const struct ra_strategy_ops
 			 s->name);
 		return -ENOTSUP;
 	}
-	rc = metrics__set_read_ahead_kb(dev, (long)cfg->run_readahead_kb);
+	rc = metrics__change_read_ahead_kb(dev, (long)cfg->run_readahead_kb, jid);
 	if (rc) {
 		snprintf(err, errlen, "strategy %s: /sys/block/%s/queue/read_ahead_kb: %s", s->name,
 			 dev->name, strerror(-rc));
 		return rc == -EACCES ? -EPERM : rc;
 	}
-	*old = dev->read_ahead_kb;
 	return 0;
 }
 
-static int ra_kb_end(const struct rb_blockdev *dev, long old)
+static int ra_kb_end(const struct rb_blockdev *dev, int jid)
 {
-	return old < 0 ? 0 : metrics__set_read_ahead_kb(dev, old);
+	return jid < 0 ? 0 : metrics__restore_read_ahead_kb(dev, jid);
 }
 
 /* Open, apply, measure, reset, close: one repeat of one strategy. */
@@ -206,7 +206,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 	struct rb_memcg *cg;
 	char paths[RB_MAX_FILES][512];
 	int n_paths, rc, applied = 0;
-	long ra_old = -1;
+	int ra_jid = -1;
 	bool probing;
 	double t0;
 
@@ -223,13 +223,13 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 	rc = memcg_begin(cfg, &cg, err, errlen);
 	if (rc)
 		return rc;
-	rc = ra_kb_begin(cfg, strategy, dev, &ra_old, err, errlen);
+	rc = ra_kb_begin(cfg, strategy, dev, &ra_jid, err, errlen);
 	if (rc)
 		return memcg_end(cg, rr, rc, err, errlen);
 	t0 = now_s();
 	rc = ops->open(&w, &plan->wl, ds, err, errlen);
 	if (rc) {
-		ra_kb_end(dev, ra_old);
+		ra_kb_end(dev, ra_jid);
 		return memcg_end(cg, rr, rc, err, errlen);
 	}
 	rr->open_s = now_s() - t0;
@@ -270,11 +270,14 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 		rr->io.proc_read_bytes += self_after.proc_read_bytes - self_before.proc_read_bytes;
 		rr->io.proc_rchar += self_after.proc_rchar - self_before.proc_rchar;
 	}
-	if (strategy->collect)
-		strategy->collect(&w, &rr->strategy_stats);
+	if (strategy->collect && strategy->collect(&w, &rr->strategy_stats) == -ECANCELED && !rc) {
+		snprintf(err, errlen, "strategy %s stopped working mid-repeat: the repeat failed",
+			 strategy->name);
+		rc = -ECANCELED;
+	}
 	if (!rc)
 		rc = query_phase__account(qp);
-	if (rc && rc != -EINTR)
+	if (rc && rc != -EINTR && rc != -ECANCELED)
 		snprintf(err, errlen, "%s: query failed: %s", cfg->workload_type, strerror(-rc));
 cleanup:
 	/* undo the strategy while its mappings still exist, also after a failure */
@@ -285,9 +288,9 @@ cleanup:
 	}
 	query_phase__free(qp);   /* the clients, before the instance they query */
 	ops->close(&w);
-	if (ra_kb_end(dev, ra_old) && !rc) {
+	if (ra_kb_end(dev, ra_jid) && !rc) {
 		snprintf(err, errlen, "strategy %s: could not restore read_ahead_kb %ld",
-			 strategy->name, ra_old);
+			 strategy->name, dev->read_ahead_kb);
 		rc = -EIO;
 	}
 	return memcg_end(cg, rr, rc, err, errlen);

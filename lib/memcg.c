@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "memcg.h"
 
 #define CG_PATH_MAX 512
@@ -41,6 +42,7 @@ struct rb_memcg {
 	bool made;                    /* dir exists and is ours to remove */
 	bool entered;                 /* the process is inside */
 	bool subtree_enabled;         /* v2: we wrote +memory into the parent's subtree_control */
+	int dir_jid, subtree_jid;     /* their entries in the settings journal (-1: none) */
 	char mount[CG_PATH_MAX];      /* where the hierarchy is mounted */
 	char home[CG_PATH_MAX];       /* the process's cgroup before enter ("/..." or "/") */
 	char parent[CG_PATH_MAX];     /* the cgroup we create under */
@@ -234,11 +236,18 @@ static int v2_pick_parent(struct rb_memcg *cg, char *err, size_t errlen)
 		return 0;
 	}
 	/* only the root may delegate a controller while it has processes */
-	if (!strcmp(cg->home, "/") && write_text(f, "+memory") == 0) {
+	if (!strcmp(cg->home, "/") && journal__record(RB_JOURNAL_WRITE, f, "-memory",
+						      &cg->subtree_jid) == 0) {
+		if (write_text(f, "+memory")) {
+			journal__forget(cg->subtree_jid);
+			cg->subtree_jid = -1;
+			goto not_root;
+		}
 		cg->subtree_enabled = true;
 		snprintf(cg->parent, sizeof(cg->parent), "/");
 		return 0;
 	}
+not_root:
 	if (strcmp(cg->home, "/")) {
 		parent_of(cg->home, cg->parent, sizeof(cg->parent));
 		return 0;   /* home's own memory controller comes from this parent */
@@ -305,7 +314,14 @@ static int make_dir(struct rb_memcg *cg, char *err, size_t errlen)
 		snprintf(cg->path, sizeof(cg->path), "%s/rabench-%d-%d",
 			 strcmp(cg->parent, "/") ? cg->parent : "", (int)getpid(), n);
 		cg_file(cg, cg->path, NULL, cg->dir, sizeof(cg->dir));
+		rc = journal__record(RB_JOURNAL_RMDIR, cg->dir, NULL, &cg->dir_jid);
+		if (rc)
+			break;
 		rc = mkdir(cg->dir, 0755) ? -errno : 0;
+		if (rc) {
+			journal__forget(cg->dir_jid);
+			cg->dir_jid = -1;
+		}
 	}
 	if (rc)
 		return say(rc, err, errlen, "%s: cannot create the memory cgroup: %s%s", cg->dir,
@@ -411,6 +427,7 @@ int memcg__create(uint64_t limit_bytes, struct rb_memcg **out, char *err, size_t
 	cg = calloc(1, sizeof(*cg));
 	if (!cg)
 		return -ENOMEM;
+	cg->dir_jid = cg->subtree_jid = -1;
 	rc = locate(cg, err, errlen);
 	if (!rc && cg->version == 1)
 		snprintf(cg->parent, sizeof(cg->parent), "%s", cg->home);
@@ -583,6 +600,8 @@ int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 		rc = memcg__leave(cg, err, errlen);
 	if (cg->made) {
 		rrc = remove_dir(cg->dir);
+		if (!rrc)
+			journal__forget(cg->dir_jid);
 		if (rrc && !rc)
 			rc = say(rrc, err, errlen, "%s: cannot remove the memory cgroup: %s",
 				 cg->dir, strerror(-rrc));
@@ -591,6 +610,7 @@ int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 		/* put the root's delegation back; it fails harmlessly if others now rely on it */
 		cg_file(cg, "/", "cgroup.subtree_control", f, sizeof(f));
 		write_text(f, "-memory");
+		journal__forget(cg->subtree_jid);
 	}
 	free(cg);
 	return rc;

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "metrics.h"
 
 static long read_long_file(const char *path)
@@ -162,6 +163,33 @@ void metrics__delta(const struct rb_counters *before, const struct rb_counters *
 	out->proc_rchar = after->proc_rchar - before->proc_rchar;
 	out->majflt = after->majflt - before->majflt;
 	out->minflt = after->minflt - before->minflt;
+}
+
+int metrics__change_read_ahead_kb(const struct rb_blockdev *dev, long kb, int *jid)
+{
+	char path[128], old[32];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", dev->name);
+	snprintf(old, sizeof(old), "%ld", dev->read_ahead_kb);
+	rc = journal__record(RB_JOURNAL_WRITE, path, old, jid);
+	if (rc)
+		return rc;
+	rc = metrics__set_read_ahead_kb(dev, kb);
+	if (rc) {
+		journal__forget(*jid);
+		*jid = -1;
+	}
+	return rc;
+}
+
+int metrics__restore_read_ahead_kb(const struct rb_blockdev *dev, int jid)
+{
+	int rc = metrics__set_read_ahead_kb(dev, dev->read_ahead_kb);
+
+	if (!rc)
+		journal__forget(jid);	/* on failure the journal keeps it for `rabench restore` */
+	return rc;
 }
 
 int metrics__set_read_ahead_kb(const struct rb_blockdev *dev, long kb)

@@ -30,6 +30,14 @@ int metrics__blockdev_for(const char *path, struct rb_blockdev *dev);
 
 /* Write dev's /sys/block/<dev>/queue/read_ahead_kb (root). 0 or -errno. */
 int metrics__set_read_ahead_kb(const struct rb_blockdev *dev, long kb);
+/*
+ * The same, written first to the settings journal (lib/journal.h) with the value
+ * dev->read_ahead_kb held, so a rabench that dies is repaired by the next one; *jid
+ * is the entry. metrics__restore_read_ahead_kb writes dev->read_ahead_kb back and
+ * drops the entry. 0 or -errno.
+ */
+int metrics__change_read_ahead_kb(const struct rb_blockdev *dev, long kb, int *jid);
+int metrics__restore_read_ahead_kb(const struct rb_blockdev *dev, int jid);
 
 /* Snapshot every counter. dev may be NULL (device counters then read 0). */
 int metrics__snapshot(const struct rb_blockdev *dev, struct rb_counters *out);

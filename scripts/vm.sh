@@ -16,9 +16,13 @@
 #                                          build/kernels/resolved; offline: the newest cached
 #                                          .deb, else pinned), and 6.12's PREEMPT_RT flavour
 #                                          (-rt-amd64) with RB_MATRIX_RT=1
-#   vm_all_kernels                         the names vm_prepare/vm_run accept: those, the
-#                                          6.12-rt one, and the pinned 6.1.0-50-amd64,
-#                                          6.12.100+deb12-amd64, 6.12.100+deb12-rt-amd64
+#                                          (pinned: 6.1.0-50-amd64 6.12.100+deb12-amd64
+#                                          6.12.100+deb12-rt-amd64). vm_prepare/vm_run take
+#                                          those or any other Debian build of the families
+#                                          (6.1.0-N-amd64, 6.12.N+debV[-rt]-amd64)
+#   vm_resolved                            per family, "ROLE NAME VERSION SOURCE": ROLE 6.1,
+#                                          6.12 or 6.12-rt; SOURCE apt, cached or pinned
+#   vm_kernel_dir NAME                     build/kernels/NAME, what vm_prepare builds there
 #   vm_host_read_ahead_kb PATH             read_ahead_kb of the host disk holding PATH
 #   vm_prepare NAME                        build/kernels/NAME/{vmlinuz,initramfs.gz}, and
 #                                          version (uname -r), package-version (the .deb's)
@@ -72,10 +76,10 @@ _vm_family() { # ROLE: the ERE that a linux-image-NAME of that family matches (w
 }
 
 _vm_resolve() { # CACHE: writes CACHE/resolved, lines "ROLE NAME VERSION SOURCE"
-	local cache=$1 pkgs role re name ver src used=() tmp
+	local cache=$1 pkgs role re name ver src used=() tmp how
 	pkgs=$(apt-cache search --names-only '^linux-image-6\.(1|12)\.' 2>/dev/null | cut -d' ' -f1)
 	if [ -z "$pkgs" ] && command -v apt-get >/dev/null; then
-		apt-get update -qq >/dev/null 2>&1
+		timeout 120 apt-get update -qq >/dev/null 2>&1
 		pkgs=$(apt-cache search --names-only '^linux-image-6\.(1|12)\.' 2>/dev/null | cut -d' ' -f1)
 	fi
 	tmp=$(mktemp "$cache/.resolved.XXXXXX") || return 1
@@ -92,36 +96,53 @@ _vm_resolve() { # CACHE: writes CACHE/resolved, lines "ROLE NAME VERSION SOURCE"
 			ver=$(set -- "$cache/linux-image-${name}"_*.deb && [ -f "$1" ] && dpkg-deb -f "$1" Version 2>/dev/null)
 		fi
 		echo "$role $name ${ver:--} $src" >>"$tmp"
-		used+=("$name ($src)")
+		used+=("$name")
+		[ "$src" = apt ] || used[-1]+=" ($src)"
 	done
-	mv -f "$tmp" "$cache/resolved" || { rm -f "$tmp"; return 1; }
-	echo "vm: kernels resolved in $cache/resolved: ${used[*]}" >&2
+	chmod 644 "$tmp" && mv -f "$tmp" "$cache/resolved" || { rm -f "$tmp"; return 1; }
+	if [ -n "$pkgs" ]; then
+		how="the newest in apt-cache's lists; resolved again in a day"
+	else
+		how="apt-cache lists no linux-image-6.1/6.12 even after apt-get update (offline?); resolved again in an hour"
+	fi
+	echo "vm: kernels ${used[*]}: $how ($cache/resolved)" >&2
 }
 
 _vm_resolved() { # the lines of CACHE/resolved, resolved again when a day old (an hour
 	# old if apt-cache had nothing: offline now, maybe not in an hour)
-	local cache f age=1440
-	cache=$(_vm_cache) || return 1
-	f=$cache/resolved
+	local cache f=/nonexistent age=1440 role
+	cache=$(_vm_cache 2>/dev/null) && f=$cache/resolved
 	grep -q ' \(cached\|pinned\)$' "$f" 2>/dev/null && age=60
-	if [ -z "$(find "$f" -mmin -"$age" 2>/dev/null)" ]; then
+	if [ -n "$cache" ] && [ -z "$(find "$f" -mmin -"$age" 2>/dev/null)" ]; then
 		_vm_resolve "$cache" || rm -f "$f"
 	fi
 	if [ -s "$f" ]; then
 		cat "$f"
-	else # no writable cache: the pinned names
-		local role
+	else # no cache folder to write: the pinned names
+		echo "vm: kernels pinned: cannot write ${cache:-the cache folder}/resolved" >&2
 		for role in 6.1 6.12 6.12-rt; do echo "$role $(_vm_pinned "$role") - pinned"; done
 	fi
+}
+
+vm_resolved() { # "ROLE NAME VERSION SOURCE" per family: 6.1, 6.12, 6.12-rt; SOURCE apt,
+	_vm_resolved # cached (an earlier download) or pinned
+}
+
+vm_kernel_dir() { # NAME: the folder vm_prepare builds: vmlinuz, initramfs.gz, config,
+	local cache # version (uname -r), package-version (the .deb's Version)
+	cache=$(_vm_cache) && echo "$cache/$1"
 }
 
 vm_known_kernels() { # the matrix: newest 6.1 and 6.12; 6.12-rt too with RB_MATRIX_RT=1
 	_vm_resolved | awk -v rt="${RB_MATRIX_RT:-0}" '$1 != "6.12-rt" || rt == 1 { print $2 }'
 }
 
-vm_all_kernels() { # every name vm_prepare accepts: the resolved ones, 6.12-rt and the pinned ones
-	local r
-	{ _vm_resolved | awk '{ print $2 }'; for r in 6.1 6.12 6.12-rt; do _vm_pinned "$r"; done; } | awk '!seen[$0]++'
+_vm_accepts() { # NAME: one of the three families (any build of it, not only the newest)
+	local role
+	for role in 6.1 6.12 6.12-rt; do
+		[[ linux-image-$1 =~ $(_vm_family "$role") ]] && return 0
+	done
+	return 1
 }
 
 _vm_cache() { # the cache folder, absolute, created if missing
@@ -142,9 +163,9 @@ _vm_fresh() { # kernel folder $1 has a kernel and an initramfs newer than this f
 
 vm_prepare() {
 	local name=${1:-} cache known
-	known=" $(vm_all_kernels | paste -sd' ') "
-	if [[ -z $name || $known != *" $name "* ]]; then
-		echo "vm: unknown kernel ${name:-''}; known:${known% }" >&2
+	if [[ -z $name ]] || ! _vm_accepts "$name"; then
+		known=" $(RB_MATRIX_RT=1 vm_known_kernels | paste -sd' ') "
+		echo "vm: unknown kernel ${name:-''}; known:${known% } (or another Debian 6.1, 6.12 or 6.12-rt amd64 build)" >&2
 		return 2
 	fi
 	cache=$(_vm_cache) || { echo "vm: cannot get linux-image-$name: cannot create the cache folder" >&2; return 3; }

@@ -88,10 +88,17 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 			return rc;
 	}
 	rc = prefetch__start(p, err, errlen);
-	/* an external client loaded its index before saying ready: its FAISS is mapped */
-	if (!rc && w->target_pid && prefetch__attach_hints_found(p, found, sizeof(found)) == 0)
-		fprintf(stderr, "rabench: bpf-prefetch: the client (pid %d) maps no object defining "
-			"FAISS's prefetch_lists: served from its misses alone\n", w->target_pid);
+	/*
+	 * An external client loaded its index before saying ready: its FAISS is mapped.
+	 * Without that object there is no hint source, and what would run is a
+	 * miss-driven prefetcher, not bpf-prefetch: skipped with the reason (-ENOTSUP).
+	 */
+	if (!rc && w->target_pid && prefetch__attach_hints_found(p, found, sizeof(found)) == 0) {
+		snprintf(err, errlen, "bpf-prefetch: the client (pid %d) maps no object defining "
+			 "FAISS's prefetch_lists, so only misses could drive it (not bpf-prefetch)",
+			 w->target_pid);
+		rc = -ENOTSUP;
+	}
 	return rc;
 }
 
@@ -111,6 +118,8 @@ static int bpf_prefetch_collect(struct rb_workload *w, struct rb_strategy_stats 
 	out->n = 0;
 	if (!w->strategy_priv)
 		return -EINVAL;
+	if (!prefetch__alive(w->strategy_priv))
+		return -ECANCELED;	/* the agent stopped mid-repeat: the repeat failed */
 	prefetch__collect(w->strategy_priv, &st);
 	for (; n->name && out->n < RB_STRATEGY_MAX_STATS; n++, out->n++) {
 		out->v[out->n].name = n->name;

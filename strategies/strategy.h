@@ -57,6 +57,7 @@ struct ra_strategy_ops {
 	 */
 	int (*before_query)(struct rb_client *c, int64_t qi);
 	/* Optional: counters of what it did, read after the queries, before reset(). */
+	/* -ECANCELED: the strategy stopped working mid-repeat (the repeat fails) */
 	int (*collect)(struct rb_workload *w, struct rb_strategy_stats *out);
 };
 

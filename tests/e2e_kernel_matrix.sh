@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e_kernel_matrix.sh — the eBPF half on the kernels people run: Debian 12's stock
-# 6.1 and its 6.12 backport, booted under qemu (scripts/vm.sh) with this machine's
+# 6.1 and its 6.12 backport, the newest builds Debian serves (scripts/vm.sh resolves
+# them with apt-cache; pinned ones offline), booted under qemu with this machine's
 # root read-only over 9p and the test data on an ext4 virtio disk, the memory
 # controller on cgroup v2. In each guest, tests/kernel_matrix_guest.sh runs the BPF
 # known-answer tests (also with kprobes forced), the bpf-prefetch agent's tests, the
@@ -9,7 +10,9 @@
 #
 # A kernel that cannot be had (no network for apt-get download, a host tool
 # missing) is a skip with its reason, never a pass. RB_MATRIX_KERNELS="..." picks the kernels (default: all
-# that scripts/vm.sh knows); RB_MATRIX_TIMEOUT the seconds a guest may take.
+# that scripts/vm.sh knows); RB_MATRIX_RT=1 adds 6.12's PREEMPT_RT build to those;
+# RB_MATRIX_TIMEOUT the seconds a guest may take. Per kernel, a line
+# "# [NAME] booted: <the guest's uname -r> (<the .deb's version>)".
 #
 # usage: tests/e2e_kernel_matrix.sh BUILD_DIR
 set -u
@@ -18,6 +21,9 @@ e2e_init kernel-matrix "${1:-build/asan}"
 . scripts/vm.sh
 
 kernels=${RB_MATRIX_KERNELS:-$(vm_known_kernels | paste -sd' ')}
+vm_resolved | while read -r role name ver src; do
+	echo "# kernel $role: $name ($ver, from $src)$([ "$role" != 6.12-rt ] || [ "${RB_MATRIX_RT:-0}" = 1 ] || echo '; not in the default matrix: RB_MATRIX_RT=1 adds it')"
+done
 timeout_s=${RB_MATRIX_TIMEOUT:-420}
 
 # The guest's lines, numbered and labelled with the kernel.
@@ -46,7 +52,7 @@ stage_data() {
 }
 
 run_kernel() {
-	local k=$1 kdir="$work/$k" rc
+	local k=$1 kdir="$work/$k" rc booted
 	mkdir -p "$kdir/out"
 	vm_prepare "$k" 2>"$kdir/prep.err"
 	rc=$?
@@ -67,7 +73,11 @@ run_kernel() {
 		bash -c 'bash tests/kernel_matrix_guest.sh "$1" "$2" "$3" >"$3/tap.txt" 2>&1' _ \
 		"$build" "$kdir/data" "$kdir/out" 2>"$kdir/vm.err"
 	rc=$?
+	booted=$(cat "$kdir/out/uname-r" 2>/dev/null)
+	echo "# [$k] booted: ${booted:-unknown (the guest wrote no uname -r)} ($(cat "$(vm_kernel_dir "$k")/package-version" 2>/dev/null || echo 'package version unknown'))"
 	[ -f "$kdir/out/tap.txt" ] && relay "$k" <"$kdir/out/tap.txt"
+	[ -z "$booted" ] || check "[$k] the guest ran the kernel prepared (uname -r $booted)" \
+		test "$booted" = "$(cat "$(vm_kernel_dir "$k")/version" 2>/dev/null)"
 	check "[$k] the guest ran to the end (vm_run status $rc)" bash -c \
 		"test $rc -eq 0 || { cat '$kdir/vm.err'; tail -30 '$kdir/out/console.log'; false; }"
 	rm -f "$kdir/disk.img"
@@ -75,7 +85,7 @@ run_kernel() {
 
 # the product script's input checks (no guest boots for these)
 check "kernel-matrix.sh: an unknown kernel exits 2 and lists what it can run" bash -c \
-	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml 9.9-nosuch 2>'$work/km.err'; test \$? -eq 2 && grep -q 'unknown kernel .9.9-nosuch.; it can run: host 6.1.0-50-amd64' '$work/km.err'"
+	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml 9.9-nosuch 2>'$work/km.err'; test \$? -eq 2 && grep -qF \"unknown kernel '9.9-nosuch'; it can run: host $(vm_known_kernels | paste -sd' ')\" '$work/km.err'"
 check "kernel-matrix.sh: a bad config exits 2 before any boot" bash -c \
 	"RABENCH_BIN='$rb' scripts/kernel-matrix.sh configs/ci.yaml host -- --set workload.nprobe=0 2>'$work/km.err'; test \$? -eq 2 && grep -q 'workload.nprobe' '$work/km.err'"
 

@@ -77,6 +77,9 @@ for bin in "$root/$build/rabench" "$root/build/release/rabench"; do
 	[ -x "$bin" ] && ldd "$bin" | awk '$3 ~ /^\// {print $3}' | xargs cat "$bin" >/dev/null 2>&1
 done
 
+# the kernel booted, for the host's "# [NAME] booted:" line and the report check below
+uname -r >"$out/uname-r"
+cat /proc/version >"$out/proc-version"
 say "# kernel $(uname -r), cgroup $(stat -fc %T /sys/fs/cgroup), lru_gen $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none), $dev read_ahead_kb $(cat /sys/block/$dev/queue/read_ahead_kb)"
 check "kernel BTF is there" test -r /sys/kernel/btf/vmlinux
 
@@ -127,6 +130,8 @@ rc=$?
 report=$(ls "$data"/matrix-results/ci/*/report.json 2>/dev/null | head -1)
 check "ci.yaml, every strategy: exits 0" bash -c "test $rc -eq 0 || { cat '$data/ci.err'; false; }"
 [ -n "$report" ] && cp "$report" "$out/ci-report.json"
+check "ci.yaml: the report names the kernel booted (environment.kernel $(uname -r))" json "${report:-/none}" \
+	"d['environment']['kernel'] == '$(uname -r)'"
 check "ci.yaml: no strategy skipped, every repeat has probe figures" json "${report:-/none}" \
 	"not d['skipped_strategies'] and all(r['probes'] for r in d['repeats'])"
 check "ci.yaml: bpf-prefetch reads <= 1.1x the bytes needed" json "${report:-/none}" \

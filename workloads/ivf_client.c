@@ -191,6 +191,7 @@ static int start_client(struct ivf_client *cl, const struct rb_workload_params *
 		setenv("RABENCH_QUERIES", ds->queries_path, 1);
 		setenv_num("RABENCH_K", wp->k);
 		setenv_num("RABENCH_NPROBE", wp->nprobe);
+		signal(SIGPIPE, SIG_DFL);	/* rabench ignores it; the command must not */
 		execvp(wp->client_argv[0], wp->client_argv);
 		fprintf(stderr, "rabench: client: cannot run '%s': %s\n", wp->client_argv[0],
 			strerror(errno));
