@@ -295,12 +295,16 @@ static enum rb_verdict judge(const struct cmp_metric *m, double tol, const doubl
 	return RB_SAME;
 }
 
-/* Every query's latency of doc's repeats of (name, clients), pooled. */
-static double *pooled(json_object *doc, const char *name, int clients, size_t *n)
+/*
+ * Every query's latency of doc's repeats of (name, clients), pooled; only the
+ * which-th of those repeats when which >= 0 (NULL with *n 0 past the last).
+ */
+static double *samples_of(json_object *doc, const char *name, int clients, int which, size_t *n)
 {
 	json_object *reps, *r, *v, *lat;
 	double *out = NULL, *grown;
 	size_t i, j, len, batch;
+	int seen = -1;
 
 	*n = 0;
 	if (!json_object_object_get_ex(doc, "repeats", &reps))
@@ -310,6 +314,8 @@ static double *pooled(json_object *doc, const char *name, int clients, size_t *n
 		if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
 			continue;
 		if (json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients)
+			continue;
+		if (which >= 0 && ++seen != which)
 			continue;
 		if (!json_object_object_get_ex(r, "latency_samples_us", &lat) ||
 		    !json_object_is_type(lat, json_type_array))
@@ -345,16 +351,54 @@ static double pooled_pct(double *v, size_t n, double pct)
 	return stats__percentile_sorted(v, n, pct);
 }
 
+static double *pooled(json_object *doc, const char *name, int clients, size_t *n)
+{
+	return samples_of(doc, name, clients, -1, n);
+}
+
+/*
+ * The noise floor of a side: how far apart the same build's own repeats of one
+ * strategy put percentile pct in one run (largest ratio between two repeats, - 1).
+ * A difference between two runs no bigger than that is no evidence of a change,
+ * whatever a test on the pooled samples says (the disk's speed drifts within a
+ * minute). 0 with fewer than two repeats that hold enough samples.
+ */
+static double own_spread(json_object *doc, const char *name, int clients, double pct)
+{
+	double lo = INFINITY, hi = 0, v, *s;
+	size_t n, need = stats__min_samples(pct);
+	int k, have = 0;
+
+	for (k = 0; (s = samples_of(doc, name, clients, k, &n)) || n; k++) {
+		if (s && n >= need && n >= 20) {
+			v = pooled_pct(s, n, pct);
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+			have++;
+		}
+		free(s);
+		if (!s)
+			break;
+	}
+	return have >= 2 && lo > 0 ? hi / lo - 1 : 0;
+}
+
 /*
  * A latency figure from every query of both runs: significant (Mann-Whitney
  * p < ALPHA for the median; the bootstrap 95 % interval of the p99 ratio
  * excluding 1) and bigger than the tolerance. Too few samples: shown, not gated.
  */
-static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct rb_compare_row *r,
-				  double *bs, size_t nb, double *ns, size_t nn)
+static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, double floor,
+				  struct rb_compare_row *r, double *bs, size_t nb, double *ns, size_t nn)
 {
 	double pct = m->abs_tol, ratio, p, q, lo, hi;
-	size_t need = stats__min_samples(pct);
+	size_t need = stats__min_samples(pct), len;
+	char noise[48] = "";
+
+	if (floor > tol) {
+		snprintf(noise, sizeof(noise), "; own repeats differ %.0f%%", floor * 100);
+		tol = floor;
+	}
 
 	if (nb < need || nn < need || nb < 20 || nn < 20) {
 		snprintf(r->stat, sizeof(r->stat), "too few samples (%zu, %zu; need %zu)", nb, nn,
@@ -369,7 +413,8 @@ static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct
 	if (m->kind == CMP_MEDIAN) {
 		p = stattest__mann_whitney_greater(bs, nb, ns, nn);
 		q = stattest__mann_whitney_greater(ns, nn, bs, nb);	/* new faster */
-		snprintf(r->stat, sizeof(r->stat), "U test p=%.2g (slower), %.2g (faster)", p, q);
+		snprintf(r->stat, sizeof(r->stat), "U test p=%.2g (slower), %.2g (faster)%s", p, q,
+			 noise);
 		if (p < ALPHA && ratio > 1 + tol)
 			return RB_REGRESSION;
 		if (q < ALPHA && ratio < 1 / (1 + tol))
@@ -381,6 +426,8 @@ static enum rb_verdict judge_time(const struct cmp_metric *m, double tol, struct
 		return RB_INFO;
 	}
 	snprintf(r->stat, sizeof(r->stat), "ratio 95%% CI [%.3f, %.3f]", lo, hi);
+	len = strlen(r->stat);
+	snprintf(r->stat + len, sizeof(r->stat) - len, "%s", noise);
 	if (lo > 1 && ratio > 1 + tol)
 		return RB_REGRESSION;
 	if (hi < 1 && ratio < 1 / (1 + tol))
@@ -415,11 +462,65 @@ static enum rb_verdict verdict_of_time(const struct cmp_metric *m, double tol,
 	size_t nb, nn;
 	double *bs = pooled(b->doc, b->name, b->clients, &nb);
 	double *ns = pooled(n->doc, n->name, n->clients, &nn);
-	enum rb_verdict v = judge_time(m, tol, r, bs, nb, ns, nn);
+	double fb = own_spread(b->doc, b->name, b->clients, m->abs_tol);
+	double fn = own_spread(n->doc, n->name, n->clients, m->abs_tol);
+	enum rb_verdict v = judge_time(m, tol, fb > fn ? fb : fn, r, bs, nb, ns, nn);
 
 	free(bs);
 	free(ns);
 	return v;
+}
+
+/*
+ * A counter of doc's repeats of (name, clients): the range it takes across them.
+ * false when fewer than two repeats hold it.
+ */
+static bool repeat_range(json_object *doc, const char *name, int clients, const char *key,
+			 double *lo, double *hi)
+{
+	json_object *reps, *r, *v;
+	size_t i;
+	int have = 0;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	if (!json_object_object_get_ex(doc, "repeats", &reps))
+		return false;
+	for (i = 0; i < json_object_array_length(reps); i++) {
+		r = json_object_array_get_idx(reps, i);
+		if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
+			continue;
+		if (json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients)
+			continue;
+		if (!json_object_object_get_ex(r, key, &v) || !v)
+			continue;
+		*lo = fmin(*lo, json_object_get_double(v));
+		*hi = fmax(*hi, json_object_get_double(v));
+		have++;
+	}
+	return have >= 2;
+}
+
+/*
+ * A counter gates only where it is deterministic: when the same build's repeats of
+ * one strategy in one run already disagree by more than its tolerance (an agent
+ * racing the queries decides some faults), it is a timing figure, shown, not gated.
+ */
+static bool counter_varies(const struct cmp_metric *m, double tol, const struct side *b,
+			   const struct side *n, char *why, size_t len)
+{
+	const struct side *sides[2] = { b, n };
+	double lo, hi;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (repeat_range(sides[i]->doc, sides[i]->name, sides[i]->clients, m->name, &lo, &hi) &&
+		    hi - lo > fmax(tol * fabs(lo), m->abs_tol)) {
+			snprintf(why, len, "%s repeats %.4g..%.4g: timing-dependent, not gated",
+				 i ? "new" : "base", lo, hi);
+			return true;
+		}
+	return false;
 }
 
 static int add_row(struct rb_compare *out, const char *strategy, const struct cmp_metric *m,
@@ -453,6 +554,9 @@ static int add_row(struct rb_compare *out, const char *strategy, const struct cm
 		r->verdict = RB_INFO;	/* shown, not judged: no need to test them */
 	else if (m->kind == CMP_MEDIAN || m->kind == CMP_TAIL)
 		r->verdict = verdict_of_time(m, rel_tol_of(m, opts), r, b_side, n_side);
+	else if (m->kind == CMP_COUNTER &&
+		 counter_varies(m, rel_tol_of(m, opts), b_side, n_side, r->stat, sizeof(r->stat)))
+		r->verdict = RB_INFO;
 	else
 		r->verdict = judge(m, rel_tol_of(m, opts), b, n);
 	out->regressions += r->verdict == RB_REGRESSION;
@@ -600,7 +704,9 @@ void compare__print(const struct rb_compare *c, FILE *out)
 	fprintf(out, "\n%d regression(s). Counters gate with tight tolerances; latencies on every "
 		"query of both runs: the median when a Mann-Whitney U test gives p < %.2g and it is "
 		"worse by more than its tolerance, the p99 when the bootstrap 95%% interval of its "
-		"ratio lies above 1 and it is worse by more than its tolerance; a strategy or gated "
+		"ratio lies above 1 and it is worse by more than its tolerance (or than the two runs' own "
+		"repeats differ from each other, when more); a counter the same build's repeats disagree on "
+		"(an agent racing the queries) is shown, not gated; a strategy or gated "
 		"figure of base that new lacks is a regression.\n", c->regressions, ALPHA);
 }
 
