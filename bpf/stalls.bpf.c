@@ -32,12 +32,23 @@ struct {
 	__type(value, __u32);
 } slots SEC(".maps");
 
-/* thread id -> when it went to sleep in I/O wait */
+/*
+ * process id -> slot: every thread of the process not measured on its own counts
+ * there (an external client's threads, FAISS's OpenMP workers in a batch search)
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RB_ST_SLOTS);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, __u32);
+} procs SEC(".maps");
+
+/* thread id -> when it went to sleep in I/O wait, and its slot */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * RB_ST_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rb_st_sleep);
 } asleep SEC(".maps");
 
 /*
@@ -49,34 +60,39 @@ struct {
 SEC("tp_btf/sched_switch")
 int BPF_PROG(st_switch, bool preempt, struct task_struct *prev)
 {
-	__u32 tid = BPF_CORE_READ(prev, pid);
-	__u64 ts;
+	__u32 tid = BPF_CORE_READ(prev, pid), tgid = BPF_CORE_READ(prev, tgid), *slot;
+	struct rb_st_sleep z = {};
 
-	if (!bpf_map_lookup_elem(&slots, &tid))
+	slot = bpf_map_lookup_elem(&slots, &tid);
+	if (!slot)
+		slot = bpf_map_lookup_elem(&procs, &tgid);
+	if (!slot)
 		return 0;
 	if (preempt || BPF_CORE_READ(prev, __state) == 0 ||
 	    !BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait)) {
 		bpf_map_delete_elem(&asleep, &tid);
 		return 0;
 	}
-	ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&asleep, &tid, &ts, BPF_ANY);
+	z.ts = bpf_ktime_get_ns();
+	z.slot = *slot;
+	bpf_map_update_elem(&asleep, &tid, &z, BPF_ANY);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(st_wakeup, struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid), *slot;
-	__u64 *start, *total;
+	__u32 tid = BPF_CORE_READ(p, pid), slot;
+	struct rb_st_sleep *start;
+	__u64 *total;
 
 	start = bpf_map_lookup_elem(&asleep, &tid);
 	if (!start)
 		return 0;
-	slot = bpf_map_lookup_elem(&slots, &tid);
-	total = slot ? bpf_map_lookup_elem(&totals, slot) : NULL;
+	slot = start->slot;
+	total = bpf_map_lookup_elem(&totals, &slot);
 	if (total)
-		__sync_fetch_and_add(total, bpf_ktime_get_ns() - *start);
+		__sync_fetch_and_add(total, bpf_ktime_get_ns() - start->ts);
 	bpf_map_delete_elem(&asleep, &tid);
 	return 0;
 }

@@ -20,7 +20,8 @@
 struct rb_stalls {
 	struct stalls_bpf *skel;
 	volatile uint64_t *totals;	/* mmapped array: RB_ST_SLOTS counters */
-	uint32_t tid[RB_ST_SLOTS];
+	uint32_t tid[RB_ST_SLOTS];	/* a slot's thread (0: none) */
+	uint32_t proc[RB_ST_SLOTS];	/* a slot's whole process (0: none) */
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -87,13 +88,30 @@ int stalls__register_tid(struct rb_stalls *s, int slot, int tid_)
 	return bpf_map__update_elem(s->skel->maps.slots, &tid, sizeof(tid), &sl, sizeof(sl), BPF_ANY);
 }
 
+int stalls__register_process(struct rb_stalls *s, int slot, int pid)
+{
+	uint32_t tgid = (uint32_t)pid, sl = (uint32_t)slot;
+
+	if (!s || slot < 0 || slot >= RB_ST_SLOTS)
+		return -EINVAL;
+	s->totals[slot] = 0;
+	s->proc[slot] = tgid;
+	return bpf_map__update_elem(s->skel->maps.procs, &tgid, sizeof(tgid), &sl, sizeof(sl), BPF_ANY);
+}
+
 void stalls__unregister(struct rb_stalls *s, int slot)
 {
-	if (!s || slot < 0 || slot >= RB_ST_SLOTS || !s->tid[slot])
+	if (!s || slot < 0 || slot >= RB_ST_SLOTS)
 		return;
-	bpf_map__delete_elem(s->skel->maps.slots, &s->tid[slot], sizeof(uint32_t), 0);
-	bpf_map__delete_elem(s->skel->maps.asleep, &s->tid[slot], sizeof(uint32_t), 0);
-	s->tid[slot] = 0;
+	if (s->tid[slot]) {
+		bpf_map__delete_elem(s->skel->maps.slots, &s->tid[slot], sizeof(uint32_t), 0);
+		bpf_map__delete_elem(s->skel->maps.asleep, &s->tid[slot], sizeof(uint32_t), 0);
+		s->tid[slot] = 0;
+	}
+	if (s->proc[slot]) {
+		bpf_map__delete_elem(s->skel->maps.procs, &s->proc[slot], sizeof(uint32_t), 0);
+		s->proc[slot] = 0;
+	}
 }
 
 uint64_t stalls__read(const struct rb_stalls *s, int slot)

@@ -21,8 +21,15 @@ int stalls__open(struct rb_stalls **out, char *why, size_t whylen);
 
 /* Measure the calling thread in slot (0..255); its total starts at 0. 0 or -errno. */
 int stalls__register(struct rb_stalls *s, int slot);
-/* The same for thread tid (an external client's searching thread). */
+/* The same for thread tid. */
 int stalls__register_tid(struct rb_stalls *s, int slot, int tid);
+/*
+ * Every thread of process pid that is not measured on its own counts to slot: an
+ * external client's threads, or this process's OpenMP workers in a batch search.
+ */
+int stalls__register_process(struct rb_stalls *s, int slot, int pid);
+/* The slot rabench's own process is measured in while it batches (RB_ST_SLOTS - 1). */
+#define RB_STALLS_SHARED_SLOT 255
 void stalls__unregister(struct rb_stalls *s, int slot);
 
 /* Nanoseconds slot's thread has waited for I/O since it registered. */

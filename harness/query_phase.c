@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <xxhash.h>
@@ -53,6 +54,7 @@ struct query_phase {
 	int64_t next;              /* next stream position to hand out (atomic) */
 	uint64_t done;             /* queries done (atomic): the timeline's count */
 	int failed;                /* a client failed or saw the stop flag (atomic) */
+	bool shared_wait;          /* the process's other threads measured (batch search) */
 };
 
 static double now_s(void)
@@ -93,7 +95,7 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 	const struct workload_ops *ops = qp->w->ops;
 	struct rb_stalls *st = qp->opts->stalls;
 	double t0, us, wait_us;
-	uint64_t w0;
+	uint64_t w0, s0, shared;
 	int i, rc = 0;
 
 	for (i = 0; i < n; i++) {
@@ -101,6 +103,7 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 		memset(&cr->res[i], 0, sizeof(cr->res[i]));
 	}
 	w0 = stalls__read(st, cr->c.id);
+	s0 = stalls__read(st, RB_STALLS_SHARED_SLOT);
 	t0 = now_s();
 	for (i = 0; i < n && !rc && qp->strategy->before_query; i++)
 		rc = qp->strategy->before_query(&cr->c, cr->qi[i]);
@@ -108,8 +111,13 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
 			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
 	us = (now_s() - t0) * 1e6;
-	/* the client thread's wait, shared among the batch's queries so totals add up */
-	wait_us = (double)(stalls__read(st, cr->c.id) - w0) / 1e3 / n;
+	/*
+	 * The client thread's wait, plus (batch search) what the process's other threads
+	 * (FAISS's OpenMP workers) waited meanwhile, split among the clients that share
+	 * them; shared among the batch's queries so totals add up.
+	 */
+	shared = qp->shared_wait ? (stalls__read(st, RB_STALLS_SHARED_SLOT) - s0) / qp->n_clients : 0;
+	wait_us = (double)(stalls__read(st, cr->c.id) - w0 + shared) / 1e3 / n;
 	/* every query of a batch waited for the whole batch */
 	for (i = 0; i < n && !rc; i++) {
 		store_result(qp, cr, first + i, &cr->res[i], us, wait_us);
@@ -125,8 +133,8 @@ static void *client_main(void *arg)
 	struct query_phase *qp = cr->qp;
 	int64_t batch = qp->cfg->workload_batch, first;
 
-	/* an external client searches in its own (main) thread: that is the one that waits */
-	if ((qp->w->target_pid ? stalls__register_tid(qp->opts->stalls, cr->c.id, qp->w->target_pid)
+	/* an external client: every thread of its process is one that searches and waits */
+	if ((qp->w->target_pid ? stalls__register_process(qp->opts->stalls, cr->c.id, qp->w->target_pid)
 			       : stalls__register(qp->opts->stalls, cr->c.id)) && qp->opts->stalls)
 		cr->rc = -EIO;
 	while (!cr->rc && !__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
@@ -197,6 +205,9 @@ int query_phase__run(struct query_phase *qp)
 	struct client_run *cr = qp->clients;
 	int i, n = qp->n_clients, rc = 0;
 
+	/* a batch search runs on FAISS's OpenMP threads: this process's other threads count too */
+	qp->shared_wait = qp->opts->stalls && !qp->w->target_pid && qp->cfg->workload_batch > 1 &&
+			  stalls__register_process(qp->opts->stalls, RB_STALLS_SHARED_SLOT, getpid()) == 0;
 	for (i = 1; i < n; i++) {
 		rc = -pthread_create(&cr[i].thread, NULL, client_main, &cr[i]);
 		if (rc) {
@@ -215,6 +226,8 @@ int query_phase__run(struct query_phase *qp)
 			rc = cr[i].rc;
 	for (i = 0; i < n && !rc; i++)
 		rc = cr[i].rc;
+	if (qp->shared_wait)
+		stalls__unregister(qp->opts->stalls, RB_STALLS_SHARED_SLOT);
 	return rc;
 }
 

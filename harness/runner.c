@@ -262,14 +262,14 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 	rc = query_phase__run(qp);
 	rr->wall_s = now_s() - t0;
 	live__set_sampler(opts->live, NULL);
-	timeline__stop(sampler, &rr->timeline);
-	probes_end(probes, probing, rr);
 	if (metrics__snapshot_of(dev, w.target_pid, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);
 	if (w.target_pid && metrics__snapshot(NULL, &self_after) == 0) {
 		rr->io.proc_read_bytes += self_after.proc_read_bytes - self_before.proc_read_bytes;
 		rr->io.proc_rchar += self_after.proc_rchar - self_before.proc_rchar;
 	}
+	timeline__stop(sampler, &rr->io, &rr->timeline);
+	probes_end(probes, probing, rr);
 	if (strategy->collect && strategy->collect(&w, &rr->strategy_stats) == -ECANCELED && !rc) {
 		snprintf(err, errlen, "strategy %s stopped working mid-repeat: the repeat failed",
 			 strategy->name);

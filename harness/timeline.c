@@ -23,6 +23,7 @@ struct timeline_sampler {
 	int pid;
 	struct rb_probes *probes;
 	struct rb_counters base;
+	struct rb_counters self_base;	/* an external client: what rabench reads for it counts too */
 	double t0;
 	struct rb_timeline tl;
 	size_t cap;
@@ -49,6 +50,8 @@ static void sample(struct timeline_sampler *ts)
 		s.read_bytes = now.proc_read_bytes - ts->base.proc_read_bytes;
 		s.majflt = now.majflt - ts->base.majflt;
 	}
+	if (ts->pid && metrics__snapshot(NULL, &now) == 0)
+		s.read_bytes += now.proc_read_bytes - ts->self_base.proc_read_bytes;
 	if (ts->probes && probes__peek_counts(ts->probes, &c) == 0) {
 		s.added_demand = c.added_demand;
 		s.added_spec = c.added_spec;
@@ -119,6 +122,8 @@ int timeline__start(struct timeline_sampler **out, uint64_t (*queries)(void *ctx
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_cond_init(&ts->wake, NULL);
 	metrics__snapshot_of(NULL, pid, &ts->base);
+	if (pid)
+		metrics__snapshot(NULL, &ts->self_base);
 	ts->t0 = now_s();
 	rc = pthread_create(&ts->thread, NULL, sampler_main, ts);
 	if (rc) {
@@ -131,7 +136,8 @@ int timeline__start(struct timeline_sampler **out, uint64_t (*queries)(void *ctx
 	return 0;
 }
 
-void timeline__stop(struct timeline_sampler *ts, struct rb_timeline *out)
+void timeline__stop(struct timeline_sampler *ts, const struct rb_counters *total,
+		    struct rb_timeline *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!ts)
@@ -142,6 +148,11 @@ void timeline__stop(struct timeline_sampler *ts, struct rb_timeline *out)
 	pthread_mutex_unlock(&ts->lock);
 	pthread_join(ts->thread, NULL);
 	sample(ts);	/* the end of the phase */
+	if (total && ts->tl.n) {
+		/* the repeat's own totals, measured at the same instant: the series ends on them */
+		ts->tl.s[ts->tl.n - 1].read_bytes = total->proc_read_bytes;
+		ts->tl.s[ts->tl.n - 1].majflt = total->majflt;
+	}
 	*out = ts->tl;
 	pthread_mutex_destroy(&ts->lock);
 	pthread_cond_destroy(&ts->wake);

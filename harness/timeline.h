@@ -15,6 +15,8 @@
 
 #include "bpf/probes.h"
 
+struct rb_counters;
+
 #define RB_TIMELINE_MS 100
 #define RB_TIMELINE_MAX 36000	/* one hour of samples; later ones are not kept */
 
@@ -44,7 +46,13 @@ struct timeline_sampler;
 int timeline__start(struct timeline_sampler **out, uint64_t (*queries)(void *ctx), void *ctx,
 		    int pid, struct rb_probes *probes);
 /* Stop (one last sample), hand the samples to out; ts is freed. NULL is fine. */
-void timeline__stop(struct timeline_sampler *ts, struct rb_timeline *out);
+/*
+ * Stop and hand over the samples. total (NULL: none): the repeat's own counter
+ * deltas over the phase, which the last sample takes, so the series ends exactly on
+ * the repeat's figures (an external client's read bytes include rabench's for it).
+ */
+void timeline__stop(struct timeline_sampler *ts, const struct rb_counters *total,
+		    struct rb_timeline *out);
 /* The latest sample and probe counts (for the live view); false before the first. */
 bool timeline__latest(struct timeline_sampler *ts, struct rb_timeline_sample *s,
 		      struct rb_probe_counts *c);

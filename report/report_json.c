@@ -76,7 +76,7 @@ static const struct {
 	{ "batch", "queries per search call (workload.batch); every query of a batch has the batch's latency" },
 	{ "per_client", "per client of the repeat: the queries it ran and their latency statistics (as latency_us)" },
 	{ "results_digest", "sum over the queries of XXH3-64(the query's k result ids, seed = query id), hex: equal across strategies, clients and batches exactly when every query returned the same ids" },
-	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; except the latency percentiles (p50_us ... max_us, mean_us): their 'median' is the percentile of every query of the repeats pooled (latency_samples of them), min and max the per-repeat range; a percentile needs enough samples to be more than the maximum (p90: 10, p99: 100, p99.9: 1000) and is null otherwise" },
+	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; except the latency percentiles (p50_us ... max_us, mean_us): their 'median' is the percentile of every query of the repeats pooled (latency_samples of them; with workload.batch a search call counts once, its queries sharing its latency), min and max the per-repeat range; a percentile needs enough samples to be more than the maximum (p90: 10, p99: 100, p99.9: 1000) and is null otherwise" },
 };
 
 /* One repeat's figures as doubles; NAN means "not computable" (JSON null). */
@@ -161,14 +161,29 @@ static void io_wait_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 	f->io_wait_total_us = ls.mean * (double)r->n_queries;
 }
 
+/*
+ * A repeat's latency samples as percentiles see them: with workload.batch every
+ * query of a search call carries the call's latency, so the call counts once
+ * (as rabench compare counts it). Copies into buf (n_queries long); how many.
+ */
+static size_t call_samples(const struct rb_repeat_result *r, double *buf)
+{
+	size_t step = r->batch > 1 ? (size_t)r->batch : 1, i, n = 0;
+
+	for (i = 0; r->latency_us && i < r->n_queries; i += step)
+		buf[n++] = r->latency_us[i];
+	return n;
+}
+
 static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 {
 	struct rb_latency_summary ls;
-	size_t i;
+	double *calls = malloc((r->n_queries + 1) * sizeof(*calls));
+	size_t i, nc = calls ? call_samples(r, calls) : 0;
 
 	for (i = 0; i < sizeof(*f) / sizeof(double); i++)
 		((double *)f)[i] = NAN;
-	if (stats__summarize(r->latency_us, r->n_queries, &ls) == 0) {
+	if (nc && stats__summarize(calls, nc, &ls) == 0) {
 		f->p50_us = ls.p50;
 		f->p90_us = ls.p90;
 		f->p99_us = ls.p99;
@@ -177,6 +192,7 @@ static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 		f->min_us = ls.min;
 		f->mean_us = ls.mean;
 	}
+	free(calls);
 	f->qps = r->wall_s > 0 ? (double)r->n_queries / r->wall_s : NAN;
 	f->recall = r->recall >= 0 ? r->recall : NAN;
 	f->wall_s = r->wall_s;
@@ -699,7 +715,8 @@ static size_t fig_offset(const char *name)
  * repeats pooled (a p99 of 3 x 100 queries is a p99 of 300, not the median of
  * three second-largest samples); min and max stay the per-repeat range (null
  * when a repeat alone is too small for the percentile). A percentile the pooled
- * samples are too few for is null (stats__min_samples).
+ * samples are too few for is null (stats__min_samples). A batch's queries share
+ * one latency and count once.
  */
 static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs,
 			   const struct group *g, json_object *o, int *err)
@@ -721,9 +738,8 @@ static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs
 		return;
 	}
 	for (j = 0; j < run->n_repeats; j++)
-		if (in_group(&run->repeats[j], g) && run->repeats[j].latency_us)
-			for (i = 0; i < run->repeats[j].n_queries; i++)
-				all[n++] = run->repeats[j].latency_us[i];
+		if (in_group(&run->repeats[j], g))
+			n += call_samples(&run->repeats[j], all + n);
 	if (n == 0 || stats__summarize(all, n, &ls)) {
 		free(all);
 		return;

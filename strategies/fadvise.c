@@ -19,12 +19,16 @@ static int fadvise_apply(struct rb_workload *w, int fadv, int madv, const char *
 			 char *err, size_t errlen)
 {
 	struct rb_file *f;
-	int i, rc;
+	int i, j, rc;
 
 	for (i = 0; i < w->n_files; i++) {
 		f = &w->files[i];
-		if (f->fd >= 0) {
-			rc = posix_fadvise(f->fd, 0, 0, fadv);
+		for (j = -1; j < f->n_more_fds; j++) {
+			int fd = j < 0 ? f->fd : f->more_fds[j];
+
+			if (fd < 0)
+				continue;
+			rc = posix_fadvise(fd, 0, 0, fadv);
 			if (rc) {
 				snprintf(err, errlen, "%s: posix_fadvise(%s): %s", f->path, what,
 					 strerror(rc));
@@ -43,12 +47,15 @@ static int fadvise_apply(struct rb_workload *w, int fadv, int madv, const char *
 int strategy__advise_normal(struct rb_workload *w)
 {
 	struct rb_file *f;
-	int i, rc = 0;
+	int i, j, rc = 0;
 
 	for (i = 0; i < w->n_files; i++) {
 		f = &w->files[i];
 		if (f->fd >= 0 && posix_fadvise(f->fd, 0, 0, POSIX_FADV_NORMAL))
 			rc = -EIO;
+		for (j = 0; j < f->n_more_fds; j++)
+			if (posix_fadvise(f->more_fds[j], 0, 0, POSIX_FADV_NORMAL))
+				rc = -EIO;
 		if (f->map && madvise(f->map, f->map_len, MADV_NORMAL) < 0)
 			rc = -errno;
 	}

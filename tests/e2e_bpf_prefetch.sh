@@ -45,9 +45,9 @@ check "report.json validates against report/report.schema.json" "$py" -c \
 check "strategy_stats on bpf-prefetch repeats only" json "${report:-/nonexistent}" \
 	"all(('strategy_stats' in r) == (r['strategy'] == 'bpf-prefetch') for r in d['repeats'])"
 check "uprobe fired once per query" json "${report:-/nonexistent}" \
-	"all(s['hint_calls'] == r['n_queries'] == 30 for r, s in zip(bpf, st))"
+	"all(s['hint_calls'] == r['n_queries'] == d['config']['workload.queries'] for r, s in zip(bpf, st))"
 check "uprobe sent queries x nprobe list numbers (none cut, none lost)" json "${report:-/nonexistent}" \
-	"all(s['hint_lists'] + s['hint_truncated'] == 30 * 4 and s['hint_truncated'] == 0 and s['hint_events'] == 30 and s['ringbuf_drops'] == 0 and s['hint_unknown'] == 0 for s in st)"
+	"all(s['hint_lists'] + s['hint_truncated'] == d['config']['workload.queries'] * 4 and s['hint_truncated'] == 0 and s['hint_events'] == d['config']['workload.queries'] and s['ringbuf_drops'] == 0 and s['hint_unknown'] == 0 for s in st)"
 # The agent races the scan it prefetches for (a lost race costs one 4 KiB fault),
 # so these bounds leave room for a loaded machine; typically >= 97% of the pages
 # arrive as prefetches and majflt is a fraction of n_queries.
@@ -149,4 +149,4 @@ ireport=$(ls "$work"/results/ci-int/*/report.json 2>/dev/null | head -1)
 check "SIGINT: exit 130" test "$rc" -eq 130
 check "SIGINT: nothing failed to restore" bash -c "! grep -qiE 'restore|sanitizer|leak' '$work/err3'"
 check "SIGINT: report complete=false with whole bpf-prefetch repeats" json "${ireport:-/nonexistent}" \
-	"d['complete'] is False and 2 <= len(bpf) < 400 and all(r['n_queries'] == 30 for r in bpf)"
+	"d['complete'] is False and 2 <= len(bpf) < 400 and all(r['n_queries'] == d['config']['workload.queries'] for r in bpf)"

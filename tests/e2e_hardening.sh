@@ -132,7 +132,7 @@ rc=$?
 treport=$(ls "$work"/results/term/*/report.json 2>/dev/null | head -1)
 check "SIGTERM mid-run ($strategies): exit 143" bash -c "tail -3 '$work/errt'; test $rc -eq 143"
 check "SIGTERM mid-run: report complete=false with whole repeats only" json "${treport:-/nonexistent}" \
-	"d['complete'] is False and 2 <= len(d['repeats']) < 400 and all(r['n_queries'] == 30 for r in d['repeats'])"
+	"d['complete'] is False and 2 <= len(d['repeats']) < 400 and all(r['n_queries'] == d['config']['workload.queries'] for r in d['repeats'])"
 check "SIGTERM mid-run: nothing failed to restore" bash -c "! grep -qiE 'restore|sanitizer|leak' '$work/errt'"
 check "SIGTERM mid-run: machine state unchanged" same_state
 
@@ -161,7 +161,7 @@ if not d or not os.path.exists(d + 'report.json'):
     sys.exit(0 if rc == 130 and not d else 'no report.json (exit %d)' % rc)
 r = json.load(open(d + 'report.json'))
 if r['complete'] != (rc == 0): sys.exit('complete=%s with exit %d' % (r['complete'], rc))
-if any(x['n_queries'] != 30 for x in r['repeats']): sys.exit('a partial repeat')
+if any(x['n_queries'] != r['config']['workload.queries'] for x in r['repeats']): sys.exit('a partial repeat')
 for f in ('report.md', 'report.html', 'report.csv'):
     if not os.path.getsize(d + f): sys.exit(f + ' empty')
 "

@@ -170,7 +170,7 @@ chmod +x "$work/second-quits.sh"
 rc=$?
 check "a client that exits in the second repeat: exit 1" bash -c "cat '$work/quits2.err'; test $rc = 1"
 check "... with a report of the one completed repeat, complete=false" json "$(report_of quits2)" \
-	"d['complete'] is False and len(d['repeats']) == 1 and d['repeats'][0]['n_queries'] == 30"
+	"d['complete'] is False and len(d['repeats']) == 1 and d['repeats'][0]['n_queries'] == d['config']['workload.queries']"
 check "... read_ahead_kb $before again, nothing left" restored
 
 # ---- a failure is never reported as a success ----

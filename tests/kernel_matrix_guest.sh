@@ -20,8 +20,12 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_odr_v
 
 say() { echo "$*"; }
 
-# The unit tests write build/ and read report/report.schema.json from their cwd
-mkdir -p "$data/build" && ln -sfn "$root/harness" "$data/harness" && ln -sfn "$root/tests" "$data/tests"
+# The unit tests write build/ and read report/report.schema.json and tests/ from their
+# cwd (harness/ too: the schema was there before the sources moved)
+mkdir -p "$data/build"
+for d in harness report tests; do
+	[ ! -e "$root/$d" ] || ln -sfn "$root/$d" "$data/$d"
+done
 
 # The same device setting as the host's disk: readahead's window and WILLNEED's
 # cap are read_ahead_kb, and the known answers are those of the host's 8 MiB.

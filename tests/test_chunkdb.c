@@ -132,10 +132,27 @@ static void check_store(void **state, const char *kind)
 	build(f, kind, &ds, &cfg);
 	workload_params__from_config(&cfg, &wp);
 	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
-	assert_int_equal(chunk_buf__init(&b, &io), 0);
+	assert_int_equal(chunk_buf__init(&b, &io, &w), 0);
 	/* the library's own descriptor of the database, found for the strategies */
 	assert_true(w.files[0].fd >= 0);
 	assert_string_equal(w.files[0].path, ds.store_path);
+	if (!strcmp(kind, "sqlite")) {
+		/* a connection per client, each descriptor listed for the strategies */
+		struct chunk_buf b2;
+
+		assert_int_equal(chunk_buf__init(&b2, &io, &w), 0);
+		assert_non_null(b.db);
+		assert_non_null(b2.db);
+		assert_ptr_not_equal(b.db, b2.db);
+		assert_int_equal(w.files[0].n_more_fds, 2);
+		assert_true(b.db_fd >= 0 && b2.db_fd >= 0 && b.db_fd != b2.db_fd &&
+			    b.db_fd != w.files[0].fd && b2.db_fd != w.files[0].fd);
+		id = 3;
+		assert_int_equal(chunk_io__fetch(&io, &w, &b2, &id, 1), 0);
+		chunk_buf__free(&b2, &w, &io);
+		assert_int_equal(w.files[0].n_more_fds, 1);
+		assert_int_equal(w.files[0].more_fds[0], b.db_fd);
+	}
 	dat = slurp(f->dat, &dat_len);
 	db = slurp(ds.store_path, &db_len);
 	for (id = 0; id < N_CHUNKS; id++) {
@@ -149,7 +166,7 @@ static void check_store(void **state, const char *kind)
 		assert_true(e.offset + e.len <= db_len);
 		assert_memory_equal(db + e.offset, dat + r->offset, r->len);
 	}
-	chunk_buf__free(&b);
+	chunk_buf__free(&b, &w, &io);
 	chunk_io__close(&io);
 	/* one byte of chunk 7 changed in the database: refused */
 	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
@@ -164,12 +181,12 @@ static void check_store(void **state, const char *kind)
 		close(fd);
 	}
 	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
-	assert_int_equal(chunk_buf__init(&b, &io), 0);
+	assert_int_equal(chunk_buf__init(&b, &io, &w), 0);
 	id = 6;
 	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), 0);
 	id = 7;
 	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), -EBADMSG);
-	chunk_buf__free(&b);
+	chunk_buf__free(&b, &w, &io);
 	chunk_io__close(&io);
 	free(dat);
 	free(db);

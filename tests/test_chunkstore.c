@@ -147,7 +147,7 @@ static void fetch_all(struct fixture *f, const char *io)
 	assert_int_equal(chunk_io__open(&c, &w, 1, &wp, &ds, 4, f->err, sizeof(f->err)), 0);
 	assert_true(!strcmp(io, "mmap") ? w.files[1].map && w.files[1].fd < 0 :
 					  !w.files[1].map && w.files[1].fd >= 0);
-	assert_int_equal(chunk_buf__init(&b, &c), 0);
+	assert_int_equal(chunk_buf__init(&b, &c, &w), 0);
 	for (i = 0; i + 4 <= N_CHUNKS; i += 4) {
 		/* out of order, as a search returns them */
 		for (j = 0; j < 4; j++)
@@ -164,7 +164,7 @@ static void fetch_all(struct fixture *f, const char *io)
 	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), 0);
 	ids[0] = N_CHUNKS;
 	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), -ERANGE);
-	chunk_buf__free(&b);
+	chunk_buf__free(&b, &w, &c);
 	chunk_io__close(&c);
 }
 
@@ -189,12 +189,12 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 		snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 		snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
 		assert_int_equal(chunk_io__open(&c, &w, 0, &wp, &ds, 1, f->err, sizeof(f->err)), 0);
-		assert_int_equal(chunk_buf__init(&b, &c), 0);
+		assert_int_equal(chunk_buf__init(&b, &c, &w), 0);
 		id = 0;
 		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), -EBADMSG);
 		id = 1;
 		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), 0);
-		chunk_buf__free(&b);
+		chunk_buf__free(&b, &w, &c);
 		chunk_io__close(&c);
 	}
 }

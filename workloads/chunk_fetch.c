@@ -87,7 +87,7 @@ static void chunk_fetch_client_close(struct rb_client *c)
 
 	if (!cc)
 		return;
-	chunk_buf__free(&cc->buf);
+	chunk_buf__free(&cc->buf, c->w, &((const struct chunk_fetch *)c->w->priv)->io);
 	free(cc->ids);
 	free(cc);
 	c->priv = NULL;
@@ -102,7 +102,7 @@ static int chunk_fetch_client_open(struct rb_client *c)
 		return -ENOMEM;
 	c->priv = cc;
 	cc->ids = calloc((size_t)s->k, sizeof(*cc->ids));
-	if (!cc->ids || chunk_buf__init(&cc->buf, &s->io)) {
+	if (!cc->ids || chunk_buf__init(&cc->buf, &s->io, c->w)) {
 		chunk_fetch_client_close(c);
 		return -ENOMEM;
 	}

@@ -110,7 +110,7 @@ static int open_sqlite(struct chunk_io *c, struct rb_workload *w, const char *pa
 	int fd;
 
 	if (stat(path, &sb) ||
-	    sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL)) {
+	    sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)) {
 		snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : strerror(errno));
 		return -EINVAL;
 	}
@@ -184,32 +184,82 @@ void chunk_io__close(struct chunk_io *c)
 	chunkstore__close(&c->cs);
 }
 
-int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c)
+/* A descriptor of path that w's file does not list yet: the one a new connection opened. */
+static int new_fd_of(const struct rb_file *f, const char *path)
+{
+	int fd = -1, j;
+	bool known = true;
+
+	while (known) {
+		fd = chunkdb__find_fd(path, fd);
+		known = fd >= 0 && fd == f->fd;
+		for (j = 0; fd >= 0 && !known && j < f->n_more_fds; j++)
+			known = fd == f->more_fds[j];
+		if (!known || fd < 0)
+			break;
+	}
+	return fd;
+}
+
+static int open_client_db(struct chunk_buf *b, const struct chunk_io *c, struct rb_workload *w)
+{
+	struct rb_file *f = &w->files[c->file];
+	char pragma[64];
+	int fd;
+
+	if (sqlite3_open_v2(f->path, &b->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL))
+		return -EIO;
+	snprintf(pragma, sizeof(pragma), "PRAGMA mmap_size = %lld",
+		 c->use_mmap ? (long long)f->size : 0LL);
+	if (sqlite3_exec(b->db, pragma, NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(b->db, "SELECT text FROM chunks WHERE id = ?", -1,
+			       (sqlite3_stmt **)&b->stmt, NULL))
+		return -EIO;
+	fd = new_fd_of(f, f->path);
+	if (fd >= 0 && f->n_more_fds < RB_MAX_MORE_FDS) {
+		f->more_fds[f->n_more_fds++] = fd;
+		b->db_fd = fd;
+	}
+	return 0;
+}
+
+int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c, struct rb_workload *w)
 {
 	MDB_txn *txn = NULL;
-	sqlite3_stmt *st = NULL;
+	int rc = -ENOMEM;
 
 	memset(b, 0, sizeof(*b));
+	b->db_fd = -1;
 	b->buf = malloc((size_t)c->k * c->max_len + 1);
 	b->extents = calloc((size_t)c->k, sizeof(*b->extents));
 	if (c->env && !mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn)) {
 		mdb_txn_reset(txn);
 		b->txn = txn;
 	}
-	if (c->db && !sqlite3_prepare_v2(c->db, "SELECT text FROM chunks WHERE id = ?", -1, &st,
-					 NULL))
-		b->stmt = st;
-	if (b->buf && b->extents && (!c->env || b->txn) && (!c->db || b->stmt))
+	if (b->buf && b->extents && (!c->env || b->txn))
+		rc = c->db ? open_client_db(b, c, w) : 0;
+	if (!rc)
 		return 0;
-	chunk_buf__free(b);
-	return -ENOMEM;
+	chunk_buf__free(b, w, c);
+	return rc;
 }
 
-void chunk_buf__free(struct chunk_buf *b)
+void chunk_buf__free(struct chunk_buf *b, struct rb_workload *w, const struct chunk_io *c)
 {
+	struct rb_file *f = &w->files[c->file];
+	int j;
+
 	if (b->txn)
 		mdb_txn_abort(b->txn);
 	sqlite3_finalize(b->stmt);
+	for (j = 0; b->db_fd >= 0 && j < f->n_more_fds; j++)
+		if (f->more_fds[j] == b->db_fd) {
+			f->more_fds[j] = f->more_fds[--f->n_more_fds];
+			break;
+		}
+	sqlite3_close(b->db);
+	b->db = NULL;
+	b->db_fd = -1;
 	b->txn = NULL;
 	b->stmt = NULL;
 	free(b->buf);

@@ -12,8 +12,8 @@
  * dataset.chunk_store lmdb or sqlite: the same chunks come out of a real
  * database (datasets/chunkdb.h) — LMDB's mdb_get in a read transaction per
  * client (the value copied out of LMDB's map: its page faults), or SQLite's
- * SELECT by rowid on one read-only connection (pread by default, its own mmap
- * with workload.chunk_io mmap). Checked against chunks.idx all the same. The
+ * SELECT by rowid on a read-only connection per client (pread by default, its
+ * own mmap with workload.chunk_io mmap). Checked against chunks.idx all the same. The
  * database file is the workload's file: LMDB's map and descriptor, SQLite's
  * descriptor (and map), found in /proc/self, so strategies advise what the
  * library reads through. Extents come from the store's extent file.
@@ -53,6 +53,8 @@ struct chunk_buf {
 	char *buf;                 /* k * max_len: the fetched chunks of one query */
 	void *txn;                 /* lmdb: a read transaction, reset between fetches */
 	void *stmt;                /* sqlite: SELECT text FROM chunks WHERE id = ? */
+	struct sqlite3 *db;        /* sqlite: the client's own read-only connection */
+	int db_fd;                 /* its descriptor of the database (-1: none) */
 	struct rb_extent *extents; /* k extents of the last chunk_io__extents call */
 };
 
@@ -62,9 +64,13 @@ int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 		   size_t errlen);
 void chunk_io__close(struct chunk_io *c);
 
-/* A client's buffers for fetches of up to c->k chunks. 0 or -ENOMEM. */
-int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c);
-void chunk_buf__free(struct chunk_buf *b);
+/*
+ * A client's buffers for fetches of up to c->k chunks, and for SQLite its own
+ * connection (a server opens one per worker: no serialised shared connection),
+ * whose descriptor joins w's file for the strategies. 0 or -errno.
+ */
+int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c, struct rb_workload *w);
+void chunk_buf__free(struct chunk_buf *b, struct rb_workload *w, const struct chunk_io *c);
 
 /* Fetch and verify chunks ids[0..n) (n <= k; ids < 0 are skipped) into b->buf. */
 int chunk_io__fetch(const struct chunk_io *c, const struct rb_workload *w, struct chunk_buf *b,

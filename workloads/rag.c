@@ -130,7 +130,7 @@ static void rag_client_close(struct rb_client *c)
 		return;
 	ivf_scratch__free(&rc->ivf);
 	hnsw_scratch__free(&rc->g);
-	chunk_buf__free(&rc->buf);
+	chunk_buf__free(&rc->buf, c->w, &((const struct rag *)c->w->priv)->io);
 	free(rc->ids);
 	free(rc->extents);
 	free(rc);
@@ -153,7 +153,7 @@ static int rag_client_open(struct rb_client *c)
 	}
 	if ((!s->hnsw && (!rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf))) ||
 	    (s->hnsw && (!rc->ids || hnsw_scratch__init(&rc->g, &s->g))) ||
-	    chunk_buf__init(&rc->buf, &s->io)) {
+	    chunk_buf__init(&rc->buf, &s->io, c->w)) {
 		rag_client_close(c);
 		return -ENOMEM;
 	}

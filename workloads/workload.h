@@ -23,12 +23,21 @@
 struct rb_dataset;
 
 /* One file the workload reads during queries: what strategies and cache control act on. */
+#define RB_MAX_MORE_FDS 64
+
 struct rb_file {
 	char path[512];
 	int fd;              /* an fd the workload reads with read/pread, or -1 */
 	void *map;           /* a mapping the workload faults on, or NULL */
 	size_t map_len;
 	uint64_t size;       /* file size in bytes */
+	/*
+	 * More descriptors of the same file the workload reads through (a database
+	 * connection per client, each with its own): a strategy's per-descriptor advice
+	 * (FADV_RANDOM) goes to each. Registered before the strategy applies.
+	 */
+	int more_fds[RB_MAX_MORE_FDS];
+	int n_more_fds;
 };
 
 /* A byte range of one file (index into rb_workload.files). */
