@@ -17,7 +17,8 @@
 #include "prefetch.h"
 #include "core_fixes.bpf.h"
 
-const volatile __u32 targ_tgid = 0;
+/* the served process; .bss, so the agent can follow a target that forks (retarget) */
+__u32 targ_tgid = 0;
 
 /*
  * Written by the agent once its threads run (.bss is mmapped by the skeleton):

@@ -827,7 +827,6 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		free(p);
 		return rc;
 	}
-	p->skel->rodata->targ_tgid = (__u32)pf_served_pid(p);
 	rc = hooks__choose(p->skel->obj, "pf", pf_hooks, PF_HOOKS, p->hooks, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errlen, "bpf-prefetch: %s", why);
@@ -844,6 +843,7 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		free(p);
 		return geteuid() ? -EPERM : -ENOTSUP;
 	}
+	p->skel->bss->targ_tgid = (__u32)pf_served_pid(p);
 	*out = p;
 	return 0;
 }
@@ -984,6 +984,22 @@ int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errl
 	return 0;
 }
 
+
+int prefetch__retarget(struct prefetch *p, int pid)
+{
+	if (pid == pf_served_pid(p))
+		return 0;
+	/* the old process's uprobe goes; the new one's FAISS is found again (attach_hints_found) */
+	bpf_link__destroy(p->skel->links.pf_prefetch_lists);
+	p->skel->links.pf_prefetch_lists = NULL;
+	__atomic_store_n(&p->opts.pid, pid, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->skel->bss->targ_tgid, (__u32)pid, __ATOMIC_RELEASE);
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	return 0;
+}
 
 int prefetch__attach_hints(struct prefetch *p, const char *binary, char *err, size_t errlen)
 {

@@ -146,6 +146,11 @@ int prefetch__resident_pages(struct prefetch *p, int file, uint64_t first, uint6
 void prefetch__collect(struct prefetch *p, struct prefetch_stats *out);
 /* Join the thread, detach, restore every setting changed; safe to repeat. 0 or -EIO. */
 int prefetch__stop(struct prefetch *p);
+/*
+ * Serve process pid from now on (a target that forked: the child that maps the
+ * index). Its FAISS uprobe is looked for again (prefetch__attach_hints_found).
+ */
+int prefetch__retarget(struct prefetch *p, int pid);
 /* The room left by the served process's memory cgroup, known only once joined (before start). */
 void prefetch__set_room(struct prefetch *p, uint64_t room);
 /* false once the agent's loop ended on an error before it was asked to stop */

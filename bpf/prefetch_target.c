@@ -191,12 +191,16 @@ static int advise_fds(struct prefetch *p, int fi)
 /* Serving another process (rabench prefetch --pid / -- CMD)? */
 bool pf_outside(const struct prefetch *p)
 {
-	return p->opts.pid && p->opts.pid != getpid();
+	int pid = __atomic_load_n(&p->opts.pid, __ATOMIC_ACQUIRE);
+
+	return pid && pid != getpid();
 }
 
 int pf_served_pid(const struct prefetch *p)
 {
-	return p->opts.pid ? p->opts.pid : getpid();
+	int pid = __atomic_load_n(&p->opts.pid, __ATOMIC_ACQUIRE);	/* prefetch__retarget */
+
+	return pid ? pid : getpid();
 }
 
 /* Speculative readahead off for file fi: every mapping and descriptor of it. */

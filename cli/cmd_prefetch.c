@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +38,7 @@
 #include "cmds.h"
 #include "lib/memcg.h"
 #include "lib/metrics.h"
+#include "lib/procfs.h"
 #include "report/probe_table.h"
 #include "bpf/probes.h"
 #include "bpf/prefetch_agent.h"
@@ -61,7 +63,11 @@ static const char doc[] =
 	"Run the eBPF-guided prefetcher for another process: a FAISS index on disk\n"
 	"served by a program rabench did not start or write.\v"
 	"The target is started (-- CMD, no shell) or found (--pid). Its FAISS lists\n"
-	"are read from each --index file; the uprobe on FAISS's prefetch_lists is\n"
+	"are read from each --index file, or, without --index, from the .index whose\n"
+	"lists are in the .ivfdata the target maps (an .index it holds open, or one\n"
+	"beside the .ivfdata). A target that forks or execs (a shell, nice, a server's\n"
+	"workers) is followed: the process served is the one of its tree that maps the\n"
+	"index's .ivfdata. The uprobe on FAISS's prefetch_lists is\n"
 	"attached in the target's FAISS object as soon as it is mapped; until then,\n"
 	"and for a target without FAISS, the agent expands the target's misses to\n"
 	"whole lists. Needs root (CAP_BPF and CAP_PERFMON).\n"
@@ -71,13 +77,16 @@ static const char doc[] =
 	"after).\n"
 	"\n"
 	"EXAMPLES:\n"
+	"    rabench prefetch -- /usr/bin/python3 search.py      (the index found in /proc)\n"
 	"    rabench prefetch --index ivf.index -- /usr/bin/python3 search.py\n"
 	"    rabench prefetch --index ivf.index --pid 4242          (Ctrl-C to stop)\n"
 	"\n"
-	"Exit status: the command's (-- CMD), 0 (--pid), 2 bad input, 1 failure.";
+	"Exit status: the command's (-- CMD; 127 when it cannot be run), 0 (--pid),\n"
+	"128+N stopped by signal N (forwarded to the command), 2 bad input, 1 failure.";
 
 static const struct argp_option opts[] = {
-	{ "index", 'i', "FILE.index", 0, "A FAISS IVF index with its lists on disk (repeatable)", 0 },
+	{ "index", 'i', "FILE.index", 0, "A FAISS IVF index with its lists on disk (repeatable; "
+	  "default: the one the target maps, found in /proc)", 0 },
 	{ "pid", 'p', "PID", 0, "Serve this running process instead of starting one", 0 },
 	{ "read-ahead-kb", 'r', "KB", 0, "Set the device's read_ahead_kb while serving (restored after)", 0 },
 	{ "probes", 'P', NULL, 0, "Also count every file's page cache while serving and print the table of `rabench probe`", 0 },
@@ -116,8 +125,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
-		if (!env.n_index)
-			argp_error(state, "which index? --index FILE.index");
 		if (env.cmd && !env.cmd[0])
 			env.cmd = NULL;		/* "--" and nothing after it */
 		if (!env.pid == !env.cmd)
@@ -319,6 +326,8 @@ static void follow_cgroup(pid_t pid)
 	if (memcg__join_of(pid, home, sizeof(home), err, sizeof(err))) {
 		static int said;
 
+		if (kill(pid, 0) && errno == ESRCH)
+			return;	/* it has just exited: nothing to join */
 		if (!said++)
 			printf("rabench prefetch: prefetched pages are charged to rabench's own memory "
 			       "cgroup: %s\n", err);
@@ -342,6 +351,89 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define MAX_TREE 256
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The process of root's tree (root first, then what it started) that maps one of
+ * the n .ivfdata files of want, or any .ivfdata when n is 0 (its path into found);
+ * 0 when none does (yet).
+ */
+static pid_t find_served(pid_t root, char want[][PATH_MAX], int n, char *found, size_t len)
+{
+	pid_t tree[MAX_TREE];
+	char maps[8][PATH_MAX];
+	int t, m, i, k, nt = procfs__descendants(root, tree, MAX_TREE);
+
+	for (t = 0; t < nt; t++) {
+		m = procfs__mapped(tree[t], ".ivfdata", maps, 8);
+		for (i = 0; i < m; i++)
+			for (k = 0; k < (n ? n : 1); k++)
+				if (!n || same_file(maps[i], want[k])) {
+					snprintf(found, len, "%s", maps[i]);
+					return tree[t];
+				}
+	}
+	return 0;
+}
+
+/* Does the .index at path keep its lists in ivfdata? */
+static bool index_of(const char *path, const char *ivfdata)
+{
+	char lists[PATH_MAX];
+	FaissIndex *idx = NULL;
+	bool yes = false;
+
+	if (access(path, R_OK) || faiss_read_index_fname(path, RBF_IO_FLAG_READ_ONLY, &idx))
+		return false;
+	yes = rbf_ivf_nlist(idx) > 0 && !rbf_ivf_ondisk_filename(idx, lists, sizeof(lists)) &&
+	      same_file(lists, ivfdata);
+	faiss_Index_free(idx);
+	return yes;
+}
+
+/* The .index whose lists are in ivfdata: one pid holds open, else one beside ivfdata. */
+static int find_index(pid_t pid, const char *ivfdata, char *out, size_t len)
+{
+	char open[8][PATH_MAX], dir[PATH_MAX], cand[2 * PATH_MAX], *slash;
+	struct dirent *de;
+	size_t nl;
+	int i, n = procfs__open_files(pid, ".index", open, 8);
+	DIR *d;
+
+	for (i = 0; i < n; i++)
+		if (index_of(open[i], ivfdata)) {
+			snprintf(out, len, "%s", open[i]);
+			return 0;
+		}
+	snprintf(dir, sizeof(dir), "%s", ivfdata);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		nl = strlen(de->d_name);
+		if (nl < 7 || strcmp(de->d_name + nl - 6, ".index"))
+			continue;
+		snprintf(cand, sizeof(cand), "%s/%s", dir, de->d_name);
+		if (index_of(cand, ivfdata)) {
+			snprintf(out, len, "%s", cand);
+			closedir(d);
+			return 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return -ENOENT;
+}
+
 static bool alive(pid_t pid, bool child, int *status)
 {
 	if (child)
@@ -349,18 +441,37 @@ static bool alive(pid_t pid, bool child, int *status)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-static int serve(struct prefetch *p, pid_t pid, bool child)
+/*
+ * Serve until the target exits: follow the process of its tree that maps the
+ * index's lists (a wrapper that forks, a server's new worker), its memory cgroup,
+ * and attach the uprobe once that process maps FAISS.
+ */
+static int serve(struct prefetch *p, pid_t pid, pid_t served, bool child, char want[][PATH_MAX],
+		 int n_want)
 {
 	struct timespec poll = { 0, POLL_NS };
-	char faiss[PATH_MAX] = "";
+	char faiss[PATH_MAX] = "", mapped[PATH_MAX];
 	int status = 0, hinted = 0;
 	double forwarded = 0;
+	pid_t s;
 
 	while (alive(pid, child, &status)) {
+		/* the served process stopped mapping the lists (or never did): who in the tree does */
+		s = find_served(served, want, n_want, mapped, sizeof(mapped)) == served ? served :
+		    find_served(pid, want, n_want, mapped, sizeof(mapped));
+		if (s > 0 && s != served) {
+			prefetch__retarget(p, s);
+			served = s;
+			hinted = 0;
+			printf("rabench prefetch: following pid %d (of pid %d's tree), which maps %s\n",
+			       (int)s, (int)pid, mapped);
+			fflush(stdout);
+		}
 		/* before the hints start: what the agent adds from then on is charged there */
-		follow_cgroup(pid);
+		follow_cgroup(served);
 		if (!hinted && (hinted = prefetch__attach_hints_found(p, faiss, sizeof(faiss)) > 0)) {
-			printf("rabench prefetch: uprobe on FAISS prefetch_lists in %s\n", faiss);
+			printf("rabench prefetch: uprobe on FAISS prefetch_lists in %s (pid %d)\n", faiss,
+			       (int)served);
 			fflush(stdout);
 		}
 		if (stop && !child)
@@ -384,6 +495,71 @@ static int serve(struct prefetch *p, pid_t pid, bool child)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Let the spawned command run (it waits on the gate); 0, or 127 when its exec
+ * failed (the reason in err, as a shell says it), 1 when it could not be released.
+ */
+static int release(int *go, int execd, pid_t pid, char *err, size_t errlen)
+{
+	ssize_t n;
+	int e, status;
+
+	if (*go < 0)
+		return 0;
+	if (write(*go, "g", 1) != 1) {
+		snprintf(err, errlen, "cannot start the command: %s", strerror(errno));
+		return 1;
+	}
+	close(*go);
+	*go = -1;
+	/* the uprobe must go into the command's image, not the fork of ours */
+	while ((n = read(execd, &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(e)) {
+		snprintf(err, errlen, "execvp: %s: %s", env.cmd[0], strerror(e));
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return 127;
+	}
+	return 0;
+}
+
+/*
+ * No --index: the target runs first (what it maps is the only way to know), until a
+ * process of its tree maps an .ivfdata whose .index can be found. The served pid
+ * into *served; 0, or the target's exit status (it exited first), or 1.
+ */
+static int discover(pid_t pid, bool child, pid_t *served, char *index, size_t len, char *err,
+		    size_t errlen)
+{
+	struct timespec poll = { 0, POLL_NS };
+	char ivfdata[PATH_MAX];
+	int status = 0;
+
+	printf("rabench prefetch: no --index: waiting for pid %d (or a process it starts) to map "
+	       "a FAISS .ivfdata\n", (int)pid);
+	fflush(stdout);
+	while (!stop && alive(pid, child, &status)) {
+		*served = find_served(pid, NULL, 0, ivfdata, sizeof(ivfdata));
+		if (*served > 0) {
+			if (find_index(*served, ivfdata, index, len) == 0) {
+				printf("rabench prefetch: pid %d maps %s: its index is %s\n", (int)*served,
+				       ivfdata, index);
+				return 0;
+			}
+			snprintf(err, errlen, "pid %d maps %s, but no .index it holds open or beside "
+				 "it keeps its lists there: give it with --index", (int)*served, ivfdata);
+			return 1;
+		}
+		nanosleep(&poll, NULL);
+	}
+	if (stop)
+		return 128 + stop;
+	snprintf(err, errlen, "the target exited without mapping a FAISS .ivfdata: nothing was "
+		 "served");
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : child ? WEXITSTATUS(status) : 0;
+}
+
 int cmd_prefetch(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, "(-- CMD ARGS... | --pid PID)", doc,
@@ -393,11 +569,10 @@ int cmd_prefetch(int argc, char **argv)
 	struct ra_setting ra = { .set = false };
 	struct prefetch *p = NULL;
 	struct rb_probes *probes = NULL;
-	char err[512] = "", ivf[PATH_MAX], other[PATH_MAX];
+	char err[512] = "", want[MAX_INDEXES][PATH_MAX], found[PATH_MAX];
 	uint64_t room;
-	ssize_t n;
-	int i, rc = 2, go = -1, execd = -1, e, status;
-	pid_t pid;
+	int i, rc = 2, go = -1, execd = -1;
+	pid_t pid, served;
 
 	memset(&env, 0, sizeof(env));
 	env.read_ahead_kb = -1;
@@ -420,55 +595,48 @@ int cmd_prefetch(int argc, char **argv)
 		perror("rabench prefetch: fork");
 		return 1;
 	}
-	po.pid = pid;
-	po.drop_after_scan = true;	/* it serves FAISS's prefetch_lists */
-	if (prefetch__open(&p, &po, err, sizeof(err))) {
-		rc = 1;
-		goto cleanup;
-	}
-	/* the indexes are read into rabench's own memory before it joins the target's cgroup */
-	for (i = 0; i < env.n_index; i++)
-		if (load_index(p, env.index[i], i ? other : ivf, sizeof(ivf), err, sizeof(err)))
+	served = pid;
+	if (!env.n_index) {
+		rc = release(&go, execd, pid, err, sizeof(err));
+		if (!rc)
+			rc = discover(pid, env.cmd != NULL, &served, found, sizeof(found), err,
+				      sizeof(err));
+		if (rc)
 			goto cleanup;
+		env.index[env.n_index++] = found;
+	}
+	po.pid = served;
+	po.drop_after_scan = true;	/* it serves FAISS's prefetch_lists */
+	rc = 1;
+	if (prefetch__open(&p, &po, err, sizeof(err)))
+		goto cleanup;
+	/* the indexes are read into rabench's own memory before it joins the target's cgroup */
+	rc = 2;		/* one that is no index is bad input: the command never ran */
+	for (i = 0; i < env.n_index; i++)
+		if (load_index(p, env.index[i], want[i], sizeof(want[i]), err, sizeof(err)))
+			goto cleanup;
+	rc = 1;
 	/* the window of the device under the (first) index's lists */
-	if (ra_set(&ra, ivf, env.read_ahead_kb, err, sizeof(err)))
+	if (ra_set(&ra, want[0], env.read_ahead_kb, err, sizeof(err)))
 		goto cleanup;
 	/* then into the target's memory cgroup: its limit bounds what the agent prefetches */
-	follow_cgroup(pid);
+	follow_cgroup(served);
 	if (memcg__current_room(&room))
 		room = 0;
 	prefetch__set_room(p, room);
 	if (env.probes && start_probes(&probes, err, sizeof(err)))
 		goto cleanup;
-	if (prefetch__start(p, err, sizeof(err))) {
-		rc = 1;
+	if (prefetch__start(p, err, sizeof(err)))
 		goto cleanup;
-	}
 	printf("rabench prefetch: serving pid %d (MADV_RANDOM cannot be set on another "
-	       "process's mappings: speculative readahead stays as the device sets it)\n", (int)pid);
+	       "process's mappings: speculative readahead stays as the device sets it)\n",
+	       (int)served);
 	fflush(stdout);
-	if (go >= 0) {
-		/* the target runs from here, watched: its exit status becomes ours */
-		if (write(go, "g", 1) != 1) {
-			fprintf(stderr, "rabench prefetch: cannot start the command: %s\n",
-				strerror(errno));
-			rc = 1;
-			goto cleanup;
-		}
-		close(go);
-		go = -1;
-		/* the uprobe must go into the command's image, not the fork of ours */
-		while ((n = read(execd, &e, sizeof(e))) < 0 && errno == EINTR)
-			;
-		if (n == (ssize_t)sizeof(e)) {	/* the exec failed: say why, as a shell would */
-			snprintf(err, sizeof(err), "execvp: %s: %s", env.cmd[0], strerror(e));
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			rc = 127;
-			goto cleanup;
-		}
-	}
-	rc = serve(p, pid, env.cmd != NULL);
+	/* the target runs from here, watched: its exit status becomes ours */
+	rc = release(&go, execd, pid, err, sizeof(err));
+	if (rc)
+		goto cleanup;
+	rc = serve(p, pid, served, env.cmd != NULL, want, env.n_index);
 	print_stats(p);
 	if (probes)
 		print_probes(probes);
