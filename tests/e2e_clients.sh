@@ -58,6 +58,8 @@ da = {r['results_digest'] for r in a['repeats']}; db = {r['results_digest'] for 
 sys.exit(0 if da == db and len(db) == 1 and all(r['batch'] == 4 for r in b['repeats']) else 1)"
 check "batch: a batch's queries share its latency" \
 	json "$batch" "all(len(set(r['latency_samples_us'][i:i+4])) == 1 for r in d['repeats'] for i in range(0, r['n_queries'] - r['n_queries'] % 4, 4) if r['clients'] == 1)"
+check "batch: the summary counts a search call once (its queries share one latency), as compare does" \
+	json "$batch" "all(s['latency_samples'] == sum((r['n_queries'] + 3) // 4 for r in d['repeats'] if r['strategy'] == s['name'] and r['clients'] == s['clients']) for s in d['summary']['strategies'])"
 check "batch on flat-scan: exit 2 naming workload.batch" bash -c \
 	"'$rb' run configs/ci.yaml --set workload.type=flat-scan --set workload.batch=2 2>'$work/err'; test \$? -eq 2 && grep -q 'workload.batch' '$work/err'"
 check "rabench list workloads says which take workload.batch" bash -c \
