@@ -31,6 +31,6 @@ int cmd_run(int argc, char **argv);
  * main ignores it, and a write to a closed pipe fails with EPIPE instead.
  */
 #define RB_N_STOP_SIGNALS 4
-extern const int rb_stop_signals[RB_N_STOP_SIGNALS];	/* defined in cli/main.c */
+extern const int rb_stop_signals[RB_N_STOP_SIGNALS];	/* cli/stop_signals.c */
 
 #endif

@@ -16,8 +16,6 @@ struct cmd_struct {
 	const char *summary;
 };
 
-const int rb_stop_signals[RB_N_STOP_SIGNALS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
 static const struct cmd_struct commands[] = {
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
 	{ "evict", cmd_evict, "evict a config's files from the page cache (for timings by hand)" },
