@@ -25,6 +25,7 @@
 #include "probes.h"
 #include "pcache_int.h"
 #include "hooks.h"
+#include "lib/clock.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 #define RESOLVE_MAX	256	/* all-files mode: paths looked up for the top files */
@@ -84,14 +85,6 @@ static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_lis
 	if (strstr(line, "failed") || strstr(line, "error"))
 		snprintf(libbpf_why, sizeof(libbpf_why), "%s", line);
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int fail(struct rb_probes *p, int rc, const char *fmt, ...)
@@ -324,7 +317,7 @@ int probes__start(struct rb_probes *p)
 		return rc;
 	}
 	p->t_stop = 0;
-	p->t_start = now_s();
+	p->t_start = clock__now_s();
 	__atomic_store_n(&p->skel->bss->enabled, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -334,7 +327,7 @@ int probes__stop(struct rb_probes *p)
 	if (!p || !p->skel)
 		return -EINVAL;
 	__atomic_store_n(&p->skel->bss->enabled, 0, __ATOMIC_SEQ_CST);
-	p->t_stop = now_s();
+	p->t_stop = clock__now_s();
 	pcache_bpf__detach(p->skel);
 	return 0;
 }
@@ -362,7 +355,7 @@ int probes__collect(struct rb_probes *p, struct rb_probe_result *out)
 		snprintf(out->files[i].path, sizeof(out->files[i].path), "%s", p->targets[i].path);
 	if (p->all_files)
 		pcache__resolve_paths(out, RESOLVE_MAX);
-	out->window_s = (p->t_stop ? p->t_stop : now_s()) - p->t_start;
+	out->window_s = (p->t_stop ? p->t_stop : clock__now_s()) - p->t_start;
 	snprintf(out->block.device, sizeof(out->block.device), "%s", p->block_name);
 	probes__attach_info(p, out);
 	return 0;

@@ -59,6 +59,7 @@
 
 #include "lib/journal.h"
 #include "prefetch_int.h"
+#include "lib/clock.h"
 
 /* The page-cache events the agent watches; see bpf/hooks.h and pcache.c. */
 static const struct rb_hook_def pf_hooks[] = {
@@ -72,14 +73,6 @@ _Static_assert(sizeof(pf_hooks) / sizeof(pf_hooks[0]) == PF_HOOKS, "PF_HOOKS: pf
 
 
 
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- prefetching ---- */
 
@@ -106,10 +99,10 @@ static int willneed(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_
 
 	while (len) {
 		piece = len < PF_CHUNK ? len : PF_CHUNK;
-		t0 = now_ns();
+		t0 = clock__now_ns();
 		rc = posix_fadvise(f->fd, (off_t)off, (off_t)piece, POSIX_FADV_WILLNEED);
 		STAT_ADD(p, willneed_calls, 1);
-		STAT_ADD(p, willneed_us_sum, (now_ns() - t0) / 1000);
+		STAT_ADD(p, willneed_us_sum, (clock__now_ns() - t0) / 1000);
 		if (rc) {
 			STAT_ADD(p, errors, 1);
 			return -rc;
@@ -129,9 +122,9 @@ static void run_job(struct prefetch *p, const struct pf_job *j)
 	if (j->op == PF_OP_WILLNEED)
 		willneed(p, &p->files[j->file], j->off, j->len);
 	else {
-		t0 = now_ns();
+		t0 = clock__now_ns();
 		rc = pf_drop_range(p, (int)j->file, j->off, j->len);
-		STAT_ADD(p, drop_us_sum, (now_ns() - t0) / 1000);
+		STAT_ADD(p, drop_us_sum, (clock__now_ns() - t0) / 1000);
 		if (rc)
 			STAT_ADD(p, errors, 1);
 		else
@@ -248,7 +241,7 @@ enum pf_outcome { PF_RESIDENT, PF_INFLIGHT, PF_BUDGET, PF_FETCHED };
 static enum pf_outcome prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e,
 				       uint64_t repeat_ns)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock__now_ns();
 
 	if (e->issued_ns && now - e->issued_ns < repeat_ns) {
 		STAT_ADD(p, repeats_skipped, 1);
@@ -363,7 +356,7 @@ static void rank_lists(struct prefetch *p)
 	} while (!rc && total < p->rank_cap);
 	if (rc && rc != -ENOENT) {
 		STAT_ADD(p, errors, 1);
-		p->ranked_ns = now_ns();	/* not again at every hint */
+		p->ranked_ns = clock__now_ns();	/* not again at every hint */
 		if (!p->hot_min)
 			p->hot_min = 1;		/* keep everything: nothing known */
 		return;
@@ -380,7 +373,7 @@ static void rank_lists(struct prefetch *p)
 		}
 	}
 	p->hot_min = min;
-	p->ranked_ns = now_ns();
+	p->ranked_ns = clock__now_ns();
 	__atomic_store_n(&p->st.hot_min_calls, p->hot_min, __ATOMIC_RELAXED);
 }
 
@@ -420,7 +413,7 @@ static void drop_scanned(struct prefetch *p, struct pf_call *c, const struct rb_
 	uint32_t i, calls;
 	size_t k;
 
-	if (!p->ranked_ns || now_ns() - p->ranked_ns > PF_RANK_NS)
+	if (!p->ranked_ns || clock__now_ns() - p->ranked_ns > PF_RANK_NS)
 		rank_lists(p);
 	for (i = 0; i < c->n; i++) {
 		if (c->lists[i] < 0)
@@ -446,7 +439,7 @@ static void drop_scanned(struct prefetch *p, struct pf_call *c, const struct rb_
 			retire(p, e, 1);
 			e->issued_ns = 0;
 			/* its residency bits lie until the drop has run: fetch it if asked meanwhile */
-			e->dropped_ns = now_ns();
+			e->dropped_ns = clock__now_ns();
 			submit(p, PF_OP_DROP, (int)p->keys[k].file, e->off, e->len);
 		}
 		STAT_ADD(p, lists_dropped, 1);
@@ -460,7 +453,7 @@ static struct pf_call *track_call(struct prefetch *p, const struct rb_pf_hint_ev
 	uint32_t i;
 	int t;
 
-	uint64_t now = now_ns();
+	uint64_t now = clock__now_ns();
 
 	for (t = 0; t < PF_MAX_TIDS && !c; t++)
 		if (p->calls[t].tid == e->tid)
@@ -490,7 +483,7 @@ static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 	uint32_t i;
 
 	STAT_ADD(p, hint_events, 1);
-	delay = (now_ns() - e->ts) / 1000;
+	delay = (clock__now_ns() - e->ts) / 1000;
 	STAT_ADD(p, hint_delay_us_sum, delay);
 	if (delay > p->st.hint_delay_us_max)
 		__atomic_store_n(&p->st.hint_delay_us_max, delay, __ATOMIC_RELAXED);
@@ -599,7 +592,7 @@ static void handle_access(struct prefetch *p, const struct rb_pf_page_event *e)
 		*s = (struct pf_stream){ .ahead = e->index + e->nr };
 	s->first = e->index;
 	s->next = e->index + e->nr > s->next ? e->index + e->nr : s->next;
-	s->last_ns = now_ns();
+	s->last_ns = clock__now_ns();
 	if (++s->hits == PF_STREAM_HITS)
 		STAT_ADD(p, streams_detected, 1);
 	if (s->hits >= PF_STREAM_HITS && !f->random)
@@ -641,7 +634,7 @@ static int on_event(void *ctx, void *data, size_t size)
 /* Release outstanding extents nobody touched, so the budget cannot leak. */
 static void sweep(struct prefetch *p)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock__now_ns();
 	struct pf_file *f;
 	size_t j;
 	int i;
@@ -736,7 +729,7 @@ static void *agent_main(void *arg)
 	/* a hint handled late is a fault the query takes anyway */
 	if (raise_priority())
 		STAT_ADD(p, agent_nice, (uint64_t)-PF_AGENT_NICE);
-	p->last_sweep_ns = now_ns();
+	p->last_sweep_ns = clock__now_ns();
 	wall0 = p->last_sweep_ns;
 	sem_post(&p->ready);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
@@ -748,7 +741,7 @@ static void *agent_main(void *arg)
 		sweep(p);
 		/* how busy the agent is: its CPU time against its life (strategy_stats) */
 		__atomic_store_n(&p->st.agent_cpu_us, thread_cpu_us(), __ATOMIC_RELAXED);
-		__atomic_store_n(&p->st.agent_wall_us, (now_ns() - wall0) / 1000, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->st.agent_wall_us, (clock__now_ns() - wall0) / 1000, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }

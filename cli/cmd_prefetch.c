@@ -43,6 +43,7 @@
 #include "bpf/probes.h"
 #include "bpf/prefetch_agent.h"
 #include "datasets/faiss_bridge.h"
+#include "lib/clock.h"
 
 #define MAX_INDEXES	8
 #define POLL_NS		20000000L	/* 20 ms between looks at the target */
@@ -343,14 +344,6 @@ static void follow_cgroup(pid_t pid)
 
 #define FORWARD_WAIT_S 5.0
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 #define MAX_TREE 256
 
 static bool same_file(const char *a, const char *b)
@@ -479,9 +472,9 @@ static int serve(struct prefetch *p, pid_t pid, pid_t served, bool child, char w
 		if (stop && !forwarded) {
 			/* our command: it gets the signal too, and we put everything back after it */
 			kill(pid, stop);
-			forwarded = now_s();
+			forwarded = clock__now_s();
 		}
-		if (forwarded && now_s() - forwarded > FORWARD_WAIT_S)
+		if (forwarded && clock__now_s() - forwarded > FORWARD_WAIT_S)
 			return 128 + stop;	/* it outlives the signal: served no more */
 		nanosleep(&poll, NULL);
 	}

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "chunkdb.h"
+#include "lib/fsutil.h"
 
 int chunkdb__kind(const char *name)
 {
@@ -63,38 +64,26 @@ static uint32_t longest(const struct chunkstore *cs)
 	return m;
 }
 
-static int write_all(const char *path, const void *buf, size_t len, char *err, size_t errlen)
+/* path holds exactly buf, on disk (fsync'd). */
+static int write_file(const char *path, const void *buf, size_t len, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	const char *p = buf;
-	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc;
 
 	if (fd < 0)
 		return fail(-errno, err, errlen, path, strerror(errno));
-	while (len) {
-		n = write(fd, p, len);
-		if (n <= 0) {
-			close(fd);
-			return fail(-EIO, err, errlen, path, "write failed");
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) || close(fd))
-		return fail(-EIO, err, errlen, path, "fsync failed");
-	return 0;
+	rc = fsutil__write_all(fd, buf, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc ? fail(rc, err, errlen, path, strerror(-rc)) : 0;
 }
 
 static int fsync_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int rc = fsutil__fsync_path(path);
 
-	if (fd < 0)
-		return fail(-errno, err, errlen, path, strerror(errno));
-	if (fsync(fd))
-		rc = fail(-EIO, err, errlen, path, "fsync failed");
-	close(fd);
-	return rc;
+	return rc ? fail(rc, err, errlen, path, strerror(-rc)) : 0;
 }
 
 /* ---- LMDB ---- */
@@ -307,7 +296,7 @@ int chunkdb__build(enum chunkdb_kind kind, const struct chunkstore *cs, const ch
 		rc = kind == CHUNKDB_LMDB ? lmdb_offsets(cs, db_path, off, err, errlen) :
 					    sqlite_offsets(cs, dat, db_path, off, err, errlen);
 	if (!rc)
-		rc = write_all(ext_path, off, cs->count * sizeof(*off), err, errlen);
+		rc = write_file(ext_path, off, cs->count * sizeof(*off), err, errlen);
 out:
 	if (dat >= 0)
 		close(dat);

@@ -16,6 +16,7 @@
 #include "dataset.h"
 #include "textembed.h"
 #include "vecio.h"
+#include "lib/fsutil.h"
 
 #define CORPUS_VERSION 1
 #define EMBED_BLOCK 4096          /* chunks embedded per base.fvecs append */
@@ -396,11 +397,6 @@ static int on_para(void *arg, const char *text, size_t len)
 	return chunker__add(&b->ch, text, len, b->doc++);
 }
 
-static int join(char *out, size_t len, const char *dir, const char *name)
-{
-	return snprintf(out, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
 /* Pass 1: corpus -> chunks.dat + chunks.idx, and the document frequencies. */
 static int write_chunks(struct corpus_build *b, const char *dat, const char *idx)
 {
@@ -517,7 +513,7 @@ static int write_queries(struct corpus_build *b, const struct chunkstore *cs, co
 
 	qs.x = malloc(sizeof(float) * nq * dim);
 	qs.src = malloc(sizeof(int32_t) * nq);
-	if (!qs.x || !qs.src || (ret = join(path, sizeof(path), dir, "queries.txt")))
+	if (!qs.x || !qs.src || (ret = fsutil__join(path, sizeof(path), dir, "queries.txt")))
 		goto cleanup;
 	qs.txt = fopen(path, "w");
 	if (!qs.txt) {
@@ -526,9 +522,9 @@ static int write_queries(struct corpus_build *b, const struct chunkstore *cs, co
 		goto cleanup;
 	}
 	if ((ret = make_queries(b, cs, text, &qs)) ||
-	    (ret = join(path, sizeof(path), dir, "queries.fvecs")) ||
+	    (ret = fsutil__join(path, sizeof(path), dir, "queries.fvecs")) ||
 	    (ret = vecio__save(path, VECIO_FVECS, qs.x, nq, dim, b->err, b->errlen)) ||
-	    (ret = join(path, sizeof(path), dir, "query_chunks.ivecs")))
+	    (ret = fsutil__join(path, sizeof(path), dir, "query_chunks.ivecs")))
 		goto cleanup;
 	ret = vecio__save(path, VECIO_IVECS, qs.src, nq, 1, b->err, b->errlen);
 cleanup:
@@ -549,9 +545,9 @@ int corpus__build(const struct rb_dataset_spec *spec, const char *dir, struct im
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	if ((ret = join(dat, sizeof(dat), dir, "chunks.dat")) ||
-	    (ret = join(idx, sizeof(idx), dir, "chunks.idx")) ||
-	    (ret = join(base, sizeof(base), dir, "base.fvecs")) ||
+	if ((ret = fsutil__join(dat, sizeof(dat), dir, "chunks.dat")) ||
+	    (ret = fsutil__join(idx, sizeof(idx), dir, "chunks.idx")) ||
+	    (ret = fsutil__join(base, sizeof(base), dir, "base.fvecs")) ||
 	    (ret = textembed__new(&b.te, spec->dataset_dim, (uint64_t)spec->dataset_seed)))
 		return ret;
 	if ((ret = write_chunks(&b, dat, idx)) ||

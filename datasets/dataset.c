@@ -59,6 +59,7 @@
 #include "synth.h"
 #include "vecio.h"
 #include "lib/fsutil.h"
+#include "lib/clock.h"
 
 #define DS_FORMAT_VERSION 1
 #define DS_CHUNK 65536            /* vectors per generate / ground-truth / add step */
@@ -72,14 +73,6 @@ struct progress {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void progress__update(struct progress *p, int64_t done)
 {
 	int pct = p->total > 0 ? (int)(done * 100 / p->total) : 100;
@@ -90,36 +83,14 @@ static void progress__update(struct progress *p, int64_t done)
 	p->next_pct = (pct / 10 + 1) * 10;
 }
 
-static int join(char *out, size_t len, const char *dir, const char *name)
-{
-	if (snprintf(out, len, "%s/%s", dir, name) >= (int)len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 static int mkdir_p(const char *path, char *err, size_t errlen)
 {
-	char buf[RB_PATH_MAX];
-	size_t i, n = strlen(path);
+	int rc = path[0] ? fsutil__mkdir_p(path, 0755, 0) : -EINVAL;
 
-	if (n == 0 || n >= sizeof(buf)) {
-		snprintf(err, errlen, "run.cache_dir: bad path '%s'", path);
-		return -EINVAL;
-	}
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			snprintf(err, errlen, "%s: cannot create folder: %s", buf, strerror(e));
-			return -e;
-		}
-		buf[i] = path[i];
-	}
-	return 0;
+	if (rc)
+		snprintf(err, errlen, "run.cache_dir: %s: cannot create folder: %s", path,
+			 strerror(-rc));
+	return rc;
 }
 
 static volatile sig_atomic_t *stop_flag;
@@ -159,7 +130,7 @@ static void remove_stale_tmp(const char *dir, const char *name)
 		pid = strtol(e->d_name + plen, &end, 10);
 		if (*end || pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		if (!join(path, sizeof(path), dir, e->d_name))
+		if (!fsutil__join(path, sizeof(path), dir, e->d_name))
 			fsutil__rm_rf(path);
 	}
 	closedir(d);
@@ -167,16 +138,11 @@ static void remove_stale_tmp(const char *dir, const char *name)
 
 static int fsync_path(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r+");
-	int ret = 0;
+	int rc = fsutil__fsync_path(path);
 
-	if (!f || fsync(fileno(f)) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot fsync: %s", path, strerror(errno));
-	}
-	if (f)
-		fclose(f);
-	return ret;
+	if (rc)
+		snprintf(err, errlen, "%s: cannot fsync: %s", path, strerror(-rc));
+	return rc;
 }
 
 static int fresh_dir(const char *path, char *err, size_t errlen)
@@ -319,7 +285,7 @@ static int write_base_and_gt(const struct synth_model *m, const struct rb_datase
 
 	snprintf(what, sizeof(what), "generating %lld x %lld vectors + ground truth", (long long)n,
 		 (long long)dim);
-	if (!x || (ret = join(path, sizeof(path), dir, "base.fvecs")) ||
+	if (!x || (ret = fsutil__join(path, sizeof(path), dir, "base.fvecs")) ||
 	    (ret = vecio__create(&w, path, VECIO_FVECS, dim, err, errlen)))
 		goto cleanup;
 	for (first = 0; first < n; first += DS_CHUNK) {
@@ -386,10 +352,10 @@ static int dataset_build(const struct rb_dataset_spec *spec, const char *tmp, co
 		snprintf(err, errlen, "dataset: invalid generator parameters");
 		goto cleanup;
 	}
-	if ((ret = join(path, sizeof(path), tmp, "queries.fvecs")) ||
+	if ((ret = fsutil__join(path, sizeof(path), tmp, "queries.fvecs")) ||
 	    (ret = write_queries(m, spec, path, queries, err, errlen)) ||
 	    (ret = write_base_and_gt(m, spec, tmp, queries, &gt, err, errlen)) ||
-	    (ret = join(path, sizeof(path), tmp, "groundtruth.ivecs")) ||
+	    (ret = fsutil__join(path, sizeof(path), tmp, "groundtruth.ivecs")) ||
 	    (ret = groundtruth__write(&gt, path, err, errlen)))
 		goto cleanup;
 	ret = dataset_manifest(spec, tmp, key, canonical, k, err, errlen);
@@ -412,7 +378,7 @@ static int gt_from_base(const char *dir, const float *queries, struct gt_acc *gt
 	float *x = NULL;
 	int ret;
 
-	if ((ret = join(path, sizeof(path), dir, "base.fvecs")) ||
+	if ((ret = fsutil__join(path, sizeof(path), dir, "base.fvecs")) ||
 	    (ret = vecio__open(&base, path, VECIO_FVECS, err, errlen)))
 		return ret;
 	n = vecio__count(base);
@@ -445,13 +411,13 @@ static int source_gt(const struct import_info *info, const char *dir, int64_t *g
 
 	fprintf(stderr, "rabench: exact ground truth of %lld queries over %lld vectors ...\n",
 		(long long)info->nq, (long long)info->n);
-	if ((ret = join(path, sizeof(path), dir, "queries.fvecs")) ||
+	if ((ret = fsutil__join(path, sizeof(path), dir, "queries.fvecs")) ||
 	    (ret = vecio__load(path, VECIO_FVECS, (void **)&q, &nq, &d, err, errlen)))
 		return ret;
 	ret = groundtruth__init(&gt, info->nq, info->n < RB_GT_K ? info->n : RB_GT_K);
 	if (!ret)
 		ret = gt_from_base(dir, q, &gt, err, errlen);
-	if (!ret && !(ret = join(path, sizeof(path), dir, "groundtruth.ivecs")))
+	if (!ret && !(ret = fsutil__join(path, sizeof(path), dir, "groundtruth.ivecs")))
 		ret = groundtruth__write(&gt, path, err, errlen);
 	*gt_k = gt.k;
 	free(q);
@@ -556,7 +522,7 @@ static uint64_t index_bytes(const struct rb_dataset_spec *spec, const struct rb_
 static int dataset_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	char canonical[DS_CANONICAL_MAX], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];
-	double t0 = now_s();
+	double t0 = clock__now_s();
 	int ret;
 
 	if ((ret = dataset_canonical(spec, canonical, sizeof(canonical), err, errlen)))
@@ -566,7 +532,7 @@ static int dataset_ensure(const struct rb_dataset_spec *spec, struct rb_dataset 
 		 (unsigned long long)ds->dataset_key);
 	if ((ret = mkdir_p(spec->cache_dir, err, errlen)))
 		return ret;
-	if (join(final, sizeof(final), spec->cache_dir, key) ||
+	if (fsutil__join(final, sizeof(final), spec->cache_dir, key) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", final, (int)getpid()) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "run.cache_dir: path too long: %s", spec->cache_dir);
 		return -ENAMETOOLONG;
@@ -588,8 +554,8 @@ static int dataset_ensure(const struct rb_dataset_spec *spec, struct rb_dataset 
 			fsutil__rm_rf(tmp);
 			return ret;
 		}
-		vecio__fsync_dir(spec->cache_dir);
-		fprintf(stderr, "rabench: dataset %s ready (%.1f s)\n", final, now_s() - t0);
+		fsutil__fsync_path(spec->cache_dir);
+		fprintf(stderr, "rabench: dataset %s ready (%.1f s)\n", final, clock__now_s() - t0);
 	}
 	if (!realpath(final, ds->dir)) {
 		ret = -errno;
@@ -622,7 +588,7 @@ static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct 
 {
 	int64_t nt = train_size(spec, vecio__count(base));
 	float *x = malloc(sizeof(float) * nt * vecio__dim(base));
-	double t0 = now_s();
+	double t0 = clock__now_s();
 	int ret = -ENOMEM;
 
 	if (!x)
@@ -641,7 +607,7 @@ static int index_train(FaissIndex *idx, struct vecio_reader *base, const struct 
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	fprintf(stderr, "rabench: training done (%.1f s)\n", now_s() - t0);
+	fprintf(stderr, "rabench: training done (%.1f s)\n", clock__now_s() - t0);
 cleanup:
 	free(x);
 	return ret;
@@ -710,8 +676,8 @@ static int index_build(const struct rb_dataset_spec *spec, struct rb_dataset *ds
 	int64_t nlist = -1;
 	int ret;
 
-	if ((ret = join(idx_tmp, sizeof(idx_tmp), tmp, "ivf.index")) ||
-	    (ret = join(data_tmp, sizeof(data_tmp), tmp, "ivf.ivfdata")) ||
+	if ((ret = fsutil__join(idx_tmp, sizeof(idx_tmp), tmp, "ivf.index")) ||
+	    (ret = fsutil__join(data_tmp, sizeof(data_tmp), tmp, "ivf.ivfdata")) ||
 	    (ret = vecio__open(&base, ds->base_path, VECIO_FVECS, err, errlen)))
 		goto cleanup;
 	if (faiss_index_factory(&idx, (int)vecio__dim(base), spec->index_factory, METRIC_L2) ||
@@ -767,7 +733,7 @@ static int hnsw_build(const struct rb_dataset_spec *spec, struct rb_dataset *ds,
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
-	if ((ret = join(path, sizeof(path), tmp, "hnsw.bin")) ||
+	if ((ret = fsutil__join(path, sizeof(path), tmp, "hnsw.bin")) ||
 	    (ret = vecio__load(ds->base_path, VECIO_FVECS, &x, &n, &dim, err, errlen)))
 		goto cleanup;
 	p.total = n;
@@ -798,12 +764,12 @@ cleanup:
 
 static int index_paths(const struct rb_dataset_spec *spec, struct rb_dataset *ds, const char *key)
 {
-	if (join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key))
+	if (fsutil__join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key))
 		return -ENAMETOOLONG;
 	if (is_hnsw(spec))
-		return join(ds->hnsw_path, sizeof(ds->hnsw_path), ds->index_dir, "hnsw.bin");
-	if (join(ds->index_path, sizeof(ds->index_path), ds->index_dir, "ivf.index") ||
-	    join(ds->ivfdata_path, sizeof(ds->ivfdata_path), ds->index_dir, "ivf.ivfdata"))
+		return fsutil__join(ds->hnsw_path, sizeof(ds->hnsw_path), ds->index_dir, "hnsw.bin");
+	if (fsutil__join(ds->index_path, sizeof(ds->index_path), ds->index_dir, "ivf.index") ||
+	    fsutil__join(ds->ivfdata_path, sizeof(ds->ivfdata_path), ds->index_dir, "ivf.ivfdata"))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -812,7 +778,7 @@ static int index_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *d
 {
 	char canonical[1024], key[32], tmp[RB_PATH_MAX];
 	const char *data;
-	double t0 = now_s();
+	double t0 = clock__now_s();
 	int ret;
 
 	index_canonical(spec, ds, canonical, sizeof(canonical));
@@ -843,8 +809,8 @@ static int index_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *d
 		fsutil__rm_rf(tmp);
 		return ret;
 	}
-	vecio__fsync_dir(ds->dir);
-	fprintf(stderr, "rabench: index %s ready (%.1f s)\n", ds->index_dir, now_s() - t0);
+	fsutil__fsync_path(ds->dir);
+	fprintf(stderr, "rabench: index %s ready (%.1f s)\n", ds->index_dir, clock__now_s() - t0);
 	return 0;
 }
 
@@ -867,11 +833,11 @@ static int store_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *d
 		 spec->dataset_chunk_store);
 	snprintf(key, sizeof(key), "store-%s-%016llx", spec->dataset_chunk_store,
 		 (unsigned long long)key_of(canonical));
-	if (join(ds->store_dir, sizeof(ds->store_dir), ds->dir, key) ||
-	    join(ds->store_path, sizeof(ds->store_path), ds->store_dir, chunkdb__file_name(kind)) ||
-	    join(ds->store_ext_path, sizeof(ds->store_ext_path), ds->store_dir, "extents.bin") ||
+	if (fsutil__join(ds->store_dir, sizeof(ds->store_dir), ds->dir, key) ||
+	    fsutil__join(ds->store_path, sizeof(ds->store_path), ds->store_dir, chunkdb__file_name(kind)) ||
+	    fsutil__join(ds->store_ext_path, sizeof(ds->store_ext_path), ds->store_dir, "extents.bin") ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", ds->store_dir, (int)getpid()) >= (int)sizeof(tmp) ||
-	    join(db, sizeof(db), tmp, chunkdb__file_name(kind)) || join(ext, sizeof(ext), tmp, "extents.bin")) {
+	    fsutil__join(db, sizeof(db), tmp, chunkdb__file_name(kind)) || fsutil__join(ext, sizeof(ext), tmp, "extents.bin")) {
 		snprintf(err, errlen, "%s: path too long", ds->dir);
 		return -ENAMETOOLONG;
 	}
@@ -904,7 +870,7 @@ static int store_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *d
 		fsutil__rm_rf(tmp);
 		return ret;
 	}
-	vecio__fsync_dir(ds->dir);
+	fsutil__fsync_path(ds->dir);
 	return 0;
 }
 
@@ -936,7 +902,7 @@ static int load_query_chunks(struct rb_dataset *ds, char *err, size_t errlen)
 	int64_t n, d, i;
 	int ret;
 
-	if ((ret = join(path, sizeof(path), ds->dir, "query_chunks.ivecs")) ||
+	if ((ret = fsutil__join(path, sizeof(path), ds->dir, "query_chunks.ivecs")) ||
 	    (ret = vecio__load(path, VECIO_IVECS, (void **)&src, &n, &d, err, errlen)))
 		return ret;
 	if (n != ds->nq || d != 1) {
@@ -972,11 +938,11 @@ static int dataset_paths(const struct rb_dataset_spec *spec, struct rb_dataset *
 {
 	bool corpus = !strcmp(spec->dataset_generator, "corpus");
 
-	if (join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
-	    join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
-	    join(ds->gt_path, sizeof(ds->gt_path), ds->dir, "groundtruth.ivecs") ||
-	    (corpus && join(ds->chunks_path, sizeof(ds->chunks_path), ds->dir, "chunks.dat")) ||
-	    (corpus && join(ds->chunks_idx_path, sizeof(ds->chunks_idx_path), ds->dir, "chunks.idx"))) {
+	if (fsutil__join(ds->base_path, sizeof(ds->base_path), ds->dir, "base.fvecs") ||
+	    fsutil__join(ds->queries_path, sizeof(ds->queries_path), ds->dir, "queries.fvecs") ||
+	    fsutil__join(ds->gt_path, sizeof(ds->gt_path), ds->dir, "groundtruth.ivecs") ||
+	    (corpus && fsutil__join(ds->chunks_path, sizeof(ds->chunks_path), ds->dir, "chunks.dat")) ||
+	    (corpus && fsutil__join(ds->chunks_idx_path, sizeof(ds->chunks_idx_path), ds->dir, "chunks.idx"))) {
 		snprintf(err, errlen, "%s: path too long", ds->dir);
 		return -ENAMETOOLONG;
 	}

@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "import.h"
 #include "vecio.h"
+#include "lib/fsutil.h"
 
 #define IMPORT_BLOCK 65536          /* base vectors converted per step */
 #define IDX_READ_STEP (1 << 20)     /* IDX payload grows this much per read */
@@ -402,11 +403,6 @@ cleanup:
 	return ret;
 }
 
-static int join(char *out, size_t len, const char *dir, const char *name)
-{
-	return snprintf(out, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
 static int build_import(const struct rb_dataset_spec *spec, const char *dir, struct import_info *info,
 			char *err, size_t errlen)
 {
@@ -415,17 +411,17 @@ static int build_import(const struct rb_dataset_spec *spec, const char *dir, str
 	int ret;
 
 	if ((ret = import__resolve(spec, spec->dataset_base, src, sizeof(src))) ||
-	    (ret = join(dst, sizeof(dst), dir, "base.fvecs")) ||
+	    (ret = fsutil__join(dst, sizeof(dst), dir, "base.fvecs")) ||
 	    (ret = import_base(spec, src, dst, info, &src_count, err, errlen)))
 		return ret;
 	if ((ret = import__resolve(spec, spec->dataset_queries_file, src, sizeof(src))) ||
-	    (ret = join(dst, sizeof(dst), dir, "queries.fvecs")) ||
+	    (ret = fsutil__join(dst, sizeof(dst), dir, "queries.fvecs")) ||
 	    (ret = import_queries(spec, src, dst, info, err, errlen)))
 		return ret;
 	if (!spec->dataset_groundtruth[0])
 		return 0;
 	if ((ret = import__resolve(spec, spec->dataset_groundtruth, src, sizeof(src))) ||
-	    (ret = join(dst, sizeof(dst), dir, "groundtruth.ivecs")))
+	    (ret = fsutil__join(dst, sizeof(dst), dir, "groundtruth.ivecs")))
 		return ret;
 	return import_gt(spec, src, dst, info, src_count, err, errlen);
 }
@@ -600,10 +596,10 @@ static int build_fmnist(const struct rb_dataset_spec *spec, const char *dir, str
 	int ret;
 
 	if ((ret = fmnist_paths(spec, train, t10k, sizeof(train))) ||
-	    (ret = join(dst, sizeof(dst), dir, "base.fvecs")) ||
+	    (ret = fsutil__join(dst, sizeof(dst), dir, "base.fvecs")) ||
 	    (ret = idx_to_fvecs(train, dst, spec->dataset_n, spec->dataset_normalize, &info->n,
 				&info->dim, err, errlen)) ||
-	    (ret = join(dst, sizeof(dst), dir, "queries.fvecs")) ||
+	    (ret = fsutil__join(dst, sizeof(dst), dir, "queries.fvecs")) ||
 	    (ret = idx_to_fvecs(t10k, dst, spec->dataset_queries, spec->dataset_normalize, &info->nq,
 				&qdim, err, errlen)))
 		return ret;

@@ -22,11 +22,6 @@
 #define SAMPLE_LEN (64u << 10)
 #define N_SAMPLES 16
 
-static int join(char *out, size_t len, const char *dir, const char *name)
-{
-	return snprintf(out, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
 static int64_t file_size(const char *path)
 {
 	struct stat st;
@@ -110,7 +105,7 @@ int manifest__add_file(struct json_object *m, const char *dir, const char *name,
 	int64_t size;
 	int rc;
 
-	if (join(path, sizeof(path), dir, name) || (size = file_size(path)) < 0) {
+	if (fsutil__join(path, sizeof(path), dir, name) || (size = file_size(path)) < 0) {
 		snprintf(err, errlen, "%s/%s: missing after build", dir, name);
 		return -ENOENT;
 	}
@@ -138,7 +133,7 @@ int manifest__write(struct json_object *m, const char *dir, char *err, size_t er
 	FILE *f;
 	int ret = 0;
 
-	if (join(path, sizeof(path), dir, RB_MANIFEST_FILE))
+	if (fsutil__join(path, sizeof(path), dir, RB_MANIFEST_FILE))
 		return -ENAMETOOLONG;
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -153,7 +148,7 @@ int manifest__write(struct json_object *m, const char *dir, char *err, size_t er
 		unlink(tmp);
 		return ret;
 	}
-	return vecio__fsync_dir(dir);
+	return fsutil__fsync_path(dir);
 }
 
 static int str_is(struct json_object *m, const char *k, const char *want)
@@ -173,7 +168,7 @@ static int file_matches(const char *dir, const char *name, struct json_object *f
 	int64_t have;
 
 	if (!json_object_object_get_ex(f, "size", &size) ||
-	    !json_object_object_get_ex(f, "xxh3", &sum) || join(path, sizeof(path), dir, name) ||
+	    !json_object_object_get_ex(f, "xxh3", &sum) || fsutil__join(path, sizeof(path), dir, name) ||
 	    (have = file_size(path)) != json_object_get_int64(size) ||
 	    manifest__file_digest(path, (uint64_t)have, &digest))
 		return 0;
@@ -204,7 +199,7 @@ int manifest__matches(const char *dir, const char *format, const char *canonical
 	struct json_object *m, *v;
 	int ok;
 
-	if (join(path, sizeof(path), dir, RB_MANIFEST_FILE) || access(path, R_OK) < 0)
+	if (fsutil__join(path, sizeof(path), dir, RB_MANIFEST_FILE) || access(path, R_OK) < 0)
 		return 0;
 	m = json_object_from_file(path);
 	if (!m)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vecio.h"
+#include "lib/fsutil.h"
 
 #define VECIO_BUF_BYTES (1 << 20)
 #define VECIO_BIN_HEADER 8   /* uint32 n, uint32 d */
@@ -83,57 +84,6 @@ size_t vecio__elem_size(enum vecio_format fmt)
 	return format_ok(fmt) ? vecio_formats[fmt].elem_size : 0;
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t k = write(fd, b, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		b += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-/* pread exactly len bytes; -EIO when the file ends early (it was checked at open). */
-static int pread_all(int fd, void *p, size_t len, off_t off)
-{
-	uint8_t *b = p;
-
-	while (len) {
-		ssize_t k = pread(fd, b, len, off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			return -EIO;
-		b += k;
-		len -= (size_t)k;
-		off += k;
-	}
-	return 0;
-}
-
-int vecio__fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int parent_dir(const char *path, char *dir, size_t len)
 {
 	const char *slash = strrchr(path, '/');
@@ -199,7 +149,7 @@ cleanup:
 
 static int writer_flush(struct vecio_writer *w, char *err, size_t errlen)
 {
-	int ret = write_all(w->fd, w->buf, w->used);
+	int ret = fsutil__write_all(w->fd, w->buf, w->used);
 
 	if (ret)
 		snprintf(err, errlen, "%s: write failed: %s", w->tmp, strerror(-ret));
@@ -266,7 +216,7 @@ int vecio__commit(struct vecio_writer *w, char *err, size_t errlen)
 		goto cleanup;
 	}
 	if (parent_dir(w->path, dir, sizeof(dir)) == 0)
-		vecio__fsync_dir(dir); /* best effort: the data itself is already on disk */
+		fsutil__fsync_path(dir); /* best effort: the data itself is already on disk */
 	free(w->buf);
 	free(w);
 	return 0;
@@ -318,7 +268,7 @@ static int reader_shape_bin(struct vecio_reader *r, off_t size, char *err, size_
 	uint32_t h[2];
 	uint64_t want;
 
-	if (size < VECIO_BIN_HEADER || pread_all(r->fd, h, sizeof(h), 0)) {
+	if (size < VECIO_BIN_HEADER || fsutil__pread_all(r->fd, h, sizeof(h), 0)) {
 		snprintf(err, errlen, "%s: truncated: %lld bytes, shorter than the 8-byte header "
 			 "(uint32 n, uint32 d)", r->path, (long long)size);
 		return -EINVAL;
@@ -358,7 +308,7 @@ static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t er
 	}
 	if (r->fmt->file_header)
 		return reader_shape_bin(r, size, err, errlen);
-	if (size < 4 || pread_all(r->fd, &d, 4, 0) != 0) {
+	if (size < 4 || fsutil__pread_all(r->fd, &d, 4, 0) != 0) {
 		snprintf(err, errlen, "%s: truncated: %lld bytes, shorter than one record header",
 			 r->path, (long long)size);
 		return -EINVAL;
@@ -379,7 +329,7 @@ static int reader_shape(struct vecio_reader *r, off_t size, char *err, size_t er
 		return -EINVAL;
 	}
 	r->count = (int64_t)((uint64_t)size / r->rec_bytes);
-	if (pread_all(r->fd, &d, 4, (off_t)((r->count - 1) * r->rec_bytes))) {
+	if (fsutil__pread_all(r->fd, &d, 4, (off_t)((r->count - 1) * r->rec_bytes))) {
 		snprintf(err, errlen, "%s: cannot read the last record header", r->path);
 		return -EIO;
 	}
@@ -470,7 +420,7 @@ int vecio__read(struct vecio_reader *r, int64_t first, int64_t count, void *out,
 	while (done < count) {
 		int64_t nrec = count - done < per ? count - done : per;
 
-		ret = pread_all(r->fd, r->buf, (size_t)nrec * r->rec_bytes,
+		ret = fsutil__pread_all(r->fd, r->buf, (size_t)nrec * r->rec_bytes,
 				r->data_off + (off_t)((first + done) * (int64_t)r->rec_bytes));
 		if (ret) {
 			snprintf(err, errlen, "%s: read failed: %s", r->path, strerror(-ret));

@@ -72,7 +72,5 @@ void vecio__close(struct vecio_reader *r);
 int vecio__load(const char *path, enum vecio_format fmt, void **rows, int64_t *n, int64_t *dim,
 		char *err, size_t errlen);
 
-/* fsync a folder so a rename inside it is durable. */
-int vecio__fsync_dir(const char *dir);
 
 #endif

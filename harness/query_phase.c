@@ -14,6 +14,7 @@
 
 #include "query_phase.h"
 #include "bpf/stalls_api.h"
+#include "lib/clock.h"
 
 #define RB_PAGE 4096ULL
 
@@ -57,14 +58,6 @@ struct query_phase {
 	bool shared_wait;          /* the process's other threads measured (batch search) */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int64_t query_at(const struct query_phase *qp, int64_t pos)
 {
 	return qp->opts->stream ? qp->opts->stream[pos] : pos;
@@ -104,13 +97,13 @@ static int run_batch(struct client_run *cr, int64_t first, int n)
 	}
 	w0 = stalls__read(st, cr->c.id);
 	s0 = stalls__read(st, RB_STALLS_SHARED_SLOT);
-	t0 = now_s();
+	t0 = clock__now_s();
 	for (i = 0; i < n && !rc && qp->strategy->before_query; i++)
 		rc = qp->strategy->before_query(&cr->c, cr->qi[i]);
 	if (!rc)
 		rc = n == 1 ? ops->run_query(&cr->c, cr->qi[0], cr->res) :
 			      ops->run_batch(&cr->c, cr->qi, n, cr->res);
-	us = (now_s() - t0) * 1e6;
+	us = (clock__now_s() - t0) * 1e6;
 	/*
 	 * The client thread's wait, plus (batch search) what the process's other threads
 	 * (FAISS's OpenMP workers) waited meanwhile, split among the clients that share

@@ -24,15 +24,8 @@
 #include "strategies/strategy.h"
 #include "bpf/probes.h"
 #include "workloads/workload.h"
+#include "lib/clock.h"
 
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int prepare_cache(const struct rb_config *cfg, char paths[][512], int n, char *err,
 			 size_t errlen)
@@ -226,13 +219,13 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 	rc = ra_kb_begin(cfg, strategy, dev, &ra_jid, err, errlen);
 	if (rc)
 		return memcg_end(cg, rr, rc, err, errlen);
-	t0 = now_s();
+	t0 = clock__now_s();
 	rc = ops->open(&w, &plan->wl, ds, err, errlen);
 	if (rc) {
 		ra_kb_end(dev, ra_jid);
 		return memcg_end(cg, rr, rc, err, errlen);
 	}
-	rr->open_s = now_s() - t0;
+	rr->open_s = clock__now_s() - t0;
 	w.clients = rr->clients;
 	rc = query_phase__new(&qp, cfg, ds, strategy, &w, opts, rr);
 	if (rc)
@@ -258,9 +251,9 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 	if (timeline__start(&sampler, query_phase__done, qp, w.target_pid, probing ? probes : NULL))
 		sampler = NULL;
 	live__set_sampler(opts->live, sampler);
-	t0 = now_s();
+	t0 = clock__now_s();
 	rc = query_phase__run(qp);
-	rr->wall_s = now_s() - t0;
+	rr->wall_s = clock__now_s() - t0;
 	live__set_sampler(opts->live, NULL);
 	if (metrics__snapshot_of(dev, w.target_pid, &after) == 0)
 		metrics__delta(&before, &after, &rr->io);

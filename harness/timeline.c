@@ -12,6 +12,7 @@
 
 #include "lib/metrics.h"
 #include "timeline.h"
+#include "lib/clock.h"
 
 struct timeline_sampler {
 	pthread_t thread;
@@ -30,17 +31,9 @@ struct timeline_sampler {
 	struct rb_probe_counts counts;   /* of the latest sample */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void sample(struct timeline_sampler *ts)
 {
-	struct rb_timeline_sample s = { .t_s = now_s() - ts->t0 };
+	struct rb_timeline_sample s = { .t_s = clock__now_s() - ts->t0 };
 	struct rb_probe_counts c = { 0 };
 	struct rb_counters now;
 	void *grown;
@@ -89,7 +82,7 @@ static void *sampler_main(void *arg)
 		/* on a fixed grid from the start, so a slow sample does not shift the rest */
 		next += RB_TIMELINE_MS / 1000.0;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)((next - now_s()) * 1e9);
+		until.tv_nsec += (long)((next - clock__now_s()) * 1e9);
 		if (until.tv_nsec < 0)
 			until.tv_nsec = 0;
 		until.tv_sec += until.tv_nsec / 1000000000L;
@@ -124,7 +117,7 @@ int timeline__start(struct timeline_sampler **out, uint64_t (*queries)(void *ctx
 	metrics__snapshot_of(NULL, pid, &ts->base);
 	if (pid)
 		metrics__snapshot(NULL, &ts->self_base);
-	ts->t0 = now_s();
+	ts->t0 = clock__now_s();
 	rc = pthread_create(&ts->thread, NULL, sampler_main, ts);
 	if (rc) {
 		pthread_mutex_destroy(&ts->lock);

@@ -21,6 +21,7 @@
 
 #include "calibrate.h"
 #include "stats.h"
+#include "clock.h"
 
 #define PHASE_S		1.0		/* seconds per measurement */
 #define QD		32
@@ -28,14 +29,6 @@
 #define SEQ		(1 << 20)
 #define MAX_SAMPLES	200000
 #define CACHE_S		86400L	/* a description older than a day is remeasured */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void read_line(const char *path, char *buf, size_t len)
 {
@@ -103,7 +96,7 @@ static void *random_reader(void *arg)
 
 	if (posix_memalign(&buf, BLK, BLK))
 		return NULL;
-	while (now_s() < t->until)
+	while (clock__now_s() < t->until)
 		if (pread(t->fd, buf, BLK, (off_t)(rnd(&t->seed) % t->blocks) * BLK) == BLK)
 			t->done++;
 	free(buf);
@@ -113,7 +106,7 @@ static void *random_reader(void *arg)
 /* QD1 latency (median) and IOPS; 0 or -errno. */
 static int measure_qd1(const struct target *tmpl, struct rb_calibration *c)
 {
-	double *lat = malloc(MAX_SAMPLES * sizeof(*lat)), t0, end, start = now_s();
+	double *lat = malloc(MAX_SAMPLES * sizeof(*lat)), t0, end, start = clock__now_s();
 	struct rb_spread s;
 	uint64_t seed = 42;
 	size_t n = 0;
@@ -124,16 +117,16 @@ static int measure_qd1(const struct target *tmpl, struct rb_calibration *c)
 		return -ENOMEM;
 	}
 	end = start + PHASE_S;
-	while ((t0 = now_s()) < end && n < MAX_SAMPLES)
+	while ((t0 = clock__now_s()) < end && n < MAX_SAMPLES)
 		if (pread(tmpl->fd, buf, BLK, (off_t)(rnd(&seed) % tmpl->blocks) * BLK) == BLK)
-			lat[n++] = (now_s() - t0) * 1e6;
+			lat[n++] = (clock__now_s() - t0) * 1e6;
 	free(buf);
 	if (n == 0 || stats__spread(lat, n, &s)) {
 		free(lat);
 		return -EIO;
 	}
 	c->qd1_4k_us = s.median;
-	c->qd1_iops = (double)n / (now_s() - start);
+	c->qd1_iops = (double)n / (clock__now_s() - start);
 	free(lat);
 	return 0;
 }
@@ -142,7 +135,7 @@ static int measure_qd32(const struct target *tmpl, struct rb_calibration *c)
 {
 	struct target t[QD];
 	pthread_t th[QD];
-	double start = now_s();
+	double start = clock__now_s();
 	uint64_t total = 0;
 	int i, started = 0;
 
@@ -162,20 +155,20 @@ static int measure_qd32(const struct target *tmpl, struct rb_calibration *c)
 	}
 	if (!started)
 		return -EAGAIN;
-	c->qd32_iops = (double)total / (now_s() - start);
+	c->qd32_iops = (double)total / (clock__now_s() - start);
 	return 0;
 }
 
 static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
 {
 	uint64_t bytes = 0, span = tmpl->blocks * BLK, off = 0;
-	double start = now_s();
+	double start = clock__now_s();
 	void *buf;
 	ssize_t n;
 
 	if (span < SEQ || posix_memalign(&buf, BLK, SEQ))
 		return -EINVAL;
-	while (now_s() < start + PHASE_S) {
+	while (clock__now_s() < start + PHASE_S) {
 		if (off + SEQ > span)
 			off = 0;
 		n = pread(tmpl->fd, buf, SEQ, (off_t)off);
@@ -185,7 +178,7 @@ static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
 		off += (uint64_t)n;
 	}
 	free(buf);
-	c->seq_mb_s = (double)bytes / 1e6 / (now_s() - start);
+	c->seq_mb_s = (double)bytes / 1e6 / (clock__now_s() - start);
 	return bytes ? 0 : -EIO;
 }
 

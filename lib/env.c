@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "fsutil.h"
 
 #define UNKNOWN "unknown"
 
@@ -59,14 +60,6 @@ static void copy_str(char *dst, size_t len, const char *src)
 		n = len - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* dst = a "/" b; -ENAMETOOLONG rather than a silently truncated path. */
-static int join(char *dst, size_t len, const char *a, const char *b)
-{
-	int n = snprintf(dst, len, "%s/%s", a, b);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 /* Strip leading/trailing blanks in place; returns the start. */
@@ -205,7 +198,7 @@ static int find_git_dir(const char *start, char *out, size_t len)
 	if (!realpath(start, dir))
 		return -errno;
 	for (;;) {
-		if (join(probe, sizeof(probe), dir, ".git"))
+		if (fsutil__join(probe, sizeof(probe), dir, ".git"))
 			return -ENAMETOOLONG;
 		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
 			copy_str(out, len, probe);
@@ -218,7 +211,7 @@ static int find_git_dir(const char *start, char *out, size_t len)
 				copy_str(out, len, line + 8);
 				return 0;
 			}
-			return join(out, len, dir, line + 8);
+			return fsutil__join(out, len, dir, line + 8);
 		}
 		slash = strrchr(dir, '/');
 		if (!slash || slash == dir)
@@ -234,7 +227,7 @@ static int packed_ref(const char *gitdir, const char *ref, char *sha, size_t len
 	int err = -ENOENT;
 	FILE *f;
 
-	if (join(path, sizeof(path), gitdir, "packed-refs"))
+	if (fsutil__join(path, sizeof(path), gitdir, "packed-refs"))
 		return -ENAMETOOLONG;
 	f = fopen(path, "r");
 	if (!f)
@@ -260,24 +253,24 @@ static int resolve_head(const char *gitdir, char *sha, size_t len)
 {
 	char path[PATH_MAX], head[512], common[PATH_MAX], line[PATH_MAX];
 
-	if (join(path, sizeof(path), gitdir, "HEAD") || read_line(path, head, sizeof(head)))
+	if (fsutil__join(path, sizeof(path), gitdir, "HEAD") || read_line(path, head, sizeof(head)))
 		return -ENOENT;
 	if (strncmp(head, "ref: ", 5)) {
 		copy_str(sha, len, head);     /* detached HEAD */
 		return 0;
 	}
-	if (join(path, sizeof(path), gitdir, head + 5) == 0 && read_line(path, sha, len) == 0)
+	if (fsutil__join(path, sizeof(path), gitdir, head + 5) == 0 && read_line(path, sha, len) == 0)
 		return 0;
 	/* a linked worktree keeps branch refs in the common dir */
 	copy_str(common, sizeof(common), gitdir);
-	if (join(path, sizeof(path), gitdir, "commondir") == 0 &&
+	if (fsutil__join(path, sizeof(path), gitdir, "commondir") == 0 &&
 	    read_line(path, line, sizeof(line)) == 0) {
 		if (line[0] == '/')
 			copy_str(common, sizeof(common), line);
-		else if (join(common, sizeof(common), gitdir, line))
+		else if (fsutil__join(common, sizeof(common), gitdir, line))
 			return -ENAMETOOLONG;
 	}
-	if (join(path, sizeof(path), common, head + 5) == 0 && read_line(path, sha, len) == 0)
+	if (fsutil__join(path, sizeof(path), common, head + 5) == 0 && read_line(path, sha, len) == 0)
 		return 0;
 	return packed_ref(common, head + 5, sha, len);
 }

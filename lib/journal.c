@@ -22,7 +22,6 @@
 #define MAX_ENTRIES 32
 #define TARGET_MAX 512
 #define VALUE_MAX 64
-#define RMDIR_TRIES 50
 
 struct entry {
 	bool used;
@@ -75,18 +74,6 @@ static void journal_path(int pid, char *buf, size_t len)
 	snprintf(buf, len, "%s/%d.journal", journal__dir(), pid);
 }
 
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 /* Rewrite this process's journal from entries[] (lock held): temp file, fsync, rename. */
 static int save(void)
 {
@@ -101,7 +88,7 @@ static int save(void)
 	if (!any) {
 		if (unlink(path) && errno != ENOENT)
 			return -errno;
-		return sync_dir(journal__dir());
+		return fsutil__fsync_path(journal__dir());
 	}
 	rc = fsutil__mkdir_p(journal__dir(), 0755, 0);
 	if (rc)
@@ -127,7 +114,7 @@ static int save(void)
 		unlink(tmp);
 		return rc;
 	}
-	return sync_dir(journal__dir());
+	return fsutil__fsync_path(journal__dir());
 }
 
 int journal__record(enum rb_journal_kind kind, const char *target, const char *original, int *id)
@@ -169,27 +156,12 @@ void journal__forget(int id)
 	pthread_mutex_unlock(&lock);
 }
 
-static int write_text(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-	size_t len = strlen(value);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, len) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	return rc;
-}
-
 /* A dead run's memory cgroup: tasks it left (a client) move to the parent, then rmdir. */
 static int undo_rmdir(const char *dir)
 {
 	char procs[TARGET_MAX + 16], parent[TARGET_MAX + 16], line[32];
-	struct timespec wait = { 0, 20 * 1000 * 1000 };
 	FILE *f;
 	char *slash;
-	int i, rc = 0;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -199,17 +171,11 @@ static int undo_rmdir(const char *dir)
 	f = fopen(procs, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		write_text(parent, line);
+		fsutil__write_text(parent, line);
 	}
 	if (f)
 		fclose(f);
-	for (i = 0; i < RMDIR_TRIES; i++) {
-		rc = rmdir(dir) ? -errno : 0;
-		if (rc != -EBUSY)
-			break;
-		nanosleep(&wait, NULL);
-	}
-	return rc == -ENOENT ? 0 : rc;
+	return fsutil__rmdir_busy(dir);
 }
 
 /* libbpf's legacy (tracefs) uprobe events of process pid: "libbpf_<pid>_..." */
@@ -237,7 +203,7 @@ static int undo_uprobes(const char *pid)
 			snprintf(cmd, sizeof(cmd), "-:%s", name);
 			fclose(in);
 			in = NULL;
-			rc = write_text(files[f], cmd) ? -EBUSY : rc;
+			rc = fsutil__write_text(files[f], cmd) ? -EBUSY : rc;
 			in = fopen(files[f], "re");	/* the list changed: read it again */
 			if (!in)
 				break;
@@ -252,19 +218,14 @@ static int undo_uprobes(const char *pid)
 /* Undo one line of a dead process's journal; a phrase for the summary into say. */
 static int undo(const char *kind, const char *value, const char *target, char *say, size_t len)
 {
-	char old[VALUE_MAX] = "?";
-	FILE *f;
+	char old[VALUE_MAX];
 	int rc;
 
 	if (!strcmp(kind, "write")) {
-		f = fopen(target, "re");
-		if (f) {
-			if (!fgets(old, sizeof(old), f))
-				old[0] = '\0';
-			old[strcspn(old, "\n")] = '\0';
-			fclose(f);
-		}
-		rc = write_text(target, value);
+		if (fsutil__read_text(target, old, sizeof(old)))
+			snprintf(old, sizeof(old), "?");
+		old[strcspn(old, "\n")] = '\0';
+		rc = fsutil__write_text(target, value);
 		snprintf(say, len, "%s %s -> %s%s", target, old, value, rc ? " FAILED" : "");
 	} else if (!strcmp(kind, "rmdir")) {
 		rc = undo_rmdir(target);
@@ -321,7 +282,7 @@ static int replay(const char *path, int owner, FILE *out)
 	if (failed)
 		return -EIO;	/* keep the file: `rabench restore` as root can try again */
 	unlink(path);
-	sync_dir(journal__dir());
+	fsutil__fsync_path(journal__dir());
 	return 0;
 }
 

@@ -27,14 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "journal.h"
 #include "memcg.h"
 
 #define CG_PATH_MAX 512
 #define CG_TEXT_MAX 8192
-/* rmdir of a just-emptied cgroup can race the kernel's own bookkeeping: retry this long */
-#define RMDIR_TRIES 50
-#define RMDIR_WAIT_NS 20000000L
 #define MIB (1024.0 * 1024.0)
 
 struct rb_memcg {
@@ -60,52 +58,6 @@ static int say(int rc, char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-	return rc;
-}
-
-/* A small kernel file into buf, NUL-terminated. 0 or -errno. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc = 0;
-
-	buf[0] = '\0';   /* a string also on error */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		n = read(fd, buf + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return rc;
-}
-
-/* One write(2) of text: cgroup files take a value per write. 0 or -errno. */
-static int write_text(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -EIO;
-	if (close(fd) && !rc)
-		rc = -errno;
 	return rc;
 }
 
@@ -137,7 +89,7 @@ static void cg_file(const struct rb_memcg *cg, const char *rel, const char *file
 static int cgroup_of(const char *proc_cgroup, int *version, char *home, size_t len)
 {
 	char text[CG_TEXT_MAX], *line, *save = NULL, v2[CG_PATH_MAX] = "";
-	int rc = read_text(proc_cgroup, text, sizeof(text));
+	int rc = fsutil__read_text(proc_cgroup, text, sizeof(text));
 
 	if (rc)
 		return rc;
@@ -196,7 +148,7 @@ static bool v2_offers_memory(const struct rb_memcg *cg, const char *rel)
 	char f[2 * CG_PATH_MAX], text[512];
 
 	cg_file(cg, rel, "cgroup.controllers", f, sizeof(f));
-	return read_text(f, text, sizeof(text)) == 0 && has_token(text, " \n", "memory");
+	return fsutil__read_text(f, text, sizeof(text)) == 0 && has_token(text, " \n", "memory");
 }
 
 static int locate(struct rb_memcg *cg, char *err, size_t errlen)
@@ -231,14 +183,14 @@ static int v2_pick_parent(struct rb_memcg *cg, char *err, size_t errlen)
 	char f[2 * CG_PATH_MAX], text[512];
 
 	cg_file(cg, cg->home, "cgroup.subtree_control", f, sizeof(f));
-	if (read_text(f, text, sizeof(text)) == 0 && has_token(text, " \n", "memory")) {
+	if (fsutil__read_text(f, text, sizeof(text)) == 0 && has_token(text, " \n", "memory")) {
 		snprintf(cg->parent, sizeof(cg->parent), "%s", cg->home);
 		return 0;
 	}
 	/* only the root may delegate a controller while it has processes */
 	if (!strcmp(cg->home, "/") && journal__record(RB_JOURNAL_WRITE, f, "-memory",
 						      &cg->subtree_jid) == 0) {
-		if (write_text(f, "+memory")) {
+		if (fsutil__write_text(f, "+memory")) {
 			journal__forget(cg->subtree_jid);
 			cg->subtree_jid = -1;
 			goto not_root;
@@ -260,7 +212,7 @@ not_root:
 static uint64_t anon_rss(void)
 {
 	char text[CG_TEXT_MAX], *p;
-	int rc = read_text("/proc/self/status", text, sizeof(text));
+	int rc = fsutil__read_text("/proc/self/status", text, sizeof(text));
 
 	p = rc ? NULL : strstr(text, "\nRssAnon:");
 	return p ? strtoull(p + 9, NULL, 10) * 1024 : 0;
@@ -339,7 +291,7 @@ static int set_limit(struct rb_memcg *cg, uint64_t limit, char *err, size_t errl
 	snprintf(f, sizeof(f), "%s/%s", cg->dir,
 		 cg->version == 1 ? "memory.limit_in_bytes" : "memory.max");
 	snprintf(val, sizeof(val), "%" PRIu64, limit);
-	rc = write_text(f, val);
+	rc = fsutil__write_text(f, val);
 	if (rc)
 		return say(rc, err, errlen, "%s: cannot set the limit to %s: %s", f, val,
 			   strerror(-rc));
@@ -359,7 +311,7 @@ static int read_own(const char *v1, const char *v2, unsigned long long *v)
 		return rc;
 	snprintf(path, sizeof(path), "%s%s/%s", mount, strcmp(home, "/") ? home : "",
 		 version == 1 ? v1 : v2);
-	rc = read_text(path, text, sizeof(text));
+	rc = fsutil__read_text(path, text, sizeof(text));
 	if (rc)
 		return rc;
 	/* v2 writes "max" for no limit: not a number */
@@ -456,7 +408,7 @@ static int move_to(const struct rb_memcg *cg, const char *rel, char *err, size_t
 
 	cg_file(cg, rel, "cgroup.procs", f, sizeof(f));
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	rc = write_text(f, pid);
+	rc = fsutil__write_text(f, pid);
 	if (rc)
 		return say(rc, err, errlen, "%s: cannot move the process there: %s", f,
 			   strerror(-rc));
@@ -539,7 +491,7 @@ static void read_source(const struct rb_memcg *cg, const struct source *s,
 	uint64_t *dst = (uint64_t *)((char *)st + s->off), v;
 
 	snprintf(f, sizeof(f), "%s/%s", cg->dir, s->file);
-	if (read_text(f, text, sizeof(text)))
+	if (fsutil__read_text(f, text, sizeof(text)))
 		return;
 	if (s->key) {
 		if (key_value(text, s->key, &v))
@@ -574,21 +526,6 @@ const char *memcg__path(const struct rb_memcg *cg)
 	return cg->path;
 }
 
-/* rmdir, retried while the kernel still counts a task that just left (-EBUSY). */
-static int remove_dir(const char *dir)
-{
-	struct timespec wait = { 0, RMDIR_WAIT_NS };
-	int i, rc = 0;
-
-	for (i = 0; i < RMDIR_TRIES; i++) {
-		rc = rmdir(dir) ? -errno : 0;
-		if (rc != -EBUSY)
-			break;
-		nanosleep(&wait, NULL);
-	}
-	return rc == -ENOENT ? 0 : rc;
-}
-
 int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 {
 	char f[2 * CG_PATH_MAX];
@@ -599,7 +536,7 @@ int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 	if (cg->entered)
 		rc = memcg__leave(cg, err, errlen);
 	if (cg->made) {
-		rrc = remove_dir(cg->dir);
+		rrc = fsutil__rmdir_busy(cg->dir);
 		if (!rrc)
 			journal__forget(cg->dir_jid);
 		if (rrc && !rc)
@@ -609,7 +546,7 @@ int memcg__destroy(struct rb_memcg *cg, char *err, size_t errlen)
 	if (cg->subtree_enabled) {
 		/* put the root's delegation back; it fails harmlessly if others now rely on it */
 		cg_file(cg, "/", "cgroup.subtree_control", f, sizeof(f));
-		write_text(f, "-memory");
+		fsutil__write_text(f, "-memory");
 		journal__forget(cg->subtree_jid);
 	}
 	free(cg);
@@ -625,7 +562,7 @@ static int move_self(const char *mount, const char *rel, char *err, size_t errle
 	int rc;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	rc = write_text(f, pid);
+	rc = fsutil__write_text(f, pid);
 	return rc ? say(rc, err, errlen, "%s: %s", f, strerror(-rc)) : 0;
 }
 

@@ -295,6 +295,16 @@ static enum rb_verdict judge(const struct cmp_metric *m, double tol, const doubl
 	return RB_SAME;
 }
 
+/* Is repeat r one of (name, clients)? */
+static bool repeat_of(json_object *r, const char *name, int clients)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
+		return false;
+	return !(json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients);
+}
+
 /*
  * Every query's latency of doc's repeats of (name, clients), pooled; only the
  * which-th of those repeats when which >= 0 (NULL with *n 0 past the last).
@@ -311,9 +321,7 @@ static double *samples_of(json_object *doc, const char *name, int clients, int w
 		return NULL;
 	for (i = 0; i < json_object_array_length(reps); i++) {
 		r = json_object_array_get_idx(reps, i);
-		if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
-			continue;
-		if (json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients)
+		if (!repeat_of(r, name, clients))
 			continue;
 		if (which >= 0 && ++seen != which)
 			continue;
@@ -488,9 +496,7 @@ static bool repeat_range(json_object *doc, const char *name, int clients, const 
 		return false;
 	for (i = 0; i < json_object_array_length(reps); i++) {
 		r = json_object_array_get_idx(reps, i);
-		if (!json_object_object_get_ex(r, "strategy", &v) || strcmp(json_object_get_string(v), name))
-			continue;
-		if (json_object_object_get_ex(r, "clients", &v) && v && json_object_get_int(v) != clients)
+		if (!repeat_of(r, name, clients))
 			continue;
 		if (!json_object_object_get_ex(r, key, &v) || !v)
 			continue;

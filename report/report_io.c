@@ -13,6 +13,7 @@
 
 #include "report.h"
 #include "lib/jsonfmt.h"
+#include "lib/fsutil.h"
 
 /* The top-level fields every reader relies on, with their JSON types. */
 static const struct {
@@ -115,36 +116,6 @@ cleanup:
 	return rc;
 }
 
-static int write_all(int fd, const char *text, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, text, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Make the rename itself durable: fsync the directory that holds the entry. */
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 /* Write and fsync text into a fresh tmp; returns 0 or -errno with what failed. */
 static int write_tmp(const char *tmp, const char *text, const char **what)
 {
@@ -156,7 +127,7 @@ static int write_tmp(const char *tmp, const char *text, const char **what)
 	if (fd < 0)
 		return -errno;
 	*what = "write";
-	rc = write_all(fd, text, strlen(text));
+	rc = fsutil__write_all(fd, text, strlen(text));
 	if (!rc) {
 		*what = "fsync";
 		if (fsync(fd))
@@ -198,7 +169,7 @@ int report__write_atomic(const char *dir, const char *name, const char *text, ch
 		unlink(tmp);
 		return rc;
 	}
-	rc = fsync_dir(dir);
+	rc = fsutil__fsync_path(dir);
 	if (rc)
 		snprintf(err, errlen, "%s: written, but cannot fsync the folder %s: %s", dst, dir,
 			 strerror(-rc));

@@ -17,6 +17,7 @@
 #include "chunk_io.h"
 #include "datasets/chunkdb.h"
 #include "datasets/dataset.h"
+#include "lib/fsutil.h"
 
 /* w->files[c->file]: an fd for pread, or a read-only shared mapping (no fd) for mmap. */
 static int chunk_io_file(struct chunk_io *c, struct rb_workload *w, const char *path, char *err,
@@ -268,24 +269,6 @@ void chunk_buf__free(struct chunk_buf *b, struct rb_workload *w, const struct ch
 	b->extents = NULL;
 }
 
-static int pread_all(int fd, char *p, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t k = pread(fd, p, len, off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			return -EIO;   /* chunks.dat shrank under us */
-		p += k;
-		len -= (size_t)k;
-		off += k;
-	}
-	return 0;
-}
-
 /* Chunk id out of the database into dst (its length checked against chunks.idx). */
 static int db_get(const struct chunk_io *c, struct chunk_buf *b, int64_t id, char *dst)
 {
@@ -343,7 +326,7 @@ int chunk_io__fetch(const struct chunk_io *c, const struct rb_workload *w, struc
 				return rc;
 		} else if (f->map)
 			memcpy(dst, (const char *)f->map + r->offset, r->len);
-		else if ((rc = pread_all(f->fd, dst, r->len, (off_t)r->offset)))
+		else if ((rc = fsutil__pread_all(f->fd, dst, r->len, (off_t)r->offset)))
 			return rc;
 		if (chunkstore__verify(&c->cs, (uint64_t)ids[i], dst, r->len))
 			return -EBADMSG;
