@@ -103,6 +103,8 @@ struct rb_key {
 	const char *allowed;     /* ENUM/STRLIST: '|'-separated allowed values, or NULL */
 	const char *help;
 	unsigned flags;          /* RB_KEY_F_* */
+	/* STRLIST: the allowed values from a registry instead of allowed (run.strategies) */
+	const char *(*allowed_fn)(void);
 };
 
 /*

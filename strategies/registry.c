@@ -1,9 +1,11 @@
 /*
  * strategies — the registry of readahead strategies. Adding one: write
  * strategies/<name>.c filling a struct ra_strategy_ops, declare it below and
- * add it to the table, then allow its name in run.strategies (config/config.c).
+ * add it to the table: run.strategies accepts the names of this table
+ * (strategy__names), so nothing else changes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strategy.h"
@@ -52,4 +54,17 @@ const struct ra_strategy_ops *strategy__find(const char *name)
 		if (strcmp((*s)->name, name) == 0)
 			return strategy__check_ops(*s) == 0 ? *s : NULL;
 	return NULL;
+}
+
+const char *strategy__names(void)
+{
+	static char names[512];
+	const struct ra_strategy_ops *const *s;
+	size_t len = 0;
+
+	if (!names[0])
+		for (s = strategies; *s; s++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						len ? "|" : "", (*s)->name);
+	return names;
 }

@@ -68,5 +68,7 @@ int strategy__advise_normal(struct rb_workload *w);
 const struct ra_strategy_ops *strategy__find(const char *name);
 const struct ra_strategy_ops *const *strategy__all(void);   /* NULL-terminated */
 int strategy__check_ops(const struct ra_strategy_ops *ops);
+/* Every registered name, '|'-separated (what run.strategies accepts). */
+const char *strategy__names(void);
 
 #endif
