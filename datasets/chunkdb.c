@@ -357,24 +357,34 @@ int chunkdb__find_mapping(const char *path, void **addr, size_t *len)
 	return rc;
 }
 
-int chunkdb__find_fd(const char *path, int excluding)
+int chunkdb__find_fds(const char *path, int *fds, int max)
 {
 	struct stat want, st;
 	struct dirent *de;
-	DIR *d;
-	int fd, found = -1;
+	int fd, n = 0;
 	char *end;
+	DIR *d;
 
 	if (stat(path, &want) || !(d = opendir("/proc/self/fd")))
-		return -1;
-	while (found < 0 && (de = readdir(d))) {
+		return 0;
+	while (n < max && (de = readdir(d))) {
 		fd = (int)strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name || fd == dirfd(d) || fd == excluding)
+		if (*end || end == de->d_name || fd == dirfd(d))
 			continue;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == want.st_dev &&
 		    st.st_ino == want.st_ino)
-			found = fd;
+			fds[n++] = fd;
 	}
 	closedir(d);
-	return found;
+	return n;
+}
+
+int chunkdb__find_fd(const char *path, int excluding)
+{
+	int fds[64], n = chunkdb__find_fds(path, fds, 64), i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != excluding)
+			return fds[i];
+	return -1;
 }

@@ -39,5 +39,7 @@ int chunkdb__load_extents(const char *ext_path, uint64_t count, uint64_t **offse
 int chunkdb__find_mapping(const char *path, void **addr, size_t *len);
 /* A descriptor of this process open on path (not excluding), or -1. */
 int chunkdb__find_fd(const char *path, int excluding);
+/* Every descriptor of this process open on path, up to max into fds; how many. */
+int chunkdb__find_fds(const char *path, int *fds, int max);
 
 #endif

@@ -188,18 +188,17 @@ void chunk_io__close(struct chunk_io *c)
 /* A descriptor of path that w's file does not list yet: the one a new connection opened. */
 static int new_fd_of(const struct rb_file *f, const char *path)
 {
-	int fd = -1, j;
-	bool known = true;
+	int fds[RB_MAX_MORE_FDS + 8], n = chunkdb__find_fds(path, fds, RB_MAX_MORE_FDS + 8), i, j;
+	bool known;
 
-	while (known) {
-		fd = chunkdb__find_fd(path, fd);
-		known = fd >= 0 && fd == f->fd;
-		for (j = 0; fd >= 0 && !known && j < f->n_more_fds; j++)
-			known = fd == f->more_fds[j];
-		if (!known || fd < 0)
-			break;
+	for (i = 0; i < n; i++) {
+		known = fds[i] == f->fd;
+		for (j = 0; !known && j < f->n_more_fds; j++)
+			known = fds[i] == f->more_fds[j];
+		if (!known)
+			return fds[i];
 	}
-	return fd;
+	return -1;
 }
 
 static int open_client_db(struct chunk_buf *b, const struct chunk_io *c, struct rb_workload *w)
