@@ -211,4 +211,28 @@ int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len);
 void pf_drain(struct prefetch *p);	/* let the agent handle what the kernel sent (<= 100 ms) */
 int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
 
+
+/* Shared by the agent's files (prefetch.c, prefetch_agent.c, prefetch_submit.c, prefetch_retain.c). */
+enum pf_outcome { PF_RESIDENT, PF_INFLIGHT, PF_BUDGET, PF_FETCHED };
+
+/* prefetch_submit.c */
+uint64_t pf_outstanding(const struct prefetch *p);
+int pf_willneed(struct prefetch *p, struct pf_file *f, uint64_t off, uint64_t len);
+void pf_submit(struct prefetch *p, enum pf_op op, int file, uint64_t off, uint64_t len);
+void pf_flush(struct prefetch *p);
+enum pf_outcome pf_prefetch_extent(struct prefetch *p, struct pf_file *f, struct pf_ext *e, uint64_t repeat_ns);
+void pf_retire(struct prefetch *p, struct pf_ext *e, int touched);
+size_t pf_key_first(const struct prefetch *p, int64_t key);
+void pf_prefetch_list(struct prefetch *p, int64_t key);
+uint64_t pf_list_bytes(const struct prefetch *p, int64_t key);
+void *pf_worker_main(void *arg);
+/* prefetch_retain.c */
+struct pf_call *pf_track_call(struct prefetch *p, const struct rb_pf_hint_event *e);
+/* prefetch_agent.c */
+int pf_on_event(void *ctx, void *data, size_t size);
+void pf_register_tid(struct prefetch *p, int slot);
+bool pf_raise_priority(void);
+uint64_t pf_thread_cpu_us(void);
+void *pf_agent_main(void *arg);
+
 #endif
