@@ -146,7 +146,7 @@ clean:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# ---- hardening tools (README "Hardening tools") ----
+# ---- hardening tools (docs/tests.md) ----
 # make fuzz [FUZZ_SECONDS=60]  libFuzzer targets tests/fuzz/fuzz_*.c, built with clang into
 #                              build/fuzz/, each run on a working copy of its seed corpus
 # make tsan                    MODE=tsan build (build/tsan/) + the suite, under ThreadSanitizer

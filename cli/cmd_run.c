@@ -74,7 +74,7 @@ static const struct argp_option opts[] = {
 	{ "set", 's', "KEY=VALUE", 0, "Override a config key (repeatable), e.g. --set run.repeats=5", 0 },
 	{ "quiet", 'q', NULL, 0, "No progress lines on stderr", 0 },
 	{ "dry-run", 'n', NULL, 0, "Print the resolved config and the plan, run nothing", 0 },
-	{ "live", 'l', NULL, 0, "A once-a-second view on stderr: step, queries/s, MB/s, faults/s", 0 },
+	{ "live", 'l', NULL, 0, "A live view on stderr: a screen refreshed 4 times a second on a terminal, a line a second otherwise", 0 },
 	{},
 };
 

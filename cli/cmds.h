@@ -7,8 +7,8 @@
  *      its own errors;
  *   2. declare it here;
  *   3. add one line to commands[] in cli/main.c (kept in alphabetical order)
- *      with its one-line summary and flags;
- *   4. document it in README.md and test it in tests/.
+ *      with its one-line summary;
+ *   4. document it in README.md's command table and docs/, test it in tests/.
  * Exit codes: 0 success, 1 the command ran and found a failure, 2 bad input.
  */
 #ifndef RB_CMDS_H

@@ -22,7 +22,7 @@ static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "list workloads, strategies or config keys" },
 	{ "prefetch", cmd_prefetch, "serve another process's FAISS index with the eBPF prefetcher" },
 	{ "probe", cmd_probe, "run a command with the page-cache probes, print what readahead did" },
-	{ "report", cmd_report, "re-render a saved report.json (markdown, table or json)" },
+	{ "report", cmd_report, "re-render a saved report.json (markdown, html, csv, table or json)" },
 	{ "restore", cmd_restore, "put back settings a killed rabench left changed (read_ahead_kb, cgroups)" },
 	{ "run", cmd_run, "prepare data, run the workload under each strategy, write reports" },
 };

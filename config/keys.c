@@ -95,7 +95,7 @@ const struct rb_key rb_config_keys[] = {
 	{ "workload.client_timeout", RB_KEY_DOUBLE, OFF(workload_client_timeout), 0, "30", 0.01, 3600, NULL,
 	  "With an external client (rabench run CONFIG -- CMD): seconds it may take to answer one query (or batch) before the run fails" },
 	{ "workload.batch", RB_KEY_INT, OFF(workload_batch), 0, "1", 1, 1024, NULL,
-	  "Queries per search call: ivf-search and rag search this many queries in one FAISS call (as a server batches requests; each query's latency is its batch's); 1 = one at a time. flat-scan and chunk-fetch take 1 only" },
+	  "Queries per search call: ivf-search and rag search this many queries in one FAISS call (as a server batches requests; each query's latency is its batch's); 1 = one at a time. flat-scan, chunk-fetch and hnsw-search take 1 only" },
 	{ "workload.chunk_io", RB_KEY_ENUM, OFF(workload_chunk_io), SZ(workload_chunk_io), "pread",
 	  0, 0, "pread|mmap",
 	  "chunk-fetch, rag: read chunks with pread on an fd, or copy them out of an mmap of chunks.dat; with dataset.chunk_store sqlite, mmap sets SQLite's mmap_size to the database's size (pread = SQLite's default, no mmap). LMDB always maps" },

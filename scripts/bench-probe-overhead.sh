@@ -5,7 +5,7 @@
 # machine hits both alike. Per strategy it prints the median query latency with
 # the probes off and on (every query of every repeat and round pooled), their
 # ratio, and the median (min..max) of the per-round ratios, which drift between
-# rounds cannot bias. A benchmark, not a test: its figure goes to README.md
+# rounds cannot bias. A benchmark, not a test: its figure goes to docs/benchmarks.md
 # (target: ratio <= 1.02). Needs root for the probes; without them both modes
 # run the same code and the ratio is ~1.
 #

@@ -7,9 +7,10 @@
 #   5. configs/flat-scan.yaml      a sequential exact scan of the embeddings
 # Interleaved repeats, medians with min..max, bytes read, amplification, faults (and the
 # probes' waste when they are available), collected into one markdown file, then
-# the targets of issue 14 (bpf-prefetch against willneed, and against default on
+# the targets of bpf-prefetch (against willneed, and against default on
 # flat-scan): each ratio per repeat (repeats are interleaved, so repeat r of both
-# strategies ran side by side), its median and min..max, met or missed.
+# strategies ran side by side; a p99 from the pooled samples), its median and
+# min..max, met or missed.
 #
 # Then, for ivf-bench and flat-scan, whole-command timings with hyperfine (--prepare
 # evicts the run's files, --export-json keeps the raw runs), merged into the same

@@ -19,7 +19,7 @@ packages=(
 	# the kernel matrix: Debian kernels booted under qemu (tests/kernel-matrix.sh)
 	qemu-system-x86 busybox-static cpio kmod e2fsprogs xz-utils
 	python3 python3-jsonschema
-	# the external client and the plain script that rabench prefetch serves (tests, README)
+	# the external client and the plain script that rabench prefetch serves (tests, docs/external-processes.md)
 	python3-faiss
 	# the stores RAG servers run: an HNSW graph (hnswlib; the Python binding checks recall),
 	# LMDB and SQLite chunk stores

@@ -42,7 +42,7 @@ cat "$out"/*.txt | awk -v root="$root/" '
 	/^[^ ]+:[0-9]+:[0-9]+: (warning|error): / {
 		keep = 0
 		f = $0; sub(root, "", f)
-		if (f ~ /^(harness|workloads|datasets|bpf)\// && !(f in seen)) { seen[f] = 1; keep = 1; n++ }
+		if (f ~ /^(cli|report|harness|config|strategies|lib|workloads|datasets|bpf)\// && !(f in seen)) { seen[f] = 1; keep = 1; n++ }
 	}
 	/ warnings? generated\.$|^Suppressed |^Use -header-filter|^Error while processing/ { next }
 	keep { line = $0; sub(root, "", line); print line }
