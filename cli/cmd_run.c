@@ -415,6 +415,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	snprintf(run->dataset_dir, sizeof(run->dataset_dir), "%s", ds.dir);
 	snprintf(run->index_dir, sizeof(run->index_dir), "%s", ds.index_dir);
 	run->files_bytes = run_files_bytes(&run->cfg, &ds);
+	run->store_interior_bytes = ds.store_interior_bytes;
 
 	if (env.live && live__start(&ropts.live, dev.name[0] ? &dev : NULL))
 		fprintf(stderr, "rabench: --live: cannot start the live view; running without it\n");

@@ -388,3 +388,45 @@ int chunkdb__find_fd(const char *path, int excluding)
 			return fds[i];
 	return -1;
 }
+
+/*
+ * The interior (branch) pages of the store's B-tree, in bytes: what a lookup
+ * reads on its way from the root to the leaf that holds a chunk. LMDB: its
+ * statistics (the meta pages only); SQLite: the dbstat table (it reads the file).
+ */
+int chunkdb__interior_bytes(enum chunkdb_kind kind, const char *path, uint64_t *bytes)
+{
+	sqlite3_stmt *st = NULL;
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_stat ms;
+	sqlite3 *db = NULL;
+	int rc = -EIO;
+
+	*bytes = 0;
+	if (kind == CHUNKDB_LMDB) {
+		if (!mdb_env_create(&env) &&
+		    !mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0) &&
+		    !mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) &&
+		    !mdb_dbi_open(txn, NULL, MDB_INTEGERKEY, &dbi) && !mdb_stat(txn, dbi, &ms)) {
+			*bytes = (uint64_t)ms.ms_branch_pages * ms.ms_psize;
+			rc = 0;
+		}
+		if (txn)
+			mdb_txn_abort(txn);
+		mdb_env_close(env);
+		return rc;
+	}
+	if (!sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) &&
+	    !sqlite3_prepare_v2(db, "SELECT count(*) * (SELECT page_size FROM pragma_page_size) "
+			       "FROM dbstat WHERE name = 'chunks' AND pagetype = 'internal'", -1, &st,
+			       NULL) &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*bytes = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}

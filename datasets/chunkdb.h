@@ -10,7 +10,8 @@
  * chunk's): for LMDB the value's pointer into its map, for SQLite where the
  * row's text sits in its leaf page (found by searching the file for it, forward
  * in rowid order, and read back to check). What willneed, bpf-prefetch and
- * "bytes needed" use; interior b-tree pages are not counted.
+ * "bytes needed" use; the B-tree's interior pages a lookup passes through are
+ * counted apart (chunkdb__interior_bytes, the report's dataset.store_interior_bytes).
  */
 #ifndef RB_CHUNKDB_H
 #define RB_CHUNKDB_H
@@ -39,6 +40,9 @@ int chunkdb__load_extents(const char *ext_path, uint64_t count, uint64_t **offse
 int chunkdb__find_mapping(const char *path, void **addr, size_t *len);
 /* A descriptor of this process open on path (not excluding), or -1. */
 int chunkdb__find_fd(const char *path, int excluding);
+/* The bytes of the store's interior B-tree pages (an upper bound of what lookups read beyond the chunks). */
+int chunkdb__interior_bytes(enum chunkdb_kind kind, const char *path, uint64_t *bytes);
+
 /* Every descriptor of this process open on path, up to max into fds; how many. */
 int chunkdb__find_fds(const char *path, int *fds, int max);
 

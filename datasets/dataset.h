@@ -34,6 +34,7 @@ struct rb_dataset {
 	char store_dir[RB_PATH_MAX];     /* dataset.chunk_store lmdb/sqlite: <dir>/store-<kind>-<key>/ */
 	char store_path[RB_PATH_MAX];    /* ... its chunks.lmdb or chunks.sqlite, else "" */
 	char store_ext_path[RB_PATH_MAX]; /* ... its extents.bin (chunkdb.h) */
+	int64_t store_interior_bytes;    /* ... its B-tree's interior pages in bytes (-1: no store) */
 	uint64_t dataset_key, index_key; /* the hashes in the folder names */
 	int64_t n, dim, nq, gt_k;
 	float *queries;                  /* nq * dim, loaded in memory */

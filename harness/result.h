@@ -53,6 +53,7 @@ struct rb_run {
 	char dataset_dir[RB_PATH_MAX];
 	char index_dir[RB_PATH_MAX];
 	uint64_t files_bytes;      /* total size of the files the workload reads */
+	int64_t store_interior_bytes; /* LMDB/SQLite chunk store: its B-tree's interior pages (-1: none) */
 	struct rb_repeat_result *repeats;
 	size_t n_repeats;
 	bool complete;             /* false when interrupted or failed mid-run */

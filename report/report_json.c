@@ -51,7 +51,7 @@ static const struct {
 	{ "proc_rchar", "/proc/self/io rchar delta: bytes passed through read syscalls, whether or not they came from the page cache (mmap accesses are not counted)" },
 	{ "majflt", "major page faults of the process during the query phase (getrusage): faults whose page was not in the page cache when the fault looked it up; a fault that sleeps on a page another reader already has in flight (readahead, WILLNEED, the prefetcher) counts minor, so 0 major faults does not mean no waiting: io_wait_us says how long queries waited" },
 	{ "minflt", "minor page faults during the query phase (getrusage): faults served from the page cache" },
-	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read" },
+	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read; for an LMDB or SQLite chunk store the pages holding the chunks, without the B-tree's interior pages a lookup also reads (shown apart: dataset.store_interior_bytes, all of them, an upper bound)" },
 	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
 	{ "read_amplification", "proc_read_bytes / needed_bytes; null when nothing was needed" },
 	{ "resident_pages_before", "pages of the run's files resident in the page cache when the query phase began (0 for a clean cold start)" },
@@ -871,6 +871,9 @@ static json_object *dataset_to_json(const struct rb_run *run, int *err)
 	put(o, "dir", jstr(run->dataset_dir, RB_PATH_MAX), err);
 	put(o, "index_dir", jstr(run->index_dir, RB_PATH_MAX), err);
 	put(o, "files_bytes", ju64(run->files_bytes), err);
+	/* counted apart from needed_bytes, which holds the chunks' own pages */
+	put(o, "store_interior_bytes", run->store_interior_bytes < 0 ? NULL :
+	    ju64((uint64_t)run->store_interior_bytes), err);
 	return o;
 }
 

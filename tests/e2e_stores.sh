@@ -76,6 +76,16 @@ ok = len(fig(d)) == 1 and {(a, b) for a, b, c in fig(d)} == {(a, b) for a, b, c 
 sys.exit(0 if ok else 1)"
 	check "chunk-$store.yaml: willneed ran (the store's extent file names each chunk's bytes)" json "${r:-/nonexistent}" \
 		"any(x['strategy'] == 'willneed' for x in d['repeats']) and all(x['needed_bytes'] > 0 for x in d['repeats'])"
+	db=$(ls "$scratch"/test-cache/corpus-*/store-$store-*/chunks.$store 2>/dev/null | head -1)
+	if [ $store = sqlite ]; then
+		# an independent count: python's sqlite3 over the same file (dbstat)
+		want=$("$py" -c "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute(\"select count(*) * (select page_size from pragma_page_size) from dbstat where name='chunks' and pagetype='internal'\").fetchone()[0])" "$db")
+		check "chunk-sqlite.yaml: the B-tree's interior pages shown apart (python's dbstat: $want bytes)" \
+			json "${r:-/nonexistent}" "d['dataset']['store_interior_bytes'] == ${want:-None}"
+	else
+		check "chunk-lmdb.yaml: the B-tree's interior pages shown apart (whole pages, less than the file)" \
+			json "${r:-/nonexistent}" "0 < d['dataset']['store_interior_bytes'] < $(stat -c %s "${db:-/}") and d['dataset']['store_interior_bytes'] % 4096 == 0"
+	fi
 	"$rb" run configs/rag.yaml "${base[@]}" "${chunks[@]}" --set dataset.chunk_store=$store \
 		--set workload.nprobe=4 --set run.strategies=default,fadvise-random,willneed --set name=rag-$store \
 		>/dev/null 2>"$work/err-rag-$store"
