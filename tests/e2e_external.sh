@@ -90,3 +90,29 @@ check "an external client for another workload: exit 2" bash -c \
 	"'$rb' run configs/ci.yaml ${sets[*]} --set workload.type=flat-scan --set index.factory=Flat -- /bin/true 2>'$work/e.err'; test \$? -eq 2 && grep -q 'workload.type' '$work/e.err'"
 check "'--' with no command: exit 2" bash -c \
 	"'$rb' run configs/ci.yaml ${sets[*]} -- 2>'$work/e.err'; test \$? -eq 2 && grep -q 'which client' '$work/e.err'"
+
+# I/O wait counts every thread of an external client: one that reads in a worker thread
+# (its main thread only waits on the worker, which is no I/O wait) under a 4 KiB window
+cat >"$work/thread-client.py" <<'EOF'
+import os, sys, threading
+k = int(os.environ["RABENCH_K"])
+data = os.path.splitext(os.environ["RABENCH_INDEX"])[0] + ".ivfdata"
+fd = os.open(data, os.O_RDONLY)
+pages = os.fstat(fd).st_size // 4096
+print("ready", flush=True)
+for line in sys.stdin:
+    for qid in line.split()[1:]:
+        t = threading.Thread(target=lambda q=int(qid): [os.pread(fd, 4096, ((q * 7919 + i * 104729) % pages) * 4096) for i in range(8)])
+        t.start()
+        t.join()
+        print("r", qid, " ".join(str(i) for i in range(k)), flush=True)
+EOF
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	"$rb" run configs/ci.yaml "${sets[@]}" --set name=threads --set run.strategies=readahead-kb \
+		--set run.readahead_kb=4 --set run.repeats=1 --quiet -- /usr/bin/python3 "$work/thread-client.py" \
+		>/dev/null 2>"$work/t.err"
+	check "an external client that reads in a worker thread: its I/O wait is counted (> 0)" json \
+		"$(report_of threads || echo /none)" "d['repeats'][0]['io_wait_us']['total'] > 0"
+else
+	skip "I/O wait of an external client's threads" "needs root and BTF"
+fi
