@@ -9,8 +9,10 @@ set -u
 . "$(dirname "$0")/lib_e2e.sh"
 e2e_init html "${1:-build/asan}"
 
+# the two strategies and 30 queries the counts below are written for
 "$rb" run configs/ci.yaml --quiet --set "run.cache_dir=$scratch/test-cache" \
-	--set "run.results_dir=$work/results" >/dev/null 2>"$work/run.err"
+	--set "run.results_dir=$work/results" --set run.strategies=default,fadvise-random \
+	--set workload.queries=30 >/dev/null 2>"$work/run.err"
 dir=$(ls -d "$work"/results/ci/*/ 2>/dev/null | head -1)
 check "run writes report.html and report.csv" test -s "$dir/report.html" -a -s "$dir/report.csv"
 check "report.html is self-contained (no http/https reference)" bash -c "! grep -qiE '(src|href)=\"?https?:' '$dir/report.html'"
