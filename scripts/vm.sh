@@ -14,12 +14,13 @@
 #   vm_known_kernels                       the matrix's kernel names: the newest 6.1 and 6.12
 #                                          amd64 images Debian lists (apt-cache; cached a day in
 #                                          build/kernels/resolved; offline: the newest cached
-#                                          .deb, else pinned), and 6.12's PREEMPT_RT flavour
-#                                          (-rt-amd64) with RB_MATRIX_RT=1
-#                                          (pinned: 6.1.0-50-amd64 6.12.100+deb12-amd64
-#                                          6.12.100+deb12-rt-amd64). vm_prepare/vm_run take
-#                                          those or any other Debian build of the families
-#                                          (6.1.0-N-amd64, 6.12.N+debV[-rt]-amd64)
+#                                          .deb, else pinned: 6.1.0-50-amd64,
+#                                          6.12.100+deb12-amd64, 6.12.100+deb12-rt-amd64);
+#                                          with RB_MATRIX_RT=1 also 6.12's PREEMPT_RT build
+#                                          (opt-in: its guest took 6 min of the matrix test,
+#                                          twice 6.12's). vm_prepare/vm_run take those or any
+#                                          other Debian build of the three families
+#                                          (6.1.0-N-amd64, 6.12.N+debV-amd64, ...-rt-amd64)
 #   vm_resolved                            per family, "ROLE NAME VERSION SOURCE": ROLE 6.1,
 #                                          6.12 or 6.12-rt; SOURCE apt, cached or pinned
 #   vm_kernel_dir NAME                     build/kernels/NAME, what vm_prepare builds there
