@@ -29,9 +29,8 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_json_int.h"
 
-/* The byte counter CI gates use: exact run to run (see DESIGN.md, Metrics). */
-#define GATE_COUNTER "proc_read_bytes"
 
 static const struct {
 	const char *name;
@@ -79,22 +78,10 @@ static const struct {
 	{ "summary", "per (strategy, clients) pair, each figure's median (mean of the middle two for an even count), min and max across its repeats; except the latency percentiles (p50_us ... max_us, mean_us): their 'median' is the percentile of every query of the repeats pooled (latency_samples of them; with workload.batch a search call counts once, its queries sharing its latency), min and max the per-repeat range; a percentile needs enough samples to be more than the maximum (p90: 10, p99: 100, p99.9: 1000) and is null otherwise" },
 };
 
-/* One repeat's figures as doubles; NAN means "not computable" (JSON null). */
-struct rep_figs {
-	double p50_us, p90_us, p99_us, p999_us, max_us, min_us, mean_us;
-	double qps, recall, wall_s;
-	double dev_read_bytes, proc_read_bytes, needed_bytes, read_amplification;
-	double majflt, minflt;
-	double probe_waste_ratio, probe_added_demand, probe_added_spec, probe_added_prefetch;
-	double probe_block_read_bytes;
-	double io_wait_mean_us, io_wait_p50_us, io_wait_p99_us, io_wait_total_us;
-};
+
 
 /* The figures summarised per strategy, in report order. */
-static const struct {
-	const char *name;
-	size_t offset;
-} summary_figs[] = {
+const struct rep_fig_def rj_summary_figs[] = {
 	{ "p50_us", offsetof(struct rep_figs, p50_us) },
 	{ "p90_us", offsetof(struct rep_figs, p90_us) },
 	{ "p99_us", offsetof(struct rep_figs, p99_us) },
@@ -119,10 +106,9 @@ static const struct {
 	{ "io_wait_total_us", offsetof(struct rep_figs, io_wait_total_us) },
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+const size_t rj_n_summary_figs = sizeof(rj_summary_figs) / sizeof(rj_summary_figs[0]);
 
-
-static json_object *ju64(uint64_t v)
+json_object *rj_ju64(uint64_t v)
 {
 	return json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
@@ -133,7 +119,7 @@ static json_object *jstr(const char *s, size_t maxlen)
 }
 
 /* Add v under key; *err records a failure. json-c owns v either way. */
-static void put(json_object *o, const char *key, json_object *v, int *err)
+void rj_put(json_object *o, const char *key, json_object *v, int *err)
 {
 	if (json_object_object_add(o, key, v))
 		*err = -ENOMEM;
@@ -166,7 +152,7 @@ static void io_wait_figs(const struct rb_repeat_result *r, struct rep_figs *f)
  * query of a search call carries the call's latency, so the call counts once
  * (as rabench compare counts it). Copies into buf (n_queries long); how many.
  */
-static size_t call_samples(const struct rb_repeat_result *r, double *buf)
+size_t rj_call_samples(const struct rb_repeat_result *r, double *buf)
 {
 	size_t step = r->batch > 1 ? (size_t)r->batch : 1, i, n = 0;
 
@@ -175,11 +161,11 @@ static size_t call_samples(const struct rb_repeat_result *r, double *buf)
 	return n;
 }
 
-static void compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
+void rj_compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 {
 	struct rb_latency_summary ls;
 	double *calls = malloc((r->n_queries + 1) * sizeof(*calls));
-	size_t i, nc = calls ? call_samples(r, calls) : 0;
+	size_t i, nc = calls ? rj_call_samples(r, calls) : 0;
 
 	for (i = 0; i < sizeof(*f) / sizeof(double); i++)
 		((double *)f)[i] = NAN;
@@ -289,7 +275,7 @@ static json_object *config_to_json(const struct rb_config *cfg, int *err)
 		return NULL;
 	}
 	for (k = rb_config_keys; k->key; k++)
-		put(o, k->key, config_value(cfg, k), err);
+		rj_put(o, k->key, config_value(cfg, k), err);
 	return o;
 }
 
@@ -305,7 +291,7 @@ static void put_probe_definitions(json_object *o, int *err)
 	}
 	json_object_object_foreach(defs, name, text) {
 		snprintf(key, sizeof(key), "probes.%s", name);
-		put(o, key, json_object_get(text), err);
+		rj_put(o, key, json_object_get(text), err);
 	}
 	json_object_put(defs);
 }
@@ -320,7 +306,7 @@ static json_object *definitions_to_json(int *err)
 		return NULL;
 	}
 	for (i = 0; i < ARRAY_SIZE(metric_defs); i++)
-		put(o, metric_defs[i].name, json_object_new_string(metric_defs[i].text), err);
+		rj_put(o, metric_defs[i].name, json_object_new_string(metric_defs[i].text), err);
 	put_probe_definitions(o, err);
 	return o;
 }
@@ -336,13 +322,13 @@ static json_object *latency_to_json(const struct rep_figs *f, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	put(o, "mean", report__json_double(f->mean_us), err);
-	put(o, "p50", report__json_double(f->p50_us), err);
-	put(o, "p90", report__json_double(f->p90_us), err);
-	put(o, "p99", report__json_double(f->p99_us), err);
-	put(o, "p999", report__json_double(f->p999_us), err);
-	put(o, "max", report__json_double(f->max_us), err);
-	put(o, "min", report__json_double(f->min_us), err);
+	rj_put(o, "mean", report__json_double(f->mean_us), err);
+	rj_put(o, "p50", report__json_double(f->p50_us), err);
+	rj_put(o, "p90", report__json_double(f->p90_us), err);
+	rj_put(o, "p99", report__json_double(f->p99_us), err);
+	rj_put(o, "p999", report__json_double(f->p999_us), err);
+	rj_put(o, "max", report__json_double(f->max_us), err);
+	rj_put(o, "min", report__json_double(f->min_us), err);
 	return o;
 }
 
@@ -364,7 +350,7 @@ static json_object *samples_to_json(const struct rb_repeat_result *r, int *err)
 /* A cgroup counter: null when this cgroup version does not have it. */
 static json_object *jcounter(uint64_t v)
 {
-	return v == RB_MEMCG_UNKNOWN ? NULL : ju64(v);
+	return v == RB_MEMCG_UNKNOWN ? NULL : rj_ju64(v);
 }
 
 /* The repeat's memory cgroup, or null when it ran without one. */
@@ -380,19 +366,19 @@ static json_object *memcg_to_json(const struct rb_repeat_result *r, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	put(o, "version", json_object_new_int(m->version), err);
-	put(o, "limit_bytes", jcounter(m->limit_bytes), err);
-	put(o, "peak_bytes", jcounter(m->peak_bytes), err);
-	put(o, "usage_bytes", jcounter(m->usage_bytes), err);
-	put(o, "file_bytes", jcounter(m->file_bytes), err);
-	put(o, "anon_bytes", jcounter(m->anon_bytes), err);
-	put(o, "pgscan", jcounter(m->pgscan), err);
-	put(o, "pgsteal", jcounter(m->pgsteal), err);
-	put(o, "pgpgout", jcounter(m->pgpgout), err);
-	put(o, "refault_file", jcounter(m->refault_file), err);
-	put(o, "pgmajfault", jcounter(m->pgmajfault), err);
-	put(o, "limit_hits", jcounter(m->limit_hits), err);
-	put(o, "oom_kills", jcounter(m->oom_kills), err);
+	rj_put(o, "version", json_object_new_int(m->version), err);
+	rj_put(o, "limit_bytes", jcounter(m->limit_bytes), err);
+	rj_put(o, "peak_bytes", jcounter(m->peak_bytes), err);
+	rj_put(o, "usage_bytes", jcounter(m->usage_bytes), err);
+	rj_put(o, "file_bytes", jcounter(m->file_bytes), err);
+	rj_put(o, "anon_bytes", jcounter(m->anon_bytes), err);
+	rj_put(o, "pgscan", jcounter(m->pgscan), err);
+	rj_put(o, "pgsteal", jcounter(m->pgsteal), err);
+	rj_put(o, "pgpgout", jcounter(m->pgpgout), err);
+	rj_put(o, "refault_file", jcounter(m->refault_file), err);
+	rj_put(o, "pgmajfault", jcounter(m->pgmajfault), err);
+	rj_put(o, "limit_hits", jcounter(m->limit_hits), err);
+	rj_put(o, "oom_kills", jcounter(m->oom_kills), err);
 	return o;
 }
 
@@ -410,12 +396,12 @@ static void put_strategy_stats(json_object *o, const struct rb_strategy_stats *s
 		return;
 	}
 	for (i = 0; i < s->n && i < RB_STRATEGY_MAX_STATS; i++)
-		put(st, s->v[i].name, ju64(s->v[i].value), err);
-	put(o, "strategy_stats", st, err);
+		rj_put(st, s->v[i].name, rj_ju64(s->v[i].value), err);
+	rj_put(o, "strategy_stats", st, err);
 }
 
 /* Phase p's time in each query of r, summarised like latency_us. */
-static int phase_summary(const struct rb_repeat_result *r, int p, struct rb_latency_summary *ls)
+int rj_phase_summary(const struct rb_repeat_result *r, int p, struct rb_latency_summary *ls)
 {
 	double *v;
 	size_t i;
@@ -449,14 +435,14 @@ static json_object *phases_to_json(const struct rb_repeat_result *r, int *err)
 		return NULL;
 	}
 	for (p = 0; p < r->n_phases; p++) {
-		if (phase_summary(r, p, &ls)) {
+		if (rj_phase_summary(r, p, &ls)) {
 			*err = -ENOMEM;
 			continue;
 		}
 		f = (struct rep_figs){ .p50_us = ls.p50, .p90_us = ls.p90, .p99_us = ls.p99,
 				       .p999_us = ls.p999, .max_us = ls.max, .min_us = ls.min,
 				       .mean_us = ls.mean };
-		put(o, r->phase_names[p], latency_to_json(&f, err), err);
+		rj_put(o, r->phase_names[p], latency_to_json(&f, err), err);
 	}
 	return o;
 }
@@ -487,9 +473,9 @@ static json_object *per_client_to_json(const struct rb_repeat_result *r, int *er
 					       .p999_us = ls.p999, .max_us = ls.max, .min_us = ls.min,
 					       .mean_us = ls.mean };
 		o = json_object_new_object();
-		put(o, "client", json_object_new_int(c), err);
-		put(o, "n_queries", ju64(n), err);
-		put(o, "latency_us", n ? latency_to_json(&f, err) : NULL, err);
+		rj_put(o, "client", json_object_new_int(c), err);
+		rj_put(o, "n_queries", rj_ju64(n), err);
+		rj_put(o, "latency_us", n ? latency_to_json(&f, err) : NULL, err);
 		if (!o || json_object_array_add(a, o))
 			*err = -ENOMEM;
 	}
@@ -520,10 +506,10 @@ static json_object *io_wait_to_json(const struct rep_figs *f, int *err)
 	if (!isfinite(f->io_wait_total_us))
 		return NULL;
 	o = json_object_new_object();
-	put(o, "mean", report__json_double(f->io_wait_mean_us), err);
-	put(o, "p50", report__json_double(f->io_wait_p50_us), err);
-	put(o, "p99", report__json_double(f->io_wait_p99_us), err);
-	put(o, "total", report__json_double(f->io_wait_total_us), err);
+	rj_put(o, "mean", report__json_double(f->io_wait_mean_us), err);
+	rj_put(o, "p50", report__json_double(f->io_wait_p50_us), err);
+	rj_put(o, "p99", report__json_double(f->io_wait_p99_us), err);
+	rj_put(o, "total", report__json_double(f->io_wait_total_us), err);
 	return o;
 }
 
@@ -565,11 +551,11 @@ static json_object *timeline_to_json(const struct rb_timeline *t, int *err)
 	ts = json_object_new_array_ext((int)t->n);
 	for (i = 0; i < t->n; i++)
 		json_object_array_add(ts, json_object_new_int64((int64_t)(t->s[i].t_s * 1000 + 0.5)));
-	put(o, "interval_ms", json_object_new_int(t->interval_ms), err);
-	put(o, "truncated", json_object_new_boolean(t->truncated), err);
-	put(o, "t_ms", ts, err);
+	rj_put(o, "interval_ms", json_object_new_int(t->interval_ms), err);
+	rj_put(o, "truncated", json_object_new_boolean(t->truncated), err);
+	rj_put(o, "t_ms", ts, err);
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		put(o, cols[i].name, cols[i].probe && !t->has_probes ? NULL : column(t, cols[i].off, err),
+		rj_put(o, cols[i].name, cols[i].probe && !t->has_probes ? NULL : column(t, cols[i].off, err),
 		    err);
 	return o;
 }
@@ -584,279 +570,38 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	compute_figs(r, &f);
-	put(o, "strategy", jstr(r->strategy, RB_NAME_MAX), err);
-	put(o, "repeat", json_object_new_int(r->repeat), err);
-	put(o, "order", json_object_new_int(r->order), err);
-	put(o, "clients", json_object_new_int(r->clients), err);
-	put(o, "batch", json_object_new_int(r->batch), err);
-	put(o, "n_queries", ju64(r->n_queries), err);
-	put(o, "wall_s", report__json_double(r->wall_s), err);
-	put(o, "open_s", report__json_double(r->open_s), err);
-	put(o, "qps", report__json_double(f.qps), err);
-	put(o, "recall", report__json_double(f.recall), err);
-	put(o, "latency_us", latency_to_json(&f, err), err);
-	put(o, "latency_samples_us", samples_to_json(r, err), err);
-	put(o, "io_wait_us", io_wait_to_json(&f, err), err);
-	put(o, "phases", phases_to_json(r, err), err);
-	put(o, "per_client", per_client_to_json(r, err), err);
+	rj_compute_figs(r, &f);
+	rj_put(o, "strategy", jstr(r->strategy, RB_NAME_MAX), err);
+	rj_put(o, "repeat", json_object_new_int(r->repeat), err);
+	rj_put(o, "order", json_object_new_int(r->order), err);
+	rj_put(o, "clients", json_object_new_int(r->clients), err);
+	rj_put(o, "batch", json_object_new_int(r->batch), err);
+	rj_put(o, "n_queries", rj_ju64(r->n_queries), err);
+	rj_put(o, "wall_s", report__json_double(r->wall_s), err);
+	rj_put(o, "open_s", report__json_double(r->open_s), err);
+	rj_put(o, "qps", report__json_double(f.qps), err);
+	rj_put(o, "recall", report__json_double(f.recall), err);
+	rj_put(o, "latency_us", latency_to_json(&f, err), err);
+	rj_put(o, "latency_samples_us", samples_to_json(r, err), err);
+	rj_put(o, "io_wait_us", io_wait_to_json(&f, err), err);
+	rj_put(o, "phases", phases_to_json(r, err), err);
+	rj_put(o, "per_client", per_client_to_json(r, err), err);
 	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)r->results_digest);
-	put(o, "results_digest", json_object_new_string(digest), err);
-	put(o, "dev_read_bytes", ju64(r->io.dev_read_bytes), err);
-	put(o, "dev_read_ios", ju64(r->io.dev_read_ios), err);
-	put(o, "proc_read_bytes", ju64(r->io.proc_read_bytes), err);
-	put(o, "proc_rchar", ju64(r->io.proc_rchar), err);
-	put(o, "majflt", ju64(r->io.majflt), err);
-	put(o, "minflt", ju64(r->io.minflt), err);
-	put(o, "needed_bytes", ju64(r->needed_bytes), err);
-	put(o, "needed_bytes_sum", ju64(r->needed_bytes_sum), err);
-	put(o, "read_amplification", report__json_double(f.read_amplification), err);
-	put(o, "resident_pages_before", ju64(r->resident_pages_before), err);
-	put(o, "memcg", memcg_to_json(r, err), err);
-	put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);
-	put(o, "timeline", timeline_to_json(&r->timeline, err), err);
+	rj_put(o, "results_digest", json_object_new_string(digest), err);
+	rj_put(o, "dev_read_bytes", rj_ju64(r->io.dev_read_bytes), err);
+	rj_put(o, "dev_read_ios", rj_ju64(r->io.dev_read_ios), err);
+	rj_put(o, "proc_read_bytes", rj_ju64(r->io.proc_read_bytes), err);
+	rj_put(o, "proc_rchar", rj_ju64(r->io.proc_rchar), err);
+	rj_put(o, "majflt", rj_ju64(r->io.majflt), err);
+	rj_put(o, "minflt", rj_ju64(r->io.minflt), err);
+	rj_put(o, "needed_bytes", rj_ju64(r->needed_bytes), err);
+	rj_put(o, "needed_bytes_sum", rj_ju64(r->needed_bytes_sum), err);
+	rj_put(o, "read_amplification", report__json_double(f.read_amplification), err);
+	rj_put(o, "resident_pages_before", rj_ju64(r->resident_pages_before), err);
+	rj_put(o, "memcg", memcg_to_json(r, err), err);
+	rj_put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);
+	rj_put(o, "timeline", timeline_to_json(&r->timeline, err), err);
 	put_strategy_stats(o, &r->strategy_stats, err);
-	return o;
-}
-
-/* {"median","min","max"} of the finite values, or null if there are none. */
-static json_object *spread_to_json(const double *v, size_t n, int *err)
-{
-	struct rb_spread s;
-	json_object *o;
-
-	if (stats__spread(v, n, &s))
-		return NULL;
-	o = json_object_new_object();
-	if (!o) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	put(o, "median", report__json_double(s.median), err);
-	put(o, "min", report__json_double(s.min), err);
-	put(o, "max", report__json_double(s.max), err);
-	return o;
-}
-
-/* A summary entry's repeats: one strategy at one clients level. */
-struct group {
-	const char *name;
-	int clients;
-};
-
-static bool in_group(const struct rb_repeat_result *r, const struct group *g)
-{
-	return strcmp(r->strategy, g->name) == 0 && r->clients == g->clients;
-}
-
-/* One phase's p50/p99/mean across the group's repeats: {"p50_us": spread, ...}. */
-static json_object *phase_spread(const struct rb_run *run, const struct group *g, int p,
-				 double *scratch, int *err)
-{
-	static const char *const keys[] = { "p50_us", "p99_us", "mean_us" };
-	struct rb_latency_summary ls;
-	json_object *o = json_object_new_object();
-	size_t j, n, i;
-
-	if (!o) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		for (j = 0, n = 0; j < run->n_repeats; j++) {
-			if (!in_group(&run->repeats[j], g) ||
-			    phase_summary(&run->repeats[j], p, &ls))
-				continue;
-			scratch[n] = i == 0 ? ls.p50 : i == 1 ? ls.p99 : ls.mean;
-			n += isfinite(scratch[n]);	/* a p99 of too few queries is no figure */
-		}
-		put(o, keys[i], spread_to_json(scratch, n, err), err);
-	}
-	return o;
-}
-
-/* Per phase of a multi-phase workload (named by the first repeat that has phases), or null. */
-static json_object *phases_summary(const struct rb_run *run, const struct group *g,
-				   double *scratch, int *err)
-{
-	const struct rb_repeat_result *first = NULL;
-	json_object *o;
-	size_t j;
-	int p;
-
-	for (j = 0; j < run->n_repeats && !first; j++)
-		if (run->repeats[j].n_phases && run->repeats[j].phase_us)
-			first = &run->repeats[j];
-	if (!first)
-		return NULL;
-	o = json_object_new_object();
-	if (!o) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (p = 0; p < first->n_phases; p++)
-		put(o, first->phase_names[p], phase_spread(run, g, p, scratch, err), err);
-	return o;
-}
-
-/* Where summary figure name lives in struct rep_figs. */
-static size_t fig_offset(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(summary_figs); i++)
-		if (!strcmp(summary_figs[i].name, name))
-			return summary_figs[i].offset;
-	return 0;	/* not reached: keys[] names summary figures */
-}
-
-/*
- * The latency percentiles of a summary entry come from every query of its
- * repeats pooled (a p99 of 3 x 100 queries is a p99 of 300, not the median of
- * three second-largest samples); min and max stay the per-repeat range (null
- * when a repeat alone is too small for the percentile). A percentile the pooled
- * samples are too few for is null (stats__min_samples). A batch's queries share
- * one latency and count once.
- */
-static void pooled_latency(const struct rb_run *run, const struct rep_figs *figs,
-			   const struct group *g, json_object *o, int *err)
-{
-	/* the summary_figs entries that are latency percentiles, in pooled[] order */
-	static const char *const keys[] = { "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
-					    "mean_us" };
-	struct rb_latency_summary ls;
-	size_t total = 0, n = 0, i, j;
-	double *all, lo, hi, v;
-	json_object *e;
-
-	for (j = 0; j < run->n_repeats; j++)
-		if (in_group(&run->repeats[j], g))
-			total += run->repeats[j].n_queries;
-	all = calloc(total + 1, sizeof(*all));
-	if (!all) {
-		*err = -ENOMEM;
-		return;
-	}
-	for (j = 0; j < run->n_repeats; j++)
-		if (in_group(&run->repeats[j], g))
-			n += call_samples(&run->repeats[j], all + n);
-	if (n == 0 || stats__summarize(all, n, &ls)) {
-		free(all);
-		return;
-	}
-	const double pooled[] = { ls.p50, ls.p90, ls.p99, ls.p999, ls.max, ls.mean };
-
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		lo = INFINITY;
-		hi = -INFINITY;
-		for (j = 0; j < run->n_repeats; j++) {
-			v = *(const double *)((const char *)&figs[j] + fig_offset(keys[i]));
-			if (in_group(&run->repeats[j], g) && isfinite(v)) {
-				lo = fmin(lo, v);
-				hi = fmax(hi, v);
-			}
-		}
-		e = NULL;
-		if (isfinite(pooled[i])) {
-			e = json_object_new_object();
-			put(e, "median", report__json_double(pooled[i]), err);
-			put(e, "min", isfinite(lo) ? report__json_double(lo) : NULL, err);
-			put(e, "max", isfinite(hi) ? report__json_double(hi) : NULL, err);
-		}
-		put(o, keys[i], e, err);
-	}
-	put(o, "latency_samples", json_object_new_int64((int64_t)n), err);
-	free(all);
-}
-
-/* One summary entry: figs holds the per-repeat figures of every repeat. */
-static json_object *strategy_summary(const struct rb_run *run, const struct rep_figs *figs,
-				     const struct group *g, double *scratch, int *err)
-{
-	json_object *o = json_object_new_object();
-	size_t i, j, n, count = 0;
-
-	if (!o) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (j = 0; j < run->n_repeats; j++)
-		count += in_group(&run->repeats[j], g);
-	put(o, "name", json_object_new_string(g->name), err);
-	put(o, "clients", json_object_new_int(g->clients), err);
-	put(o, "repeats", ju64(count), err);
-	for (i = 0; i < ARRAY_SIZE(summary_figs); i++) {
-		for (j = 0, n = 0; j < run->n_repeats; j++) {
-			double v = *(const double *)((const char *)&figs[j] + summary_figs[i].offset);
-
-			if (in_group(&run->repeats[j], g) && isfinite(v))
-				scratch[n++] = v;
-		}
-		put(o, summary_figs[i].name, spread_to_json(scratch, n, err), err);
-	}
-	put(o, "phases", phases_summary(run, g, scratch, err), err);
-	pooled_latency(run, figs, g, o, err);
-	return o;
-}
-
-/* Has (name, clients) been listed already (among the first n groups)? */
-static bool listed(const struct group *groups, size_t n, const char *name, int clients)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(groups[i].name, name) == 0 && groups[i].clients == clients)
-			return true;
-	return false;
-}
-
-/*
- * Entry order: clients levels in config order, within a level the config's
- * strategies; then any pair that only the repeats name (a hand-built or edited
- * run), in order of first appearance.
- */
-static size_t group_order(const struct rb_run *run, struct group *groups)
-{
-	size_t n = 0, j;
-	int i, l;
-
-	for (l = 0; l < run->cfg.n_clients && l < RB_MAX_CLIENT_LEVELS; l++)
-		for (i = 0; i < run->cfg.n_strategies && i < RB_MAX_STRATEGIES; i++)
-			if (!listed(groups, n, run->cfg.strategies[i], (int)run->cfg.run_clients[l]))
-				groups[n++] = (struct group){ run->cfg.strategies[i],
-							      (int)run->cfg.run_clients[l] };
-	for (j = 0; j < run->n_repeats; j++)
-		if (!listed(groups, n, run->repeats[j].strategy, run->repeats[j].clients))
-			groups[n++] = (struct group){ run->repeats[j].strategy, run->repeats[j].clients };
-	return n;
-}
-
-static json_object *summary_to_json(const struct rb_run *run, int *err)
-{
-	size_t cap = (size_t)RB_MAX_STRATEGIES * RB_MAX_CLIENT_LEVELS + run->n_repeats + 1, n, i;
-	struct group *groups = calloc(cap, sizeof(*groups));
-	struct rep_figs *figs = calloc(run->n_repeats + 1, sizeof(*figs));
-	double *scratch = calloc(run->n_repeats + 1, sizeof(*scratch));
-	json_object *o = json_object_new_object(), *list = json_object_new_array();
-
-	if (!groups || !figs || !scratch || !o || !list) {
-		*err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < run->n_repeats; i++)
-		compute_figs(&run->repeats[i], &figs[i]);
-	n = group_order(run, groups);
-	for (i = 0; i < n; i++)
-		if (json_object_array_add(list, strategy_summary(run, figs, &groups[i], scratch, err)))
-			*err = -ENOMEM;
-	put(o, "gate_counter", json_object_new_string(GATE_COUNTER), err);
-	put(o, "strategies", list, err);
-	list = NULL;
-cleanup:
-	json_object_put(list);
-	free(groups);
-	free(figs);
-	free(scratch);
 	return o;
 }
 
@@ -868,12 +613,12 @@ static json_object *dataset_to_json(const struct rb_run *run, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	put(o, "dir", jstr(run->dataset_dir, RB_PATH_MAX), err);
-	put(o, "index_dir", jstr(run->index_dir, RB_PATH_MAX), err);
-	put(o, "files_bytes", ju64(run->files_bytes), err);
+	rj_put(o, "dir", jstr(run->dataset_dir, RB_PATH_MAX), err);
+	rj_put(o, "index_dir", jstr(run->index_dir, RB_PATH_MAX), err);
+	rj_put(o, "files_bytes", rj_ju64(run->files_bytes), err);
 	/* counted apart from needed_bytes, which holds the chunks' own pages */
-	put(o, "store_interior_bytes", run->store_interior_bytes < 0 ? NULL :
-	    ju64((uint64_t)run->store_interior_bytes), err);
+	rj_put(o, "store_interior_bytes", run->store_interior_bytes < 0 ? NULL :
+	    rj_ju64((uint64_t)run->store_interior_bytes), err);
 	return o;
 }
 
@@ -904,8 +649,8 @@ static json_object *skipped_to_json(const struct rb_run *run, int *err)
 	}
 	for (i = 0; i < run->n_skipped; i++) {
 		o = json_object_new_object();
-		put(o, "name", jstr(run->skipped[i], sizeof(run->skipped[i])), err);
-		put(o, "reason", jstr(run->skipped_reason[i], sizeof(run->skipped_reason[i])), err);
+		rj_put(o, "name", jstr(run->skipped[i], sizeof(run->skipped[i])), err);
+		rj_put(o, "reason", jstr(run->skipped_reason[i], sizeof(run->skipped_reason[i])), err);
 		if (!o || json_object_array_add(arr, o))
 			*err = -ENOMEM;
 	}
@@ -925,25 +670,25 @@ json_object *report__to_json(const struct rb_run *run)
 	env = env__to_json(&run->env);
 	if (!env)
 		err = -ENOMEM;
-	put(doc, "schema_version", json_object_new_int(RB_REPORT_SCHEMA_VERSION), &err);
-	put(doc, "tool", json_object_new_string("rabench"), &err);
-	put(doc, "complete", json_object_new_boolean(run->complete), &err);
-	put(doc, "started", jstr(run->started, sizeof(run->started)), &err);
-	put(doc, "config_source", jstr(run->cfg.source, RB_PATH_MAX), &err);
-	put(doc, "environment", env, &err);
-	put(doc, "config", config_to_json(&run->cfg, &err), &err);
-	put(doc, "dataset", dataset_to_json(run, &err), &err);
-	put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
-	put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
-	put(doc, "client_command", client_command(&run->cfg), &err);
-	put(doc, "io_wait_available", json_object_new_boolean(run->io_wait_available), &err);
-	put(doc, "io_wait_unavailable_reason",
+	rj_put(doc, "schema_version", json_object_new_int(RB_REPORT_SCHEMA_VERSION), &err);
+	rj_put(doc, "tool", json_object_new_string("rabench"), &err);
+	rj_put(doc, "complete", json_object_new_boolean(run->complete), &err);
+	rj_put(doc, "started", jstr(run->started, sizeof(run->started)), &err);
+	rj_put(doc, "config_source", jstr(run->cfg.source, RB_PATH_MAX), &err);
+	rj_put(doc, "environment", env, &err);
+	rj_put(doc, "config", config_to_json(&run->cfg, &err), &err);
+	rj_put(doc, "dataset", dataset_to_json(run, &err), &err);
+	rj_put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
+	rj_put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
+	rj_put(doc, "client_command", client_command(&run->cfg), &err);
+	rj_put(doc, "io_wait_available", json_object_new_boolean(run->io_wait_available), &err);
+	rj_put(doc, "io_wait_unavailable_reason",
 	    jstr(run->io_wait_available ? "" : run->io_wait_reason, sizeof(run->io_wait_reason)), &err);
-	put(doc, "probes_unavailable_reason", jstr(run->probes_reason, sizeof(run->probes_reason)),
+	rj_put(doc, "probes_unavailable_reason", jstr(run->probes_reason, sizeof(run->probes_reason)),
 	    &err);
-	put(doc, "metrics_definitions", definitions_to_json(&err), &err);
-	put(doc, "repeats", repeats_to_json(run, &err), &err);
-	put(doc, "summary", summary_to_json(run, &err), &err);
+	rj_put(doc, "metrics_definitions", definitions_to_json(&err), &err);
+	rj_put(doc, "repeats", repeats_to_json(run, &err), &err);
+	rj_put(doc, "summary", rj_summary_to_json(run, &err), &err);
 	if (err) {
 		json_object_put(doc);
 		return NULL;
