@@ -345,6 +345,7 @@ static void follow_cgroup(pid_t pid)
 #define FORWARD_WAIT_S 5.0
 
 #define MAX_TREE 256
+#define FOLLOW_EVERY 5		/* polls between two walks of the target's tree */
 
 static bool same_file(const char *a, const char *b)
 {
@@ -444,14 +445,20 @@ static int serve(struct prefetch *p, pid_t pid, pid_t served, bool child, char w
 {
 	struct timespec poll = { 0, POLL_NS };
 	char faiss[PATH_MAX] = "", mapped[PATH_MAX];
-	int status = 0, hinted = 0;
+	int status = 0, hinted = 0, polls = 0;
 	double forwarded = 0;
 	pid_t s;
 
 	while (alive(pid, child, &status)) {
-		/* the served process stopped mapping the lists (or never did): who in the tree does */
-		s = find_served(served, want, n_want, mapped, sizeof(mapped)) == served ? served :
-		    find_served(pid, want, n_want, mapped, sizeof(mapped));
+		/*
+		 * Every FOLLOW_EVERY polls: the served process stopped mapping the lists (or
+		 * never did, a wrapper): who in the tree does. A walk of /proc, so not at
+		 * every poll: the uprobe of a process already served must not wait for it.
+		 */
+		s = served;
+		if (polls++ % FOLLOW_EVERY == 0 &&
+		    find_served(served, want, n_want, mapped, sizeof(mapped)) != served)
+			s = find_served(pid, want, n_want, mapped, sizeof(mapped));
 		if (s > 0 && s != served) {
 			prefetch__retarget(p, s);
 			served = s;

@@ -89,8 +89,10 @@ check "the command's exit status passes through" bash -c \
 check "bad input: no target, both --pid and a command, a dead pid, not an index: exit 2" bash -c \
 	"'$rb' prefetch --index '$index' 2>/dev/null; a=\$?; '$rb' prefetch --index '$index' --pid 1 -- true 2>/dev/null; b=\$?; '$rb' prefetch --index '$index' --pid 999999 2>/dev/null; c=\$?; '$rb' prefetch --index configs/ci.yaml -- true 2>'$work/bad.err'; d=\$?; test \$a\$b\$c\$d = 2222 && grep -q 'FAISS cannot read it' '$work/bad.err'"
 # the index found by the tool: what the target maps, and a target that forks or execs
+# a server loads its index, then serves: 2 s between the two (the 6th argument), the
+# time the tool has to find the index the target mapped and attach
 evict
-"$rb" prefetch -- "${search[@]}" >"$work/find.out" 2>"$work/find.err"
+"$rb" prefetch -- "${search[@]}" 4 0 2 >"$work/find.out" 2>"$work/find.err"
 rc=$?
 check "no --index: the .index found from the .ivfdata the target maps, hints received" bash -c \
 	"cat '$work/find.err'; test $rc -eq 0 && grep -q 'its index is $index' '$work/find.out' && test \$(awk '\$1 == \"hint_calls\" {print \$2}' '$work/find.out') -gt 0"
@@ -99,12 +101,12 @@ rc=$?
 check "no --index, a target that maps no index: said, and the command's status (3)" bash -c \
 	"cat '$work/none.err'; test $rc -eq 3 && grep -q 'exited without mapping a FAISS .ivfdata' '$work/none.err'"
 evict
-"$rb" prefetch --index "$index" -- /bin/sh -c "${search[*]} >/dev/null; true" >"$work/sh.out" 2>"$work/sh.err"
+"$rb" prefetch --index "$index" -- /bin/sh -c "${search[*]} 4 0 1 >/dev/null; true" >"$work/sh.out" 2>"$work/sh.err"
 rc=$?
 check "a shell that forks the search: the child followed, its FAISS uprobed, hints received" bash -c \
 	"cat '$work/sh.err'; test $rc -eq 0 && grep -q 'following pid' '$work/sh.out' && grep -q 'uprobe on FAISS prefetch_lists in .*_swigfaiss' '$work/sh.out' && test \$(awk '\$1 == \"hint_calls\" {print \$2}' '$work/sh.out') -gt 0"
 evict
-"$rb" prefetch --index "$index" -- nice "${search[@]}" >"$work/nice.out" 2>"$work/nice.err"
+"$rb" prefetch --index "$index" -- nice "${search[@]}" 4 1 >"$work/nice.out" 2>"$work/nice.err"
 rc=$?
 check "nice execs the search: every one of its 200 queries hinted" bash -c \
 	"cat '$work/nice.err'; test $rc -eq 0 && test \$(awk '\$1 == \"hint_calls\" {print \$2}' '$work/nice.out') -eq 200"

@@ -14,7 +14,9 @@ schema() {  # schema FILE -> valid against report/report.schema.json
 	"$py" -c "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open('report/report.schema.json')))" "$1"
 }
 
-"$rb" run configs/ci.yaml "${sets[@]}" >/dev/null 2>"$work/err1"
+# the kernel's two strategies (bpf-prefetch's agent races the queries: its faults are its own)
+"$rb" run configs/ci.yaml "${sets[@]}" --set run.strategies=default,fadvise-random \
+	--set workload.queries=30 >/dev/null 2>"$work/err1"
 rc=$?
 report=$(ls "$work"/results/ci/*/report.json 2>/dev/null | head -1)
 check "run with run.probes (default true) exits 0" test "$rc" -eq 0

@@ -5,7 +5,7 @@ first N queries of an .fvecs file one at a time, print this process's major faul
 during the searches and a digest of the result ids. tests/e2e_prefetch.sh runs it
 plain and under `rabench prefetch`.
 
-usage: /usr/bin/python3 faiss_search.py INDEX QUERIES.fvecs N [NPROBE] [SLEEP_S]
+usage: /usr/bin/python3 faiss_search.py INDEX QUERIES.fvecs N [NPROBE] [SLEEP_S] [SLEEP_AFTER_LOAD_S]
 """
 import resource
 import sys
@@ -22,6 +22,8 @@ def main():
         time.sleep(float(sys.argv[5]))  # --pid mode: time for the agent to attach
     index = faiss.read_index(index_path)
     faiss.extract_index_ivf(index).nprobe = nprobe
+    if len(sys.argv) > 6:
+        time.sleep(float(sys.argv[6]))  # a server between loading its index and serving
     raw = np.fromfile(queries_path, dtype="int32")
     dim = int(raw[0])
     queries = raw.reshape(-1, dim + 1)[:, 1:].copy().view("float32")
