@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "config_int.h"
+#include "datasets/stores/store.h"
 #include "strategies/strategy.h"
 
 #define OFF(f) offsetof(struct rb_config, f)
@@ -61,8 +62,8 @@ const struct rb_key rb_config_keys[] = {
 	  NULL,
 	  "corpus: wordnet = the WordNet glosses of Debian's wordnet-base, or a plain-text file (paragraphs separated by blank lines)" },
 	{ "dataset.chunk_store", RB_KEY_ENUM, OFF(dataset_chunk_store), SZ(dataset_chunk_store),
-	  "file", 0, 0, "file|lmdb|sqlite",
-	  "corpus: where the chunk text lives: file = rabench's chunks.dat + chunks.idx; lmdb = an LMDB database (key = chunk id, value = text); sqlite = a SQLite table of chunks by integer id. chunk-fetch and rag read it" },
+	  "file", 0, 0, NULL,
+	  "corpus: where the chunk text lives: file = rabench's chunks.dat + chunks.idx; lmdb = an LMDB database (key = chunk id, value = text); sqlite = a SQLite table of chunks by integer id. chunk-fetch and rag read it; one of the chunk stores' registry (datasets/stores/)", 0, store__names },
 	{ "dataset.chunk_size", RB_KEY_INT, OFF(dataset_chunk_size), 0, "1024", 64, 1048576, NULL,
 	  "corpus: chunks hold at most this many bytes (whole paragraphs packed; longer ones cut at sentence ends); dataset.n caps the number of chunks" },
 

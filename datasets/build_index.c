@@ -29,7 +29,6 @@
 #include "corpus.h"
 #include "dataset.h"
 #include "groundtruth.h"
-#include "chunkdb.h"
 #include "chunkstore.h"
 #include "faiss_bridge.h"
 #include "hnsw_bridge.h"

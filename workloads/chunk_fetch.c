@@ -55,7 +55,7 @@ static void chunk_fetch_close(struct rb_workload *w)
 
 	if (!s)
 		return;
-	chunk_io__close(&s->io);
+	chunk_io__close(&s->io, w);
 	free(s);
 	w->priv = NULL;
 	w->n_files = 0;

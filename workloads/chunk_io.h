@@ -9,14 +9,14 @@
  * The store and the file are shared by every client; the buffer each fetch
  * writes is the client's own (struct chunk_buf).
  *
- * dataset.chunk_store lmdb or sqlite: the same chunks come out of a real
- * database (datasets/chunkdb.h) — LMDB's mdb_get in a read transaction per
- * client (the value copied out of LMDB's map: its page faults), or SQLite's
- * SELECT by rowid on a read-only connection per client (pread by default, its
- * own mmap with workload.chunk_io mmap). Checked against chunks.idx all the same. The
- * database file is the workload's file: LMDB's map and descriptor, SQLite's
- * descriptor (and map), found in /proc/self, so strategies advise what the
- * library reads through. Extents come from the store's extent file.
+ * dataset.chunk_store picks the store (datasets/stores/: file, lmdb, sqlite,
+ * one ops table each): the same chunks out of chunks.dat or a real database,
+ * checked against chunks.idx all the same. A store whose library opens the
+ * file (RB_STORE_LIB_FILE) has its descriptor and map found in /proc/self, so
+ * strategies advise what the library reads through; a store with a handle per
+ * client (RB_STORE_PER_CLIENT: LMDB's read transaction, SQLite's connection)
+ * gets one per client, and a client's own descriptor joins the workload's file.
+ * Extents come from the store's extent op.
  */
 #ifndef RB_CHUNK_IO_H
 #define RB_CHUNK_IO_H
@@ -27,23 +27,15 @@
 
 #include "workload.h"
 #include "datasets/chunkstore.h"
+#include "datasets/stores/store.h"
 
 struct rb_workload_params;
 struct rb_dataset;
 
-struct MDB_env;
-struct sqlite3;
-
 struct chunk_io {
 	struct chunkstore cs;
-	int kind;                  /* -1: chunks.dat; else enum chunkdb_kind */
-	uint64_t *db_offsets;      /* lmdb, sqlite: each chunk's offset in the database file */
-	struct MDB_env *env;       /* lmdb */
-	unsigned int dbi;
-	struct sqlite3 *db;        /* sqlite */
-	int file;                  /* slot of chunks.dat in w->files */
-	struct rb_file *f;         /* that slot, once this opened it (NULL before) */
-	bool use_mmap;
+	struct rb_store store;     /* the open store (dataset.chunk_store) */
+	int file;                  /* slot of the store's file in w->files */
 	int64_t k;
 	uint32_t max_len;          /* the longest chunk */
 };
@@ -51,23 +43,22 @@ struct chunk_io {
 /* What one client's fetches write. */
 struct chunk_buf {
 	char *buf;                 /* k * max_len: the fetched chunks of one query */
-	void *txn;                 /* lmdb: a read transaction, reset between fetches */
-	void *stmt;                /* sqlite: SELECT text FROM chunks WHERE id = ? */
-	struct sqlite3 *db;        /* sqlite: the client's own read-only connection */
-	int db_fd;                 /* its descriptor of the database (-1: none) */
+	struct rb_store_client client; /* RB_STORE_PER_CLIENT: the client's handle */
+	bool has_client;
+	int db_fd;                 /* the client's own descriptor of the store's file (-1: none) */
 	struct rb_extent *extents; /* k extents of the last chunk_io__extents call */
 };
 
-/* Load chunks.idx, open (or map) chunks.dat into w->files[file]. */
+/* Load chunks.idx, open the store; its file, descriptor and map into w->files[file]. */
 int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 		   const struct rb_workload_params *wp, const struct rb_dataset *ds, int64_t k, char *err,
 		   size_t errlen);
-void chunk_io__close(struct chunk_io *c);
+void chunk_io__close(struct chunk_io *c, struct rb_workload *w);
 
 /*
- * A client's buffers for fetches of up to c->k chunks, and for SQLite its own
- * connection (a server opens one per worker: no serialised shared connection),
- * whose descriptor joins w's file for the strategies. 0 or -errno.
+ * A client's buffers for fetches of up to c->k chunks, and its store handle
+ * (SQLite: its own connection, whose descriptor joins w's file for the
+ * strategies). 0 or -errno.
  */
 int chunk_buf__init(struct chunk_buf *b, const struct chunk_io *c, struct rb_workload *w);
 void chunk_buf__free(struct chunk_buf *b, struct rb_workload *w, const struct chunk_io *c);

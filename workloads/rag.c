@@ -85,7 +85,7 @@ static void rag_close(struct rb_workload *w)
 
 	if (!s)
 		return;
-	chunk_io__close(&s->io);
+	chunk_io__close(&s->io, w);
 	if (s->hnsw)
 		hnsw_common__close(&s->g);
 	else

@@ -67,4 +67,10 @@ const char *strategy__names(void)
 	       "readahead-kb";
 }
 
+const char *store__names(void);
+const char *store__names(void)
+{
+	return "file|lmdb|sqlite";
+}
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_chunkdb — the LMDB and SQLite chunk stores (datasets/chunkdb.h) read
+ * test_stores — the chunk stores (datasets/stores/: file, LMDB, SQLite) read
  * through chunk_io, the path chunk-fetch and rag take: every chunk comes back
  * byte for byte as chunks.dat holds it, its extent (from the store's extent
  * file) holds exactly those bytes in the database file, a changed byte in the
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datasets/chunkdb.h"
+#include "datasets/stores/store.h"
 #include "datasets/chunkstore.h"
 #include "datasets/dataset.h"
 #include "config/config.h"
@@ -78,6 +78,7 @@ static int teardown(void **state)
 /* Build the store of kind into the fixture's folder; ds and cfg as chunk-fetch sees them. */
 static void build(struct fixture *f, const char *kind, struct rb_dataset *ds, struct rb_config *cfg)
 {
+	const struct rb_store_ops *ops = store__find(kind);
 	struct chunkstore cs;
 	char err[512] = "";
 
@@ -86,13 +87,14 @@ static void build(struct fixture *f, const char *kind, struct rb_dataset *ds, st
 	snprintf(cfg->dataset_chunk_store, sizeof(cfg->dataset_chunk_store), "%s", kind);
 	snprintf(ds->chunks_path, sizeof(ds->chunks_path), "%s", f->dat);
 	snprintf(ds->chunks_idx_path, sizeof(ds->chunks_idx_path), "%s", f->idx);
+	assert_non_null(ops);
 	snprintf(ds->store_path, sizeof(ds->store_path), "%s/%s", f->dir,
-		 chunkdb__file_name(chunkdb__kind(kind)));
+		 ops->file_name ? ops->file_name : "none");
 	snprintf(ds->store_ext_path, sizeof(ds->store_ext_path), "%s/%s.ext", f->dir, kind);
 	unlink(ds->store_path);
 	assert_int_equal(chunkstore__open(&cs, f->dat, f->idx, err, sizeof(err)), 0);
-	if (chunkdb__build(chunkdb__kind(kind), &cs, f->dat, ds->store_path, ds->store_ext_path, err,
-			   sizeof(err)))
+	if ((ops->flags & RB_STORE_BUILT) &&
+	    store__build(ops, &cs, f->dat, ds->store_path, ds->store_ext_path, err, sizeof(err)))
 		fail_msg("build %s: %s", kind, err);
 	chunkstore__close(&cs);
 }
@@ -141,9 +143,9 @@ static void check_store(void **state, const char *kind)
 		struct chunk_buf b2;
 
 		assert_int_equal(chunk_buf__init(&b2, &io, &w), 0);
-		assert_non_null(b.db);
-		assert_non_null(b2.db);
-		assert_ptr_not_equal(b.db, b2.db);
+		assert_non_null(b.client.priv);
+		assert_non_null(b2.client.priv);
+		assert_ptr_not_equal(b.client.priv, b2.client.priv);
 		assert_int_equal(w.files[0].n_more_fds, 2);
 		assert_true(b.db_fd >= 0 && b2.db_fd >= 0 && b.db_fd != b2.db_fd &&
 			    b.db_fd != w.files[0].fd && b2.db_fd != w.files[0].fd);
@@ -167,11 +169,11 @@ static void check_store(void **state, const char *kind)
 		assert_memory_equal(db + e.offset, dat + r->offset, r->len);
 	}
 	chunk_buf__free(&b, &w, &io);
-	chunk_io__close(&io);
+	chunk_io__close(&io, &w);
 	/* one byte of chunk 7 changed in the database: refused */
 	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), 0);
 	assert_int_equal(chunk_io__extent_of(&io, 7, &e, 1), 1);
-	chunk_io__close(&io);
+	chunk_io__close(&io, &w);
 	db[e.offset + 3] ^= 0x20;
 	{
 		int fd = open(ds.store_path, O_WRONLY);
@@ -187,7 +189,7 @@ static void check_store(void **state, const char *kind)
 	id = 7;
 	assert_int_equal(chunk_io__fetch(&io, &w, &b, &id, 1), -EBADMSG);
 	chunk_buf__free(&b, &w, &io);
-	chunk_io__close(&io);
+	chunk_io__close(&io, &w);
 	free(dat);
 	free(db);
 }
@@ -224,7 +226,7 @@ static void test_not_a_database(void **state)
 		err[0] = '\0';
 		assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, ds.store_path));
-		chunk_io__close(&io);
+		chunk_io__close(&io, &w);
 	}
 	/* a store's extent file of another size: refused too */
 	build(f, "lmdb", &ds, &cfg);
@@ -233,7 +235,78 @@ static void test_not_a_database(void **state)
 	close(fd);
 	assert_int_equal(chunk_io__open(&io, &w, 0, &wp, &ds, 1, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not the extents of this chunk store"));
-	chunk_io__close(&io);
+	chunk_io__close(&io, &w);
+}
+
+/* The file store: chunks.dat itself, by pread and out of a map, through the same ops. */
+static void test_file_store(void **state)
+{
+	struct fixture *f = *state;
+	const struct rb_store_ops *ops = store__find("file");
+	struct rb_store_client cl = { 0 };
+	struct chunkstore cs;
+	struct rb_store s;
+	char err[512] = "", *dat, *buf;
+	size_t dat_len;
+	uint64_t id;
+	int mode;
+
+	assert_non_null(ops);
+	assert_false(ops->flags & RB_STORE_BUILT);
+	assert_int_equal(chunkstore__open(&cs, f->dat, f->idx, err, sizeof(err)), 0);
+	dat = slurp(f->dat, &dat_len);
+	buf = malloc(store__longest(&cs));
+	assert_non_null(buf);
+	for (mode = 0; mode < 2; mode++) {
+		assert_int_equal(store__open(&s, ops, &cs, f->dat, NULL, mode == 1, err, sizeof(err)), 0);
+		assert_true(mode ? s.map != NULL && s.fd < 0 : s.fd >= 0 && s.map == NULL);
+		assert_int_equal(s.size, dat_len);
+		for (id = 0; id < cs.count; id++) {
+			assert_int_equal(ops->extent(&s, (int64_t)id), cs.recs[id].offset);
+			assert_int_equal(ops->get(&s, &cl, (int64_t)id, buf, cs.recs[id].len), 0);
+			assert_memory_equal(buf, dat + cs.recs[id].offset, cs.recs[id].len);
+		}
+		/* a length other than chunks.idx's: not this chunk */
+		assert_int_equal(ops->get(&s, &cl, 0, buf, cs.recs[0].len + 1), -EBADMSG);
+		store__close(&s);
+	}
+	free(buf);
+	free(dat);
+	chunkstore__close(&cs);
+}
+
+static int no_open(struct rb_store *s, char *err, size_t errlen)
+{
+	(void)s, (void)err, (void)errlen;
+	return -ENOSYS;
+}
+
+/* Tables that do not keep their flags' promises are refused, naming why. */
+static void test_store_ops_checked(void **state)
+{
+	struct rb_store_ops o = store_lmdb_ops;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(store__check_ops(&store_file_ops, err, sizeof(err)), 0);
+	assert_int_equal(store__check_ops(&store_lmdb_ops, err, sizeof(err)), 0);
+	assert_int_equal(store__check_ops(&store_sqlite_ops, err, sizeof(err)), 0);
+	o.version = RB_STORE_OPS_VERSION + 1;
+	assert_int_equal(store__check_ops(&o, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "version"));
+	o = store_lmdb_ops;
+	o.build = NULL;
+	assert_int_equal(store__check_ops(&o, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "RB_STORE_BUILT"));
+	o = store_sqlite_ops;
+	o.client_open = NULL;
+	assert_int_equal(store__check_ops(&o, err, sizeof(err)), -EINVAL);
+	o = store_file_ops;
+	o.open = no_open;
+	o.get = NULL;
+	assert_int_equal(store__check_ops(&o, err, sizeof(err)), -EINVAL);
+	assert_null(store__find("lmdbx"));
+	assert_string_equal(store__names(), "file|lmdb|sqlite");
 }
 
 int main(void)
@@ -242,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_lmdb_store),
 		cmocka_unit_test(test_sqlite_store),
 		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_file_store),
+		cmocka_unit_test(test_store_ops_checked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
