@@ -53,7 +53,7 @@ Q := @
 endif
 
 SRC_C   := $(filter-out cli/main.c,$(wildcard cli/*.c report/*.c harness/*.c config/*.c strategies/*.c \
-					   workloads/*.c datasets/*.c datasets/stores/*.c lib/*.c)) \
+					   workloads/*.c datasets/*.c datasets/stores/*.c datasets/indexes/*.c lib/*.c)) \
 	   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 SRC_CXX := $(wildcard datasets/*.cpp)
 OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "config_int.h"
+#include "datasets/indexes/index.h"
 #include "datasets/stores/store.h"
 #include "strategies/strategy.h"
 
@@ -67,8 +68,8 @@ const struct rb_key rb_config_keys[] = {
 	{ "dataset.chunk_size", RB_KEY_INT, OFF(dataset_chunk_size), 0, "1024", 64, 1048576, NULL,
 	  "corpus: chunks hold at most this many bytes (whole paragraphs packed; longer ones cut at sentence ends); dataset.n caps the number of chunks" },
 
-	{ "index.kind", RB_KEY_ENUM, OFF(index_kind), SZ(index_kind), "ivf", 0, 0, "ivf|hnsw",
-	  "ivf = a FAISS IVF index with on-disk inverted lists (index.factory); hnsw = an hnswlib HNSW graph whose level 0 (links and vectors) is searched from an mmap of its file (index.hnsw_*)" },
+	{ "index.kind", RB_KEY_ENUM, OFF(index_kind), SZ(index_kind), "ivf", 0, 0, NULL,
+	  "ivf = a FAISS IVF index with on-disk inverted lists (index.factory); hnsw = an hnswlib HNSW graph whose level 0 (links and vectors) is searched from an mmap of its file (index.hnsw_*); one of the index kinds' registry (datasets/indexes/)", 0, index__names },
 	{ "index.hnsw_m", RB_KEY_INT, OFF(index_hnsw_m), 0, "16", 2, 100, NULL,
 	  "hnsw: links per node and level (M; level 0 has 2M)" },
 	{ "index.hnsw_ef_construction", RB_KEY_INT, OFF(index_hnsw_ef_construction), 0, "100", 10,

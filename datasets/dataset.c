@@ -92,20 +92,6 @@ static uint64_t dataset_bytes(const struct rb_dataset_spec *spec)
  * The inverted lists' ids, plus float codes for a Flat index: a lower bound of
  * ivfdata; for HNSW, level 0: vector, 2M links, their count and the label.
  */
-uint64_t ds_index_bytes(const struct rb_dataset_spec *spec, const struct rb_dataset *ds)
-{
-	uint64_t row = sizeof(int64_t);
-	const char *flat = strstr(spec->index_factory, "Flat");
-
-	if (ds_is_hnsw(spec))
-		return (uint64_t)ds->n * ((uint64_t)ds->dim * sizeof(float) +
-					  (2 * (uint64_t)spec->index_hnsw_m + 1) * 4 + 8);
-
-	if (flat && flat[4] == '\0')
-		row += (uint64_t)ds->dim * sizeof(float);
-	return (uint64_t)ds->n * row;
-}
-
 static int dataset_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, char *err, size_t errlen)
 {
 	char canonical[DS_CANONICAL_MAX], key[32], final[RB_PATH_MAX], tmp[RB_PATH_MAX];

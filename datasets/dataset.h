@@ -20,6 +20,8 @@
 
 #define RB_GT_K 100   /* ground-truth neighbours stored per query */
 
+struct rb_index_ops;
+
 struct rb_dataset {
 	char dir[RB_PATH_MAX];           /* <cache_dir>/<dataset key>/ */
 	char base_path[RB_PATH_MAX];     /* base.fvecs */
@@ -28,12 +30,13 @@ struct rb_dataset {
 	char index_dir[RB_PATH_MAX];     /* <dir>/index-<index key>/ */
 	char index_path[RB_PATH_MAX];    /* ivf.index (FAISS, OnDiskInvertedLists) */
 	char ivfdata_path[RB_PATH_MAX];  /* ivf.ivfdata (the inverted lists) */
+	const struct rb_index_ops *index_ops; /* its kind (datasets/indexes/), NULL: no index */
 	char hnsw_path[RB_PATH_MAX];     /* index.kind hnsw: <dir>/hnsw-<key>/hnsw.bin, else "" */
 	char chunks_path[RB_PATH_MAX];   /* chunks.dat (corpus only, else "") */
 	char chunks_idx_path[RB_PATH_MAX]; /* chunks.idx (corpus only, else "") */
 	char store_dir[RB_PATH_MAX];     /* dataset.chunk_store lmdb/sqlite: <dir>/store-<kind>-<key>/ */
 	char store_path[RB_PATH_MAX];    /* ... its chunks.lmdb or chunks.sqlite, else "" */
-	char store_ext_path[RB_PATH_MAX]; /* ... its extents.bin (chunkdb.h) */
+	char store_ext_path[RB_PATH_MAX]; /* ... its extents.bin (datasets/stores/store.h) */
 	int64_t store_interior_bytes;    /* ... its B-tree's interior pages in bytes (-1: no store) */
 	uint64_t dataset_key, index_key; /* the hashes in the folder names */
 	int64_t n, dim, nq, gt_k;

@@ -178,26 +178,6 @@ int64_t ds_train_size(const struct rb_dataset_spec *spec, int64_t n)
 	return spec->index_train_size < n ? spec->index_train_size : n;
 }
 
-bool ds_is_hnsw(const struct rb_dataset_spec *spec)
-{
-	return !strcmp(spec->index_kind, "hnsw");
-}
-
-void ds_index_canonical(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, char *buf,
-			    size_t len)
-{
-	if (ds_is_hnsw(spec)) {
-		snprintf(buf, len, "rabench-hnsw v%d dataset=%s-%016llx M=%lld ef_construction=%lld",
-			 DS_FORMAT_VERSION, ds_dataset_prefix(spec), (unsigned long long)ds->dataset_key,
-			 (long long)spec->index_hnsw_m, (long long)spec->index_hnsw_ef_construction);
-		return;
-	}
-	snprintf(buf, len, "rabench-index v%d dataset=%s-%016llx factory=%s train_size=%lld seed=%lld%s",
-		 DS_FORMAT_VERSION, ds_dataset_prefix(spec), (unsigned long long)ds->dataset_key,
-		 spec->index_factory, (long long)ds_train_size(spec, ds->n), (long long)spec->dataset_seed,
-		 ds_is_synthetic(spec) ? "" : " sample=stride");
-}
-
 uint64_t ds_key_of(const char *canonical)
 {
 	return (uint64_t)XXH64(canonical, strlen(canonical), 0);

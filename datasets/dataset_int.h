@@ -1,7 +1,7 @@
 /*
  * dataset_int — what the files of the dataset cache share (dataset.c,
- * dataset_cache.c, build_vectors.c, build_index.c, build_store.c); no other
- * folder includes it.
+ * dataset_cache.c, build_vectors.c, build_index.c, build_store.c and the index
+ * kinds below, indexes/); no folder outside datasets/ includes it.
  */
 #ifndef RB_DATASET_INT_H
 #define RB_DATASET_INT_H
@@ -29,7 +29,6 @@ struct progress {
 
 /* dataset.c */
 int ds_check_space(const char *dir, uint64_t need, const char *what, char *err, size_t errlen);
-uint64_t ds_index_bytes(const struct rb_dataset_spec *spec, const struct rb_dataset *ds);
 
 /* dataset_cache.c; what SIGINT sets (dataset__set_stop), polled between chunks */
 extern volatile sig_atomic_t *ds_stop_flag;
@@ -43,8 +42,6 @@ bool ds_is_synthetic(const struct rb_dataset_spec *spec);
 const char *ds_dataset_prefix(const struct rb_dataset_spec *spec);
 int ds_dataset_canonical(const struct rb_dataset_spec *spec, char *buf, size_t len, char *err, size_t errlen);
 int64_t ds_train_size(const struct rb_dataset_spec *spec, int64_t n);
-bool ds_is_hnsw(const struct rb_dataset_spec *spec);
-void ds_index_canonical(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, char *buf, size_t len);
 uint64_t ds_key_of(const char *canonical);
 int ds_config_check(const struct rb_dataset_spec *spec, char *err, size_t errlen);
 

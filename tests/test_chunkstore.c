@@ -165,7 +165,7 @@ static void fetch_all(struct fixture *f, const char *io)
 	ids[0] = N_CHUNKS;
 	assert_int_equal(chunk_io__fetch(&c, &w, &b, ids, 1), -ERANGE);
 	chunk_buf__free(&b, &w, &c);
-	chunk_io__close(&c);
+	chunk_io__close(&c, &w);
 }
 
 static void test_fetch_pread_mmap_and_corruption(void **state)
@@ -195,7 +195,7 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 		id = 1;
 		assert_int_equal(chunk_io__fetch(&c, &w, &b, &id, 1), 0);
 		chunk_buf__free(&b, &w, &c);
-		chunk_io__close(&c);
+		chunk_io__close(&c, &w);
 	}
 }
 

@@ -42,7 +42,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/rb-chunkdb-XXXXXX");
+	strcpy(f->dir, "/tmp/rb-stores-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->dat, sizeof(f->dat), "%s/chunks.dat", f->dir);

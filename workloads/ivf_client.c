@@ -14,7 +14,7 @@
  * The client is started per repeat (its load time is the repeat's open_s), with
  * execvp and no shell; every query is timed from here, with a timeout
  * (workload.client_timeout; ten of them for "ready"). rabench
- * itself opens the index too (ivf_common.c, never reading the lists), for what
+ * itself opens the index too (index_io.c, never reading the lists), for what
  * the strategies need: the probed lists' extents, the extent map. The client's
  * pid goes in w->target_pid: counters, probes and strategies follow it.
  */
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ivf_common.h"
+#include "index_io.h"
 #include "workload.h"
 #include "datasets/dataset.h"
 
@@ -41,7 +41,7 @@ extern const struct workload_ops ivf_search_ops;
 #define READY_FACTOR	10	/* loading the index may take 10 query timeouts */
 
 struct ivf_client {
-	struct ivf_common ivf;
+	struct index_io io;	/* first: ivf-search's client hooks take w->priv as an index_io */
 	pid_t pid;
 	int to, from;		/* its stdin, its stdout */
 	char buf[LINE_MAX_BYTES];
@@ -153,7 +153,7 @@ static void ivf_client_close(struct rb_workload *w)
 	if (!cl)
 		return;
 	stop_client(cl);
-	ivf_common__close(&cl->ivf);
+	index_io__close(&cl->io, w);
 	free(cl);
 	w->priv = NULL;
 	w->n_files = 0;
@@ -216,7 +216,7 @@ static int ivf_client_open(struct rb_workload *w, const struct rb_workload_param
 	cl->to = cl->from = -1;
 	cl->timeout_ms = (int)(wp->client_timeout * 1000);
 	w->priv = cl;
-	rc = ivf_common__open(&cl->ivf, w, 0, wp, ds, err, errlen);
+	rc = index_io__open(&cl->io, w, 0, wp, ds, err, errlen);
 	if (!rc)
 		rc = start_client(cl, wp, ds, err, errlen);
 	if (!rc) {
@@ -280,7 +280,7 @@ static int ivf_client_run_batch(struct rb_client *c, const int64_t *qi, int n,
 				struct rb_query_result *res)
 {
 	struct ivf_client *cl = c->w->priv;
-	struct ivf_scratch *s = c->priv;
+	struct index_buf *b = c->priv;
 	char req[LINE_MAX_BYTES], line[LINE_MAX_BYTES];
 	size_t off = 0;
 	int i, rc;
@@ -293,8 +293,9 @@ static int ivf_client_run_batch(struct rb_client *c, const int64_t *qi, int n,
 	for (i = 0; i < n && !rc; i++) {
 		rc = read_line(cl, line, sizeof(line), cl->timeout_ms);
 		if (!rc)
-			rc = parse_result(line, qi[i], s->ids + (size_t)i * cl->ivf.k, cl->ivf.k);
-		res[i].ids = s->ids + (size_t)i * cl->ivf.k;
+			rc = parse_result(line, qi[i], b->s.ids + (size_t)i * index_io__k(&cl->io),
+					  index_io__k(&cl->io));
+		res[i].ids = b->s.ids + (size_t)i * index_io__k(&cl->io);
 	}
 	if (rc && rc != -EINTR)
 		fprintf(stderr, "rabench: client pid %d, query %" PRId64 ": %s\n", (int)cl->pid, qi[0],
@@ -319,7 +320,7 @@ static int ivf_client_extent_map(struct rb_workload *w, int64_t key, struct rb_e
 {
 	struct ivf_client *cl = w->priv;
 
-	return ivf_common__list_extents(&cl->ivf, key, out, max);
+	return index_io__extent_of(&cl->io, key, out, max);
 }
 
 const struct workload_ops ivf_client_ops = {

@@ -1,8 +1,7 @@
 /*
  * rag — what a RAG server does per query: search the index for the k nearest
- * chunk embeddings — the on-disk IVF index (the FAISS path of ivf-search,
- * workloads/ivf_common.c) or, with index.kind hnsw, the HNSW graph on mmap
- * (hnsw-search's, workloads/hnsw_common.c) — then fetch those k chunks from the
+ * chunk embeddings in the dataset's index, whatever its kind (index_io.c: the
+ * on-disk IVF index on FAISS's path, or the HNSW graph on mmap) — then fetch those k chunks from the
  * chunk store (chunk_io.c: chunks.dat with pread or mmap, LMDB or SQLite;
  * checksum-verified). Two reads of different shape: multi-page IVF list extents
  * (or a graph walk's scattered pages), then small records at random places.
@@ -30,8 +29,7 @@
 #include <time.h>
 
 #include "chunk_io.h"
-#include "hnsw_common.h"
-#include "ivf_common.h"
+#include "index_io.h"
 #include "workload.h"
 #include "datasets/dataset.h"
 
@@ -40,9 +38,7 @@ enum { RAG_FILE_IVF, RAG_FILE_CHUNKS };
 static const char *const rag_phases[] = { "search", "fetch", NULL };
 
 struct rag {
-	bool hnsw;                 /* index.kind hnsw: g, else ivf */
-	struct ivf_common ivf;
-	struct hnsw_common g;
+	struct index_io ix;
 	struct chunk_io io;
 	const struct rb_dataset *ds;
 	int64_t k, batch;          /* workload.k, workload.batch */
@@ -51,10 +47,8 @@ struct rag {
 
 /* What one client writes. */
 struct rag_client {
-	struct ivf_scratch ivf;
-	struct hnsw_scratch g;
+	struct index_buf ib;
 	struct chunk_buf buf;
-	int64_t *ids;              /* hnsw: the hits of a batch, query-major */
 	struct rb_extent *extents; /* lists (or pages) + chunks of one query */
 	size_t cap;
 };
@@ -86,10 +80,7 @@ static void rag_close(struct rb_workload *w)
 	if (!s)
 		return;
 	chunk_io__close(&s->io, w);
-	if (s->hnsw)
-		hnsw_common__close(&s->g);
-	else
-		ivf_common__close(&s->ivf);
+	index_io__close(&s->ix, w);
 	free(s);
 	w->priv = NULL;
 	w->n_files = 0;
@@ -108,12 +99,8 @@ static int rag_open(struct rb_workload *w, const struct rb_workload_params *wp,
 	s->ds = ds;
 	s->k = wp->k;
 	s->batch = wp->batch;
-	s->hnsw = ds->hnsw_path[0] != '\0';
-	if (s->hnsw)
-		rc = hnsw_common__open(&s->g, w, RAG_FILE_IVF, wp, ds, err, errlen);
-	else
-		rc = ivf_common__open(&s->ivf, w, RAG_FILE_IVF, wp, ds, err, errlen);
-	s->keys = s->hnsw ? s->g.n : s->ivf.nlist;
+	rc = index_io__open(&s->ix, w, RAG_FILE_IVF, wp, ds, err, errlen);
+	s->keys = index_io__keys(&s->ix);
 	if (!rc)
 		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, wp, ds, wp->k, err,
 				    errlen);
@@ -128,10 +115,8 @@ static void rag_client_close(struct rb_client *c)
 
 	if (!rc)
 		return;
-	ivf_scratch__free(&rc->ivf);
-	hnsw_scratch__free(&rc->g);
+	index_buf__free(&rc->ib, &((const struct rag *)c->w->priv)->ix);
 	chunk_buf__free(&rc->buf, c->w, &((const struct rag *)c->w->priv)->io);
-	free(rc->ids);
 	free(rc->extents);
 	free(rc);
 	c->priv = NULL;
@@ -145,15 +130,7 @@ static int rag_client_open(struct rb_client *c)
 	if (!rc)
 		return -ENOMEM;
 	c->priv = rc;
-	if (!s->hnsw) {
-		rc->cap = (size_t)(2 * s->ivf.nprobe + s->k);
-		rc->extents = calloc(rc->cap, sizeof(*rc->extents));
-	} else {
-		rc->ids = calloc((size_t)(s->k * s->batch + s->k), sizeof(*rc->ids));
-	}
-	if ((!s->hnsw && (!rc->extents || ivf_scratch__init(&rc->ivf, &s->ivf))) ||
-	    (s->hnsw && (!rc->ids || hnsw_scratch__init(&rc->g, &s->g))) ||
-	    chunk_buf__init(&rc->buf, &s->io, c->w)) {
+	if (index_buf__init(&rc->ib, &s->ix) || chunk_buf__init(&rc->buf, &s->io, c->w)) {
 		rag_client_close(c);
 		return -ENOMEM;
 	}
@@ -189,20 +166,12 @@ static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
 	const int64_t *hits;
 	int ret, i;
 
-	if (s->hnsw) {
-		/* a graph has no batched search: one walk per query, then the fetches */
-		for (i = 0, ret = 0; i < n && !ret; i++) {
-			ret = hnsw_common__search((struct hnsw_common *)&s->g, &rc->g, qi[i]);
-			memcpy(rc->ids + (size_t)i * s->k, rc->g.ids, (size_t)s->k * sizeof(*rc->ids));
-		}
-	} else {
-		ret = ivf_common__search(&s->ivf, &rc->ivf, qi, n);
-	}
+	ret = index_io__search((struct index_io *)&s->ix, &rc->ib, qi, n);
 	t1 = now_us();
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		hits = (s->hnsw ? rc->ids : rc->ivf.ids) + (size_t)i * s->k;
+		hits = rc->ib.s.ids + (size_t)i * s->k;
 		ret = chunk_io__fetch(&s->io, c->w, &rc->buf, hits, s->k);
 		if (ret)
 			return ret;
@@ -230,13 +199,7 @@ static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *
 	size_t n, m = 0;
 	int ret;
 
-	if (s->hnsw) {
-		if (!res->ids)
-			return -ENOTSUP;	/* before the query: see w->no_prior_extents */
-		ret = hnsw_common__extents((struct hnsw_common *)&s->g, &rc->g, qi, &n);
-	} else {
-		ret = ivf_common__extents(&s->ivf, &rc->ivf, qi, &n);
-	}
+	ret = index_io__extents((struct index_io *)&s->ix, &rc->ib, qi, res->ids != NULL, &n);
 	if (ret)
 		return ret;
 	if (n + (size_t)s->k > rc->cap) {
@@ -248,7 +211,7 @@ static int rag_extents(struct rb_client *c, int64_t qi, struct rb_query_result *
 			return -ENOMEM;
 		}
 	}
-	memcpy(rc->extents, s->hnsw ? rc->g.extents : rc->ivf.extents, n * sizeof(*rc->extents));
+	memcpy(rc->extents, rc->ib.extents, n * sizeof(*rc->extents));
 	if (res->ids)
 		m = chunk_io__extents(&s->io, &rc->buf, res->ids, s->k);
 	memcpy(rc->extents + n, rc->buf.extents, m * sizeof(*rc->extents));
@@ -261,9 +224,7 @@ static int rag_set_library_prefetch(struct rb_workload *w, int nthreads)
 {
 	struct rag *s = w->priv;
 
-	if (s->hnsw)
-		return nthreads < 0 ? 0 : -EOPNOTSUPP;	/* no FAISS under an HNSW graph */
-	return ivf_common__set_prefetch(&s->ivf, nthreads);
+	return index_io__set_prefetch(&s->ix, nthreads);
 }
 
 static int rag_extent_map(struct rb_workload *w, int64_t key, struct rb_extent *out, size_t max)
@@ -271,8 +232,7 @@ static int rag_extent_map(struct rb_workload *w, int64_t key, struct rb_extent *
 	struct rag *s = w->priv;
 
 	if (key < s->keys)
-		return s->hnsw ? hnsw_common__node_extent(&s->g, key, out, max) :
-				 ivf_common__list_extents(&s->ivf, key, out, max);
+		return index_io__extent_of(&s->ix, key, out, max);
 	return chunk_io__extent_of(&s->io, key - s->keys, out, max);
 }
 

@@ -73,4 +73,10 @@ const char *store__names(void)
 	return "file|lmdb|sqlite";
 }
 
+const char *index__names(void);
+const char *index__names(void)
+{
+	return "ivf|hnsw";
+}
+
 #endif
