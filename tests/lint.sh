@@ -16,7 +16,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ $# -gt 0 ]; then
 	src=("$@")
 else
-	mapfile -t src < <(ls cli/*.c report/*.c harness/*.c config/*.c strategies/*.c lib/*.c workloads/*.c datasets/*.c bpf/*.c | grep -v '\.bpf\.c$')
+	mapfile -t src < <(ls cli/*.c report/*.c harness/*.c config/*.c strategies/*.c lib/*.c workloads/*.c datasets/*.c datasets/stores/*.c datasets/indexes/*.c bpf/*.c | grep -v '\.bpf\.c$')
 fi
 for tool in cppcheck "$tidy"; do
 	command -v "$tool" >/dev/null || { echo "lint: $tool is not installed" >&2; exit 2; }
