@@ -77,16 +77,18 @@ static size_t filter(struct advise_obs *v, size_t n, const char (*files)[PATH_MA
 	return k;
 }
 
-/* read_ahead_kb of the device under the largest file. */
-static long device_kb(const struct advise_obs *v, size_t n)
+/* The device under the largest file, and its read_ahead_kb. */
+static void device_of(const struct advise_obs *v, size_t n, struct advise_env *e)
 {
 	struct rb_blockdev dev;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (v[i].path[0] && !metrics__blockdev_for(v[i].path, &dev))
-			return dev.read_ahead_kb;
-	return -1;
+		if (v[i].path[0] && !metrics__blockdev_for(v[i].path, &dev)) {
+			e->read_ahead_kb = dev.read_ahead_kb;
+			snprintf(e->device, sizeof(e->device), "%s", dev.name);
+			return;
+		}
 }
 
 /*
@@ -144,7 +146,7 @@ int advise_src__print_live(const struct advise_cli *c, struct advise_live *l, js
 		return 2;
 	}
 	n = filter(v, n, files, nf);
-	l->env.read_ahead_kb = device_kb(v, n);
+	device_of(v, n, &l->env);
 	if (c->json) {
 		json_object_object_add(doc, "source", json_object_new_string(l->pid > 0 ? "pid" : "command"));
 		json_object_object_add(doc, l->pid > 0 ? "pid" : "command", l->pid > 0 ?
@@ -205,6 +207,7 @@ static void report_env(json_object *doc, json_object *rep, struct advise_env *e)
 	e->read_ahead_kb = get(envo, "read_ahead_kb") ? json_object_get_int64(get(envo, "read_ahead_kb")) : -1;
 	e->io_wait_s = io && get(io, "total") ? json_object_get_double(get(io, "total")) / 1e6 : -1;
 	e->window_s = json_object_get_double(get(get(rep, "probes"), "window_s"));
+	snprintf(e->device, sizeof(e->device), "%s", json_object_get_string(get(envo, "device")) ?: "");
 	if (limit) {
 		e->limit_bytes = limit;
 		e->room_bytes = limit > anon ? limit - anon : 0;

@@ -46,6 +46,7 @@ struct advise_env {
 	char room_source[128];		/* how room_bytes was found */
 	uint64_t limit_bytes;		/* its memory cgroup's limit, 0 none */
 	long read_ahead_kb;		/* the device's, -1 unknown */
+	char device[64];		/* its name ("vda"), "DEV" when unknown */
 	double io_wait_s;		/* the process's I/O wait in the window, < 0 unknown */
 	double window_s;
 };
@@ -79,7 +80,7 @@ struct advise_fig {
 	uint64_t lookups;		/* faults + pages read() asked for */
 	uint64_t misses;		/* major faults + read misses */
 	uint64_t hot_bytes;		/* distinct bytes touched: (accessed + mapped) pages */
-	uint64_t spec_used;		/* speculative pages then accessed: misses read-around saved */
+	uint64_t spec_used;		/* speculative pages not wasted: misses read-around saved */
 	uint64_t windows;		/* readahead windows: sync + async + mmap read-around */
 	double used_per_window;		/* spec_used / windows, NAN without windows */
 	double waste_ratio;		/* waste / spec, NAN without speculative pages */

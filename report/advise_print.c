@@ -123,7 +123,7 @@ void advise_print__explain(FILE *out)
 		"Pages are 4 KiB; lookups = faults + read_pages; misses = major_faults + "
 		"read_miss_pages;\nhot set = (pages_accessed + pages_mapped_maybe_used) x 4 KiB; "
 		"windows = ra_sync + ra_async + ra_mmap_readaround;\nused per window = (speculative "
-		"pages - waste - mapped-only) / windows; room = memory cgroup limit - non-file\n"
+		"pages - waste) / windows; room = memory cgroup limit - non-file\n"
 		"usage, or MemAvailable without a limit.\n\n");
 	for (i = 0; i < n; i++)
 		fprintf(out, "%zu. %-9s counters: %s\n   %-9s when:     %s\n   %-9s then:     %s\n",

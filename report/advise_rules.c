@@ -20,6 +20,8 @@
 #define CACHED_MISS_SHARE	0.05	/* misses / lookups: served from the page cache */
 #define THRASH_EVICTED_SHARE	0.10	/* pages added then evicted in the window / added */
 #define WASTE_RATIO_HIGH	0.50	/* waste / speculative pages */
+#define WASTE_RATIO_IO_BOUND	0.25	/* ... when the process is I/O bound */
+#define IO_BOUND_SHARE		0.25	/* I/O wait / window */
 #define WASTE_MIN_BYTES		(1ULL << 20)	/* less is not worth a change */
 #define USED_PER_WINDOW_LOW	1.0	/* a window saved less than one miss */
 #define SEQ_SHARE_HIGH		0.50	/* async windows / windows: streaming */
@@ -32,8 +34,6 @@
 
 void advise__derive(const struct advise_obs *o, struct advise_fig *f)
 {
-	uint64_t maybe = o->waste + o->spec_mapped_only;
-
 	memset(f, 0, sizeof(*f));
 	f->added = o->demand + o->spec + o->prefetch;
 	f->lookups = o->faults + o->read_pages;
@@ -41,7 +41,9 @@ void advise__derive(const struct advise_obs *o, struct advise_fig *f)
 	f->hot_bytes = (o->accessed + o->mapped) * RB_ADVISE_PAGE;
 	if (o->size_bytes && f->hot_bytes > o->size_bytes)
 		f->hot_bytes = o->size_bytes;
-	f->spec_used = o->spec > maybe ? o->spec - maybe : 0;
+	/* mapped-only pages count as used: fault-around gives no per-page event, and
+	 * the lower bound would push mmap readers towards RANDOM on no evidence */
+	f->spec_used = o->spec > o->waste ? o->spec - o->waste : 0;
 	f->windows = o->ra_sync + o->ra_async + o->ra_readaround;
 	f->used_per_window = f->windows ? (double)f->spec_used / (double)f->windows : NAN;
 	f->waste_ratio = o->spec ? (double)o->waste / (double)o->spec : NAN;
@@ -80,15 +82,18 @@ static bool rule_evidence(const struct advise_obs *o, const struct advise_fig *f
 }
 
 /*
- * cached — major_faults + read_miss_pages against faults + read_pages: when
- * nearly every lookup found its page cached, readahead has nothing to do here.
+ * cached — pages_added_* and major_faults + read_miss_pages against faults +
+ * read_pages: when the window added almost nothing and nearly every lookup
+ * found its page cached, readahead has nothing to do here. (Few misses alone
+ * are not enough: a large read-around also makes few misses, by reading much.)
  */
 static bool rule_cached(const struct advise_obs *o, const struct advise_fig *f,
 			const struct advise_env *e, struct advise_rec *r)
 {
 	(void)o;
 	(void)e;
-	if (f->lookups < MIN_EVENTS || (double)f->misses > CACHED_MISS_SHARE * (double)f->lookups)
+	if (f->lookups < MIN_EVENTS || (double)f->misses > CACHED_MISS_SHARE * (double)f->lookups ||
+	    (double)f->added > CACHED_MISS_SHARE * (double)f->lookups)
 		return false;
 	r->kind = ADV_LEAVE;
 	r->strategy = "default";
@@ -194,8 +199,19 @@ static long pow2_kb(double kb)
 	return v;
 }
 
+/* The waste ratio above which a window is too large: lower when the process
+ * spent a good part of the window waiting for I/O (the waste is on its path). */
+static double shrink_threshold(const struct advise_env *e)
+{
+	if (e->io_wait_s >= 0 && e->window_s > 0 && e->io_wait_s >= IO_BOUND_SHARE * e->window_s)
+		return WASTE_RATIO_IO_BOUND;
+	return WASTE_RATIO_HIGH;
+}
+
 /*
- * shrink — waste ratio as for random, but each window saved one miss or more:
+ * shrink — waste ratio as for random (or >= 25% when I/O wait is >= 25% of
+ * the window: the process waits on those bytes), but each window saved one
+ * miss or more:
  * the window is too large, not useless. read_ahead_kb sized to the pages a
  * window served (+ the faulting page) keeps those and drops most of the
  * waste; the bytes saved are waste x (1 - new/old), an estimate. Device-wide.
@@ -206,7 +222,7 @@ static bool rule_shrink(const struct advise_obs *o, const struct advise_fig *f,
 	long kb;
 
 	if (!o->waste_known || !o->ra_known || e->read_ahead_kb <= 0 || isnan(f->waste_ratio) ||
-	    isnan(f->used_per_window) || f->waste_ratio < WASTE_RATIO_HIGH ||
+	    isnan(f->used_per_window) || f->waste_ratio < shrink_threshold(e) ||
 	    o->waste * RB_ADVISE_PAGE < WASTE_MIN_BYTES)
 		return false;
 	kb = pow2_kb(4.0 * (ceil(f->used_per_window) + 1));
@@ -215,8 +231,8 @@ static bool rule_shrink(const struct advise_obs *o, const struct advise_fig *f,
 	r->kind = ADV_READ_AHEAD_KB;
 	r->strategy = "readahead-kb";
 	r->read_ahead_kb = kb;
-	snprintf(r->action, sizeof(r->action), "echo %ld > /sys/block/DEV/queue/read_ahead_kb "
-		 "(now %ld; device-wide)", kb, e->read_ahead_kb);
+	snprintf(r->action, sizeof(r->action), "echo %ld > /sys/block/%s/queue/read_ahead_kb "
+		 "(now %ld; device-wide)", kb, e->device[0] ? e->device : "DEV", e->read_ahead_kb);
 	r->bytes_delta = -(int64_t)((double)o->waste * RB_ADVISE_PAGE *
 				    (1.0 - (double)kb / (double)e->read_ahead_kb));
 	snprintf(r->reason, sizeof(r->reason),
@@ -245,8 +261,8 @@ static bool rule_stream(const struct advise_obs *o, const struct advise_fig *f,
 	r->kind = ADV_READ_AHEAD_KB;
 	r->strategy = "readahead-kb";
 	r->read_ahead_kb = kb;
-	snprintf(r->action, sizeof(r->action), "echo %ld > /sys/block/DEV/queue/read_ahead_kb "
-		 "(now %ld; device-wide)", kb, e->read_ahead_kb);
+	snprintf(r->action, sizeof(r->action), "echo %ld > /sys/block/%s/queue/read_ahead_kb "
+		 "(now %ld; device-wide)", kb, e->device[0] ? e->device : "DEV", e->read_ahead_kb);
 	snprintf(r->reason, sizeof(r->reason),
 		 "%.0f%% of %llu windows were async (sequential runs) and %.0f%% of read-ahead was "
 		 "wasted: a larger window reads the same bytes in about %.0f%% of the requests",
@@ -319,15 +335,15 @@ static const struct {
 	{ rule_evidence, { "evidence", "pages_added_*, faults, read_pages",
 	  "pages added + lookups < 64", "not enough evidence: no recommendation" } },
 	{ rule_cached, { "cached", "major_faults, read_miss_pages, faults, read_pages",
-	  "lookups >= 64 and misses <= 5% of lookups", "leave as is" } },
+	  "lookups >= 64, misses and pages added each <= 5% of lookups", "leave as is" } },
 	{ rule_thrash, { "thrash", "pages_accessed, pages_mapped_maybe_used, pages_evicted_tracked, waste_pages",
 	  "hot set > room and evicted in window >= 10% of added",
 	  ".ivfdata: rabench prefetch; waste >= 50%: fadvise-random; else: the memory limit that fits the hot set" } },
 	{ rule_random, { "random", "waste_pages, pages_added_speculative, ra_sync, ra_async, ra_mmap_readaround",
 	  "waste >= 50% of read-ahead, < 1 used page per window, waste >= 1 MiB",
 	  "fadvise-random / MADV_RANDOM: -waste bytes, +used read-ahead pages as misses" } },
-	{ rule_shrink, { "shrink", "waste_pages, pages_added_speculative, ra_* windows; read_ahead_kb",
-	  "waste >= 50%, >= 1 used page per window, waste >= 1 MiB, a smaller window fits",
+	{ rule_shrink, { "shrink", "waste_pages, pages_added_speculative, ra_* windows; I/O wait; read_ahead_kb",
+	  "waste >= 50% (>= 25% if I/O wait >= 25% of the window), >= 1 used page per window, waste >= 1 MiB, a smaller window fits",
 	  "read_ahead_kb = 4 KiB x (used per window + 1), a power of two" } },
 	{ rule_stream, { "stream", "ra_async, ra_sync, ra_mmap_readaround, waste_pages; read_ahead_kb",
 	  "async windows >= 50%, waste <= 20%, misses >= 64, read_ahead_kb < 2048",
