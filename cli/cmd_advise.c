@@ -188,13 +188,15 @@ cleanup:
 /* Every file pid maps or holds open (its libraries too): the all-files result's filter. */
 static int pid_files(pid_t pid, char (**files)[PATH_MAX])
 {
-	int n;
+	int n, m = 0;
 
 	*files = calloc(MAX_PID_FILES, sizeof(**files));
 	if (!*files)
 		return -ENOMEM;
 	n = procfs__mapped(pid, "", *files, MAX_PID_FILES);
-	return n;
+	if (n >= 0 && n < MAX_PID_FILES)
+		m = procfs__open_files(pid, "", *files + n, MAX_PID_FILES - n);
+	return n < 0 ? n : n + (m > 0 ? m : 0);
 }
 
 static bool alive(pid_t pid)
