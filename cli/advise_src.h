@@ -33,7 +33,7 @@ void advise_src__live_room(struct advise_env *e);
 
 /*
  * Print the advice of a live window (probes: probes__result_to_json's object);
- * files (n > 0) keeps only those paths. 0, or 2 when no file had enough events.
+ * files (unless NULL) keeps only those n paths. 0, or 2 when no file had enough events.
  */
 int advise_src__print_live(const struct advise_cli *c, struct advise_live *l, json_object *probes,
 			   const char (*files)[PATH_MAX], int n);

@@ -28,6 +28,7 @@
 #include "lib/procfs.h"
 
 #define MAX_PID_FILES	256
+#define MAX_CMD_FILES	2048	/* the union over the command's life */
 
 static struct advise_cli env;
 
@@ -142,25 +143,72 @@ static json_object *collect(struct rb_probes *p, double *window_s)
 	return o;
 }
 
+/* Add the files pid maps or holds open now to set (n of max used); dedup. */
+static void sample_files(pid_t pid, char (*set)[PATH_MAX], int *n, int max)
+{
+	char (*now)[PATH_MAX] = calloc(MAX_PID_FILES, sizeof(*now));
+	int i, j, k, m = 0;
+
+	if (!now)
+		return;
+	k = procfs__mapped(pid, "", now, MAX_PID_FILES);
+	if (k >= 0 && k < MAX_PID_FILES)
+		m = procfs__open_files(pid, "", now + k, MAX_PID_FILES - k);
+	k = (k > 0 ? k : 0) + (m > 0 ? m : 0);
+	for (i = 0; i < k && *n < max; i++) {
+		for (j = 0; j < *n && strcmp(set[j], now[i]); j++)
+			;
+		if (j == *n)
+			memcpy(set[(*n)++], now[i], PATH_MAX);
+	}
+	free(now);
+}
+
+/*
+ * Wait for the command (up to --duration), sampling every 100 ms the files it
+ * maps or holds open: the probes count every file on the machine, the advice
+ * keeps the command's. Its children's files are not followed.
+ */
+static bool watch_command(pid_t pid, char (*set)[PATH_MAX], int *n, int *status)
+{
+	double end = clock__now_s() + env.duration;
+
+	for (;;) {
+		sample_files(pid, set, n, MAX_CMD_FILES);
+		if (probe_run__wait(pid, 0.1, status))
+			return true;
+		if (env.duration > 0 && clock__now_s() >= end)
+			return false;
+	}
+}
+
 static int advise_command(void)
 {
 	struct rb_probes *p = NULL;
 	struct rb_stalls *st = NULL;
 	struct advise_live live = { .pid = -1 };
+	char (*files)[PATH_MAX] = calloc(MAX_CMD_FILES, sizeof(*files));
 	json_object *probes = NULL;
-	int status = 2;
+	int status = 2, nf = 0;
 	bool exited;
 	pid_t pid;
 
-	if (open_probes(&p, &st))
+	if (!files) {
+		fprintf(stderr, "rabench advise: out of memory\n");
 		return 2;
+	}
+
+	if (open_probes(&p, &st)) {
+		free(files);
+		return 2;
+	}
 	advise_src__live_room(&live.env);
 	pid = probe_run__spawn(env.cmd, "rabench advise");
 	if (pid < 0)
 		goto cleanup;
 	if (st && stalls__register_process(st, 0, pid))
 		stalls__destroy(st), st = NULL;
-	exited = probe_run__wait(pid, env.duration, &status);
+	exited = watch_command(pid, files, &nf, &status);
 	if (st) {
 		live.env.io_wait_s = (double)stalls__read(st, 0) / 1e9;
 		stalls__unregister(st, 0);
@@ -170,7 +218,7 @@ static int advise_command(void)
 		fprintf(stderr, "rabench advise: window of %.0f s closed; waiting for '%s' to exit\n",
 			env.duration, env.cmd[0]);
 	if (probes && (exited ? status == 0 : true))
-		live.rc = advise_src__print_live(&env, &live, probes, NULL, 0);
+		live.rc = advise_src__print_live(&env, &live, probes, (const char (*)[PATH_MAX])files, nf);
 	else if (probes)
 		fprintf(stderr, "rabench advise: '%s' exited %d: no advice from a failed run "
 			"(fix the command; its figures describe the failure)\n", env.cmd[0], status);
@@ -179,6 +227,7 @@ static int advise_command(void)
 	if (status == 0 && live.rc)
 		status = 2;
 cleanup:
+	free(files);
 	json_object_put(probes);
 	probes__destroy(p);
 	stalls__destroy(st);
