@@ -165,9 +165,10 @@ static void sample_files(pid_t pid, char (*set)[PATH_MAX], int *n, int max)
 }
 
 /*
- * Wait for the command (up to --duration), sampling every 100 ms the files it
+ * Wait for the command (up to --duration), sampling every ~20 ms the files it
  * maps or holds open: the probes count every file on the machine, the advice
- * keeps the command's. Its children's files are not followed.
+ * keeps the command's. Its children's files, and a file mapped and closed
+ * between two samples, are missed.
  */
 static bool watch_command(pid_t pid, char (*set)[PATH_MAX], int *n, int *status)
 {
@@ -175,7 +176,7 @@ static bool watch_command(pid_t pid, char (*set)[PATH_MAX], int *n, int *status)
 
 	for (;;) {
 		sample_files(pid, set, n, MAX_CMD_FILES);
-		if (probe_run__wait(pid, 0.1, status))
+		if (probe_run__wait(pid, 0.01, status))
 			return true;
 		if (env.duration > 0 && clock__now_s() >= end)
 			return false;
