@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "probe_run.h"
 #include "report/probe_table.h"
 #include "bpf/probes.h"
 
@@ -80,52 +81,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* fork + exec + wait; the command's exit status (128 + signal if killed). */
-static int run_command(char **cmd)
-{
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	int status = 0;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		perror("rabench probe: fork");
-		return 1;
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);	/* rabench ignores it; the command must not */
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "rabench probe: cannot run '%s': %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	/* as the C library's system does: ^C is for the command; we still report when it exits */
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static struct rb_probes *start_probes(void)
 {
 	struct rb_probes *p = NULL;
 	char why[256];
 
-	if (probes__open(&p, why, sizeof(why))) {
+	if (probe_run__start(&p, why, sizeof(why)))
 		fprintf(stderr, "rabench probe: no probes (%s); running the command without them\n", why);
-		return NULL;
-	}
-	if (probes__set_targets(p, NULL, 0) || probes__start(p)) {
-		fprintf(stderr, "rabench probe: no probes (%s); running the command without them\n",
-			probes__last_error(p));
-		probes__destroy(p);
-		return NULL;
-	}
 	return p;
 }
 
@@ -176,14 +138,17 @@ int cmd_probe(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, "-- CMD [ARGS...]", doc, NULL, NULL, NULL };
 	struct rb_probes *p;
-	int status;
+	int status = 1;
+	pid_t pid;
 
 	memset(&env, 0, sizeof(env));
 	env.top = 20;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return 2;
 	p = start_probes();
-	status = run_command(env.cmd);
+	pid = probe_run__spawn(env.cmd, "rabench probe");
+	if (pid < 0 || !probe_run__wait(pid, 0, &status))
+		status = 1;
 	if (p)
 		report(p, status);
 	probes__destroy(p);

@@ -16,6 +16,7 @@
 
 #define RB_VERSION "0.1.0"
 
+int cmd_advise(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_evict(int argc, char **argv);
 int cmd_list(int argc, char **argv);

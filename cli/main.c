@@ -17,6 +17,7 @@ struct cmd_struct {
 };
 
 static const struct cmd_struct commands[] = {
+	{ "advise", cmd_advise, "run or watch a process under the probes, say which readahead setting it needs" },
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
 	{ "evict", cmd_evict, "evict a config's files from the page cache (for timings by hand)" },
 	{ "list", cmd_list, "list workloads, strategies or config keys" },

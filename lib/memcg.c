@@ -484,6 +484,30 @@ static bool key_value(const char *text, const char *key, uint64_t *v)
 	return false;
 }
 
+int memcg__current_nonfile(uint64_t *bytes)
+{
+	char mount[CG_PATH_MAX], home[CG_PATH_MAX], path[2 * CG_PATH_MAX + 32], text[8192];
+	unsigned long long usage;
+	uint64_t file;
+	int version, rc;
+
+	rc = read_own("memory.usage_in_bytes", "memory.current", &usage);
+	if (!rc)
+		rc = own_cgroup(&version, home, sizeof(home));
+	if (!rc)
+		rc = hierarchy_mount(version, mount, sizeof(mount));
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s%s/memory.stat", mount, strcmp(home, "/") ? home : "");
+	rc = fsutil__read_text(path, text, sizeof(text));
+	if (rc)
+		return rc;
+	if (!key_value(text, version == 1 ? "total_cache" : "file", &file))
+		return -ENOENT;
+	*bytes = usage > file ? usage - file : 0;
+	return 0;
+}
+
 static void read_source(const struct rb_memcg *cg, const struct source *s,
 			struct rb_memcg_stats *st)
 {

@@ -53,6 +53,8 @@ int memcg__probe(char *why, size_t len);
 int memcg__current_limit(uint64_t *limit);
 /* What that limit leaves for new pages now (limit - usage); -ENOENT without a limit. */
 int memcg__current_room(uint64_t *room);
+/* Its charged memory that is not page cache (usage - file): what the cache cannot reclaim. */
+int memcg__current_nonfile(uint64_t *bytes);
 
 /*
  * Create rabench-<pid>-<n> under the current memory cgroup with limit_bytes.
