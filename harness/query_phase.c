@@ -14,6 +14,7 @@
 
 #include "query_phase.h"
 #include "bpf/stalls_api.h"
+#include "lib/cachesim.h"
 #include "lib/clock.h"
 
 #define RB_PAGE 4096ULL
@@ -248,6 +249,34 @@ static void page_sets__add(struct page_sets *ps, const struct rb_extent *e)
 		ps->bits[e->file][p / 8] |= 1 << (p % 8);
 }
 
+/* e's pages (those inside its file) appended to the trace, in order. */
+static int trace_add(struct cachesim_trace *t, const struct page_sets *ps, const struct rb_extent *e)
+{
+	uint64_t size;
+
+	if (e->len == 0 || e->file < 0 || e->file >= RB_MAX_FILES || !ps->bits[e->file] ||
+	    e->offset >= ps->pages[e->file] * RB_PAGE)
+		return 0;
+	size = ps->pages[e->file] * RB_PAGE - e->offset;
+	return cachesim_trace__add_extent(t, (uint32_t)e->file, e->offset, e->len < size ? e->len : size);
+}
+
+/* The trace through an optimal and an LRU cache of rr->bounds.room_bytes. */
+static int simulate(const struct cachesim_trace *t, struct rb_repeat_result *rr)
+{
+	struct cachesim_result cr;
+	int rc = cachesim__run(t->pages, t->n, rr->bounds.room_bytes / RB_PAGE, &cr);
+
+	if (rc)
+		return rc;
+	rr->bounds.known = true;
+	rr->bounds.trace_pages = cr.accesses;
+	rr->bounds.unique_bytes = cr.unique * RB_PAGE;
+	rr->bounds.opt_bytes = cr.opt_misses * RB_PAGE;
+	rr->bounds.lru_bytes = cr.lru_misses * RB_PAGE;
+	return 0;
+}
+
 static uint64_t page_sets__bytes(const struct page_sets *ps)
 {
 	uint64_t n = 0, i, b;
@@ -272,13 +301,15 @@ static void page_sets__free(struct page_sets *ps)
  * In stream order: the recall (the workload's own, else recall@k against the
  * ground truth), the digest (XXH3 of each query's ids, seeded with the query
  * id: order-free, so equal for any number of clients) and the extents each
- * query needed, asked of the workload with the query's result in hand.
+ * query needed, asked of the workload with the query's result in hand; those
+ * extents, page by page in stream order, are the trace the bounds replay.
  */
 int query_phase__account(struct query_phase *qp)
 {
 	struct rb_repeat_result *rr = qp->rr;
 	struct client_run *c0 = &qp->clients[0];
 	struct rb_query_result res;
+	struct cachesim_trace trace = { 0 };
 	struct page_sets ps;
 	double recall_sum = 0;
 	const int64_t *ids;
@@ -301,13 +332,16 @@ int query_phase__account(struct query_phase *qp)
 		for (e = 0; !rc && e < res.n_extents; e++) {
 			page_sets__add(&ps, &res.extents[e]);
 			rr->needed_bytes_sum += res.extents[e].len;
+			rc = trace_add(&trace, &ps, &res.extents[e]);
 		}
 	}
 	if (!rc) {
 		rr->n_queries = (size_t)qp->nq;
 		rr->recall = recall_sum / (double)qp->nq;
 		rr->needed_bytes = page_sets__bytes(&ps);
+		rc = simulate(&trace, rr);
 	}
+	cachesim_trace__free(&trace);
 	page_sets__free(&ps);
 	return rc;
 }

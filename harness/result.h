@@ -16,6 +16,23 @@
 #include "strategies/strategy.h"
 #include "bpf/probes.h"
 
+/*
+ * What an optimal page cache would have read for this repeat's queries: the
+ * access trace the workload knows (each query's extents, in stream order, page
+ * by page) replayed through Belady's MIN and LRU at the page-cache room
+ * (lib/cachesim.h), from an empty cache.
+ */
+struct rb_bounds {
+	bool known;                /* the trace was recorded and simulated */
+	uint64_t trace_pages;      /* page accesses in the trace */
+	uint64_t unique_bytes;     /* distinct pages * page size: an unlimited cache's reads */
+	uint64_t opt_bytes;        /* Belady's MIN at room_bytes */
+	uint64_t lru_bytes;        /* LRU at room_bytes */
+	uint64_t room_bytes;       /* memory limit - the cgroup's non-file usage at the start; 0: unlimited */
+	double roofline_qps;       /* device sequential bandwidth / (opt_bytes / query), capped (NaN: unknown) */
+	double compute_qps;        /* the cap: the run's fastest repeat that read (almost) nothing; NaN: none */
+};
+
 /* Raw figures of one repeat of one strategy. */
 struct rb_repeat_result {
 	char strategy[RB_NAME_MAX];
@@ -44,6 +61,7 @@ struct rb_repeat_result {
 	bool has_probes;           /* the BPF probes ran around this repeat's queries */
 	struct rb_probe_result probes; /* their figures for the run's files (owned) */
 	struct rb_timeline timeline; /* samples every 100 ms of the query phase (owned) */
+	struct rb_bounds bounds;   /* the optimal cache's reads for these queries */
 };
 
 struct rb_run {
@@ -68,5 +86,11 @@ struct rb_run {
 };
 
 void run__free(struct rb_run *run);
+
+/*
+ * Each repeat's roofline (harness/bounds.c): the calibrated sequential bandwidth
+ * over its bytes per query at the optimum, capped by the run's compute ceiling.
+ */
+void bounds__roofline(struct rb_run *run);
 
 #endif

@@ -84,6 +84,22 @@ static int memcg_begin(const struct rb_config *cfg, struct rb_memcg **cg, char *
 	return rc;
 }
 
+/*
+ * The page cache's room for the bounds: the limit less what the cgroup holds
+ * that is not page cache (the index loaded at open, the buffers) as queries
+ * begin; 0 without a limit (unlimited).
+ */
+static uint64_t cache_room(const struct rb_memcg *cg)
+{
+	struct rb_memcg_stats st;
+	uint64_t other;
+
+	if (!cg || memcg__read(cg, &st) || !st.limit_bytes)
+		return 0;
+	other = st.usage_bytes > st.file_bytes ? st.usage_bytes - st.file_bytes : 0;
+	return st.limit_bytes > other + 4096 ? st.limit_bytes - other : 4096;
+}
+
 /* Record the cgroup's figures (complete repeats only) and remove it, always. */
 static int memcg_end(struct rb_memcg *cg, struct rb_repeat_result *rr, int rc, char *err,
 		     size_t errlen)
@@ -237,6 +253,7 @@ static int run_step(const struct rb_config *cfg, const struct rb_plan *plan,
 			goto cleanup;
 	}
 	rr->resident_pages_before = resident_pages(paths, n_paths);
+	rr->bounds.room_bytes = cache_room(cg);
 	/*
 	 * An external client's own counters (what it read and faulted), plus what
 	 * rabench read for it (WILLNEED, the prefetch agent): bytes read are both.
@@ -530,6 +547,7 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		snprintf(run->io_wait_reason, sizeof(run->io_wait_reason), "run.probes is false");
 	live__set_probes(opts->live, probes);
 	rc = run_steps(cfg, ds, plan, &with_stream, probes, run, err, errlen);
+	bounds__roofline(run);
 	live__set_probes(opts->live, NULL);
 	stalls__destroy(with_stream.stalls);
 	probes__destroy(probes);

@@ -383,7 +383,10 @@ static void summary_table(FILE *out, json_object *report)
 		{ "qps", "q/s", 1, 1 }, { "recall", "recall", 1, 3 },
 		{ "proc_read_bytes", "read MiB", 1.0 / 1048576, 1 },
 		{ "needed_bytes", "needed MiB", 1.0 / 1048576, 1 },
-		{ "read_amplification", "amplification", 1, 2 }, { "majflt", "major faults", 1, 0 },
+		{ "read_amplification", "amplification", 1, 2 },
+		{ "opt_bytes", "optimal-cache MiB", 1.0 / 1048576, 1 },
+		{ "bytes_x_opt", "read × optimum", 1, 2 },
+		{ "qps_pct_roofline", "% of roofline q/s", 1, 0 }, { "majflt", "major faults", 1, 0 },
 		{ "io_wait_mean_us", "I/O wait ms/query", 1e-3, 3 },
 	};
 	json_object *strategies = report__get(report__get(report, "summary"), "strategies");
@@ -410,8 +413,8 @@ static void summary_table(FILE *out, json_object *report)
 
 int report__render_html(json_object *report, FILE *out)
 {
-	static const char *const bytes_keys[] = { "proc_read_bytes", "needed_bytes" };
-	static const char *const bytes_labels[] = { "read (process)", "needed" };
+	static const char *const bytes_keys[] = { "proc_read_bytes", "opt_bytes", "needed_bytes" };
+	static const char *const bytes_labels[] = { "read (process)", "optimal cache", "needed" };
 	static const char *const fault_keys[] = { "majflt" };
 	static const char *const fault_labels[] = { "major faults" };
 	static const char *const waste_keys[] = { "probe_waste_ratio" };
@@ -426,9 +429,11 @@ int report__render_html(json_object *report, FILE *out)
 	fprintf(out, "<h2>Charts</h2>\n");
 	chart_cdf(out, strategies, repeats);
 	chart_scaling(out, strategies);
-	chart_bars(out, strategies, bytes_keys, bytes_labels, 2, 1.0 / 1048576, "MiB",
-		   "bytes read vs needed", "Bytes read from storage by the process (/proc/self/io) "
-		   "vs the distinct pages the queries needed; median across repeats.", false);
+	chart_bars(out, strategies, bytes_keys, bytes_labels, 3, 1.0 / 1048576, "MiB",
+		   "bytes read vs the optimum", "Bytes read from storage by the process "
+		   "(/proc/self/io), what an optimal cache of the run's page-cache room would read "
+		   "(Belady's MIN over the queries' own trace) and the distinct pages the queries "
+		   "needed; median across repeats.", false);
 	chart_bars(out, strategies, fault_keys, fault_labels, 1, 1, "faults", "major faults",
 		   "Major page faults during the query phase (getrusage); median across repeats. "
 		   "Log scale: the height of a bar is log10(1 + faults).", true);

@@ -53,6 +53,10 @@ static const struct {
 	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read; for an LMDB or SQLite chunk store the pages holding the chunks, without the B-tree's interior pages a lookup also reads (shown apart: dataset.store_interior_bytes, all of them, an upper bound)" },
 	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
 	{ "read_amplification", "proc_read_bytes / needed_bytes; null when nothing was needed" },
+	{ "bounds", "per repeat, what an optimal page cache would have read for its queries, from an empty cache: the trace is every query's extents (the ones needed_bytes counts), page by page in the order of the query stream, replayed through Belady's MIN (evict the page used again farthest in the future) and LRU (lib/cachesim.c) at the page-cache room: trace_pages (accesses), unique_bytes (distinct pages: an unlimited cache's reads), opt_bytes and lru_bytes (the reads of an optimal and of an LRU cache of room_bytes), room_bytes (run.memory_limit less the cgroup's non-file usage when the queries begin; null: no limit, the cache unlimited), roofline_qps (env.device_calibration's sequential bandwidth over opt_bytes per query, capped by compute_qps; null without a calibration), compute_qps (the q/s of the run's fastest repeat that read at most 1 % of its needed bytes, the compute ceiling; null when no repeat of the run was warm), x_opt (proc_read_bytes / opt_bytes) and pct_roofline (100 x qps / roofline_qps); null when the trace was not recorded" },
+	{ "bytes_x_opt", "summary: bounds.x_opt per repeat, proc_read_bytes / opt_bytes (1.0 = what an optimal cache reads)" },
+	{ "qps_pct_roofline", "summary: bounds.pct_roofline per repeat, 100 x qps / roofline_qps" },
+	{ "opt_bytes", "summary: bounds.opt_bytes per repeat" },
 	{ "resident_pages_before", "pages of the run's files resident in the page cache when the query phase began (0 for a clean cold start)" },
 	{ "strategy_stats", "optional: counters the strategy itself kept during the repeat (bpf-prefetch: its agent's hints, prefetches, misses, skips, drops), name -> integer; absent for strategies without counters" },
 	{ "memcg", "with run.memory_limit, the repeat's own memory cgroup (created after the cache eviction, before the workload opens) at the end of the repeat: version, limit_bytes, peak_bytes and usage_bytes, file_bytes (page cache) and anon_bytes charged, reclaim counters pgscan/pgsteal (v2) or pgpgout (v1), refault_file, pgmajfault, limit_hits (v1 failcnt, v2 events max), oom_kills; a counter the cgroup version lacks is null; null without a limit" },
@@ -94,6 +98,9 @@ const struct rep_fig_def rj_summary_figs[] = {
 	{ "proc_read_bytes", offsetof(struct rep_figs, proc_read_bytes) },
 	{ "needed_bytes", offsetof(struct rep_figs, needed_bytes) },
 	{ "read_amplification", offsetof(struct rep_figs, read_amplification) },
+	{ "opt_bytes", offsetof(struct rep_figs, opt_bytes) },
+	{ "bytes_x_opt", offsetof(struct rep_figs, x_opt) },
+	{ "qps_pct_roofline", offsetof(struct rep_figs, pct_roofline) },
 	{ "majflt", offsetof(struct rep_figs, majflt) },
 	{ "minflt", offsetof(struct rep_figs, minflt) },
 	{ "wall_s", offsetof(struct rep_figs, wall_s) },
@@ -187,6 +194,11 @@ void rj_compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 	f->needed_bytes = (double)r->needed_bytes;
 	f->read_amplification = r->needed_bytes ?
 		(double)r->io.proc_read_bytes / (double)r->needed_bytes : NAN;
+	f->opt_bytes = r->bounds.known ? (double)r->bounds.opt_bytes : NAN;
+	f->x_opt = r->bounds.known && r->bounds.opt_bytes ?
+		(double)r->io.proc_read_bytes / (double)r->bounds.opt_bytes : NAN;
+	f->pct_roofline = r->bounds.known && r->bounds.roofline_qps > 0 ?
+		100.0 * f->qps / r->bounds.roofline_qps : NAN;
 	f->majflt = (double)r->io.majflt;
 	f->minflt = (double)r->io.minflt;
 	if (r->has_probes) {
@@ -560,6 +572,31 @@ static json_object *timeline_to_json(const struct rb_timeline *t, int *err)
 	return o;
 }
 
+static json_object *bounds_to_json(const struct rb_repeat_result *r, const struct rep_figs *f,
+				   int *err)
+{
+	const struct rb_bounds *b = &r->bounds;
+	json_object *o;
+
+	if (!b->known)
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rj_put(o, "trace_pages", rj_ju64(b->trace_pages), err);
+	rj_put(o, "unique_bytes", rj_ju64(b->unique_bytes), err);
+	rj_put(o, "opt_bytes", rj_ju64(b->opt_bytes), err);
+	rj_put(o, "lru_bytes", rj_ju64(b->lru_bytes), err);
+	rj_put(o, "room_bytes", b->room_bytes ? rj_ju64(b->room_bytes) : NULL, err);
+	rj_put(o, "roofline_qps", report__json_double(b->roofline_qps), err);
+	rj_put(o, "compute_qps", report__json_double(b->compute_qps), err);
+	rj_put(o, "x_opt", report__json_double(f->x_opt), err);
+	rj_put(o, "pct_roofline", report__json_double(f->pct_roofline), err);
+	return o;
+}
+
 static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 {
 	char digest[20];
@@ -597,6 +634,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	rj_put(o, "needed_bytes", rj_ju64(r->needed_bytes), err);
 	rj_put(o, "needed_bytes_sum", rj_ju64(r->needed_bytes_sum), err);
 	rj_put(o, "read_amplification", report__json_double(f.read_amplification), err);
+	rj_put(o, "bounds", bounds_to_json(r, &f, err), err);
 	rj_put(o, "resident_pages_before", rj_ju64(r->resident_pages_before), err);
 	rj_put(o, "memcg", memcg_to_json(r, err), err);
 	rj_put(o, "probes", r->has_probes ? probes__result_to_json(&r->probes) : NULL, err);

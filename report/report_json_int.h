@@ -19,6 +19,7 @@ struct rep_figs {
 	double p50_us, p90_us, p99_us, p999_us, max_us, min_us, mean_us;
 	double qps, recall, wall_s;
 	double dev_read_bytes, proc_read_bytes, needed_bytes, read_amplification;
+	double opt_bytes, x_opt, pct_roofline; /* the bounds (NaN: not known) */
 	double majflt, minflt;
 	double probe_waste_ratio, probe_added_demand, probe_added_spec, probe_added_prefetch;
 	double probe_block_read_bytes;
