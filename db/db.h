@@ -12,6 +12,7 @@
 #define RB_DB_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
 #define RB_DB_SCHEMA_VERSION 1
@@ -67,6 +68,12 @@ void db__fingerprints(json_object *report, char run_key[17], char config_fp[17],
 long db__count(struct rb_db *db, const char *table, const char *run_key, char *err, size_t errlen);
 
 /* ---- reading back (db/query.c) ---- */
+
+/*
+ * Every run, oldest first, one line each: "RUN_KEY NAME STARTED repeats=R
+ * queries=Q latencies=L" (Q the repeats' n_queries summed: L == Q for a whole run).
+ */
+int db__print_runs(struct rb_db *db, FILE *out, char *err, size_t errlen);
 
 /* One point of a history: a run's figure for one strategy and clients level. */
 struct rb_hist_point {

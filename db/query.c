@@ -272,3 +272,26 @@ int db__comparable_runs(struct rb_db *db, json_object *report, int n, json_objec
 	free(ks.k);
 	return rc;
 }
+
+/* ---- the runs, listed ---- */
+
+static int on_run_line(void *arg, int nc, const char *const *v)
+{
+	if (nc < 6)
+		return -EIO;
+	fprintf(arg, "%s %s %s repeats=%s queries=%s latencies=%s\n", v[0], v[1] ? v[1] : "",
+		v[2] ? v[2] : "", v[3] ? v[3] : "0", v[4] ? v[4] : "0", v[5] ? v[5] : "0");
+	return 0;
+}
+
+int db__print_runs(struct rb_db *db, FILE *out, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT r.run_key, r.name, r.started, "
+		"(SELECT COUNT(*) FROM repeats p WHERE p.run_key = r.run_key), "
+		"(SELECT SUM(p.n_queries) FROM repeats p WHERE p.run_key = r.run_key), "
+		"(SELECT COUNT(*) FROM query_latencies q WHERE q.run_key = r.run_key) "
+		"FROM runs r ORDER BY r.started, r.run_key";
+
+	return db__query(db, sql, 0, NULL, on_run_line, out, NULL, err, errlen);
+}
