@@ -553,11 +553,8 @@ int cmd_run(int argc, char **argv)
 		plan__free(&plan);
 		return 0;
 	}
-	if (check_results_dir(&run.cfg)) {
-		plan__free(&plan);
-		return 2;
-	}
-	if (open_db(&run.cfg, &db)) {
+	if (open_db(&run.cfg, &db) || check_results_dir(&run.cfg)) {
+		db__close(db);
 		plan__free(&plan);
 		return 2;
 	}

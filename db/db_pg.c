@@ -20,6 +20,9 @@ static void pg_msg(char *err, size_t errlen, const char *what, const char *msg)
 	len = strlen(err);
 	while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
 		err[--len] = '\0';
+	for (; len; len--)
+		if (err[len - 1] == '\n' || err[len - 1] == '\t')
+			err[len - 1] = ' ';
 }
 
 static int pg_open(const char *target, void **conn, char *err, size_t errlen)
