@@ -125,13 +125,13 @@ static int drift_one(json_object *const *docs, int n, json_object *entry,
 	rc = drift__check(v, (size_t)n + 1, tol, 0.05, &d);
 	free(v);
 	if (rc == -EINVAL) {
-		fprintf(out, "| %s, %d clients | %s | %zu runs | too few for a trend (need %d) | - |\n",
+		fprintf(out, "| %s, %d client(s) | %s | %zu runs | too few for a trend (need %d) | - |\n",
 			name, clients, metric, d.n, RB_DRIFT_MIN_RUNS);
 		return 0;
 	}
 	if (rc)
 		return rc;
-	fprintf(out, "| %s, %d clients | %s | %zu runs | %+.1f%% over the window, Mann-Kendall p=%.2g | %s |\n",
+	fprintf(out, "| %s, %d client(s) | %s | %zu runs | %+.1f%% over the window, Mann-Kendall p=%.2g | %s |\n",
 		name, clients, metric, d.n, d.change * 100, d.mk_p, d.flagged ? "DRIFT" : "ok");
 	return d.flagged;
 }

@@ -118,7 +118,9 @@ static void fmt_change(char *buf, size_t len, double c)
 
 static void fmt_value(char *buf, size_t len, double v)
 {
-	if (isfinite(v))
+	if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, len, "%.0f", v);	/* counters: every digit */
+	else if (isfinite(v))
 		snprintf(buf, len, "%.6g", v);
 	else
 		snprintf(buf, len, "null");
