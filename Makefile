@@ -30,6 +30,9 @@ endif
 # snprintf truncation is how we bound paths and messages, not a bug: do not warn on it
 WARN     := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS   += -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fopenmp -I. -MMD -MP
+# libpq's header: Debian puts it in /usr/include/postgresql (pg_config --includedir)
+PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+CFLAGS   += -I$(PG_INC)
 CXXFLAGS += -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter $(SANFLAGS) -fopenmp -I. -MMD -MP
 
 # FAISS C API: installed one first, else our own build of it.
@@ -43,7 +46,7 @@ FAISS_C_LINK := -lfaiss_c
 endif
 
 LDLIBS  := $(FAISS_C_LINK) -lfaiss -lopenblas -llapack -lbpf -lelf -lz -lyaml -ljson-c -lxxhash \
-	   -llmdb -lsqlite3 -lncursesw -lm -lpthread
+	   -llmdb -lsqlite3 -lpq -lncursesw -lm -lpthread
 LDFLAGS += $(SANFLAGS) -fopenmp
 
 ifeq ($(V),1)
@@ -53,7 +56,7 @@ Q := @
 endif
 
 SRC_C   := $(filter-out cli/main.c,$(wildcard cli/*.c report/*.c harness/*.c config/*.c strategies/*.c \
-					   workloads/*.c datasets/*.c datasets/stores/*.c datasets/indexes/*.c lib/*.c)) \
+					   workloads/*.c datasets/*.c datasets/stores/*.c datasets/indexes/*.c db/*.c lib/*.c)) \
 	   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 SRC_CXX := $(wildcard datasets/*.cpp)
 OBJS    := $(SRC_C:%.c=$(OUT)/%.o) $(SRC_CXX:%.cpp=$(OUT)/%.o)

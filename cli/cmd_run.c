@@ -29,6 +29,7 @@
 #include "harness/runner.h"
 #include "harness/stream.h"
 #include "datasets/dataset.h"
+#include "db/db.h"
 #include "harness/dataset_spec.h"
 #include "harness/workload_params.h"
 
@@ -41,6 +42,10 @@ static struct run_env {
 	int quiet;
 	int dry_run;
 	int live;
+	const char *db;		/* --db */
+	int no_db;
+	int db_required;
+	char db_target[RB_DB_URL_MAX];	/* resolved before run.db is redacted */
 	char **client;		/* after "--": the external client's command */
 } env;
 
@@ -66,6 +71,11 @@ static const char doc[] =
 	"Exit status: 0 done, 1 the run failed (a report of the repeats that completed is\n"
 	"still written), 2 bad config or options, 128+N stopped by signal N (SIGINT 130,\n"
 	"SIGTERM 143, SIGHUP 129, SIGQUIT 131: the repeats done so far, marked incomplete).\n"
+	"Every run is also recorded into the results database (results/rabench.db, or\n"
+	"run.db, $RABENCH_DB, --db: a SQLite file or a postgresql:// URL), opened and\n"
+	"checked before any work: a bad one is exit 2. A failed write after the run\n"
+	"keeps the report and says so (exit 0; 1 with --db-required); 'rabench db import'\n"
+	"records it later.\n"
 	"Every setting a strategy changes is journaled in /run/rabench first and put back\n"
 	"on every exit; after a SIGKILL the next rabench (or 'rabench restore') does it.\n"
 	"'rabench list keys' documents every config key.";
@@ -74,6 +84,9 @@ static const struct argp_option opts[] = {
 	{ "set", 's', "KEY=VALUE", 0, "Override a config key (repeatable), e.g. --set run.repeats=5", 0 },
 	{ "quiet", 'q', NULL, 0, "No progress lines on stderr", 0 },
 	{ "dry-run", 'n', NULL, 0, "Print the resolved config and the plan, run nothing", 0 },
+	{ "db", 'D', "PATH|URL", 0, "Results database to record the run into (a SQLite file or postgresql://...; overrides RABENCH_DB and run.db)", 0 },
+	{ "no-db", 'N', NULL, 0, "Do not record the run into a results database", 0 },
+	{ "db-required", 'R', NULL, 0, "Exit 1 when recording the run into the database fails (the report is written anyway)", 0 },
 	{ "live", 'l', NULL, 0, "A live view on stderr: a screen refreshed 4 times a second on a terminal, a line a second otherwise", 0 },
 	{},
 };
@@ -95,6 +108,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'l':
 		env.live = 1;
 		break;
+	case 'D':
+		env.db = arg;
+		break;
+	case 'N':
+		env.no_db = 1;
+		break;
+	case 'R':
+		env.db_required = 1;
+		break;
 	case ARGP_KEY_ARG:
 		if (env.config)
 			argp_error(state, "one config file only (got '%s' and '%s')", env.config, arg);
@@ -103,6 +125,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.config)
 			argp_error(state, "which config? e.g. rabench run configs/ivf.yaml");
+		if (env.no_db && (env.db || env.db_required))
+			argp_error(state, "--no-db conflicts with --db and --db-required");
 		if (env.live && env.quiet)
 			argp_error(state, "--live and --quiet conflict: the live view is progress output");
 		break;
@@ -318,16 +342,16 @@ static int write_rendered(json_object *doc, const char *dir, const char *file,
 	return rc;
 }
 
-static int write_reports(struct rb_run *run, const char *stamp, int quiet)
+static int write_reports(struct rb_run *run, const char *stamp, int quiet, char *dir, size_t dirlen)
 {
-	char dir[RB_PATH_MAX + 128], err[RB_ERR_MAX];
+	char err[RB_ERR_MAX];
 	json_object *doc = report__to_json(run);
 	size_t i;
 	int rc;
 
 	if (!doc)
 		return -ENOMEM;
-	rc = make_result_dir(&run->cfg, stamp, dir, sizeof(dir), err, sizeof(err));
+	rc = make_result_dir(&run->cfg, stamp, dir, dirlen, err, sizeof(err));
 	if (rc)
 		goto cleanup;
 	rc = report__write_atomic(dir, "report.json",
@@ -386,13 +410,46 @@ static void describe_device(const struct rb_config *cfg, const struct rb_dataset
 	calibrate__device(dev->name, file[0] ? file : NULL, cfg->cache_dir, c);
 }
 
-static int execute(struct rb_run *run, const struct rb_plan *plan)
+/*
+ * The run into the results database, from the report.json just written (read back,
+ * so a later `rabench db import` of that file is the same run). A failure is said,
+ * never fatal: the report is the source of truth. 0, or -errno.
+ */
+static int record_run(struct rb_db *db, const char *dir)
 {
+	char path[RB_PATH_MAX + 160], err[RB_ERR_MAX], key[17], ended[32];
+	json_object *doc = NULL;
+	time_t t = time(NULL);
+	struct tm tm;
+	int rc, inserted = 0;
+
+	gmtime_r(&t, &tm);
+	strftime(ended, sizeof(ended), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	rc = report__load(path, &doc, err, sizeof(err));
+	if (!rc)
+		rc = db__record(db, doc, ended, &inserted, key, sizeof(key), err, sizeof(err));
+	json_object_put(doc);
+	if (rc) {
+		fprintf(stderr, "rabench: the results database write failed: %s\n"
+			"rabench: %s is complete; 'rabench db import %s' records it later\n",
+			err, path, path);
+		return rc;
+	}
+	if (!env.quiet)
+		fprintf(stderr, "rabench: recorded run %s into the %s results database\n", key,
+			db__engine(db));
+	return 0;
+}
+
+static int execute(struct rb_run *run, const struct rb_plan *plan, struct rb_db *db)
+{
+	char dir[RB_PATH_MAX + 128] = "";
 	struct rb_runner_opts ropts = { .stop = &stop_requested, .quiet = env.quiet };
 	struct rb_dataset ds = { 0 };
 	struct rb_blockdev dev;
 	char err[RB_ERR_MAX] = "", stamp[32];
-	int rc, wrc;
+	int rc, wrc, drc = 0;
 
 	/* a signal while preparing stops it between chunks; nothing half-built is kept */
 	dataset__set_stop(&stop_requested);
@@ -426,7 +483,10 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 	if (rc == -EINTR)
 		fprintf(stderr, "rabench: interrupted; writing the %zu completed repeats, "
 			"marked incomplete\n", run->n_repeats);
-	wrc = (rc == 0 || run->n_repeats > 0) ? write_reports(run, stamp, env.quiet) : 0;
+	wrc = (rc == 0 || run->n_repeats > 0) ?
+		write_reports(run, stamp, env.quiet, dir, sizeof(dir)) : 0;
+	if (db && !wrc && dir[0] && (rc == 0 || run->n_repeats > 0))
+		drc = record_run(db, dir);
 	dataset__free(&ds);
 	if (wrc && is_input_error(wrc))
 		return 2;   /* the results folder filled up or went read-only under us */
@@ -438,7 +498,27 @@ static int execute(struct rb_run *run, const struct rb_plan *plan)
 			run->skipped[0], run->skipped_reason[0]);
 		return 1;
 	}
-	return rc || wrc ? 1 : 0;
+	return rc || wrc || (drc && env.db_required) ? 1 : 0;
+}
+
+/*
+ * The results database, opened (and migrated) before any work: a bad URL, an
+ * unreachable server, a file that is not a database is bad input. *db NULL with --no-db.
+ */
+static int open_db(struct rb_config *cfg, struct rb_db **db)
+{
+	char err[RB_ERR_MAX];
+	int rc;
+
+	(void)cfg;
+	*db = NULL;
+	if (env.no_db)
+		return 0;
+	rc = db__open(env.db_target, db, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "rabench: results database: %s\n"
+			"rabench: nothing was run (--no-db runs without recording)\n", err);
+	return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -446,6 +526,7 @@ int cmd_run(int argc, char **argv)
 	static const struct argp argp = { opts, parse_arg, "CONFIG [-- CLIENT ARGS...]", doc, NULL, NULL, NULL };
 	struct rb_run run = { 0 };
 	struct rb_plan plan = { 0 };
+	struct rb_db *db = NULL;
 	int rc;
 
 	memset(&env, 0, sizeof(env));
@@ -460,6 +541,9 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	if (load_config(&run.cfg))
 		return 2;
+	/* the target kept aside; run.db redacted, so no report or --dry-run shows a password */
+	snprintf(env.db_target, sizeof(env.db_target), "%s", db__resolve(env.db, run.cfg.run_db));
+	db__redact(run.cfg.run_db, run.cfg.run_db, sizeof(run.cfg.run_db));
 	if (plan__build(&run.cfg, &plan)) {
 		fprintf(stderr, "rabench: cannot build the plan\n");
 		return 2;
@@ -469,12 +553,14 @@ int cmd_run(int argc, char **argv)
 		plan__free(&plan);
 		return 0;
 	}
-	if (check_results_dir(&run.cfg)) {
+	if (open_db(&run.cfg, &db) || check_results_dir(&run.cfg)) {
+		db__close(db);
 		plan__free(&plan);
 		return 2;
 	}
 	install_signal_handlers();
-	rc = execute(&run, &plan);
+	rc = execute(&run, &plan, db);
+	db__close(db);
 	plan__free(&plan);
 	run__free(&run);
 	return rc;

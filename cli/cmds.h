@@ -18,7 +18,9 @@
 
 int cmd_advise(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 int cmd_evict(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_prefetch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

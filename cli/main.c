@@ -18,8 +18,10 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "advise", cmd_advise, "run or watch a process under the probes, say which readahead setting it needs" },
-	{ "compare", cmd_compare, "compare two runs; exit 1 on a regression (the CI gate)" },
+	{ "compare", cmd_compare, "compare two runs, or a run with its history; exit 1 on a regression (the CI gate)" },
+	{ "db", cmd_db, "the results database: import saved reports, show what it holds" },
 	{ "evict", cmd_evict, "evict a config's files from the page cache (for timings by hand)" },
+	{ "history", cmd_history, "a config's figures across its recorded runs, like beside like" },
 	{ "list", cmd_list, "list workloads, strategies or config keys" },
 	{ "prefetch", cmd_prefetch, "serve another process's FAISS index with the eBPF prefetcher" },
 	{ "probe", cmd_probe, "run a command with the page-cache probes, print what readahead did" },

@@ -78,6 +78,7 @@ struct rb_config {
 	int64_t run_readahead_kb;             /* run.readahead_kb: for readahead-kb (KiB) */
 	char results_dir[RB_PATH_MAX];        /* run.results_dir */
 	char cache_dir[RB_PATH_MAX];          /* run.cache_dir: generated datasets/indexes */
+	char run_db[RB_PATH_MAX];             /* run.db: results database, "" = results/rabench.db */
 	int64_t run_memory_limit;             /* run.memory_limit: bytes of a memory cgroup, 0 = none */
 	bool run_probes;                      /* run.probes: BPF page-cache probes around queries */
 };

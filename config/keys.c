@@ -139,6 +139,8 @@ const struct rb_key rb_config_keys[] = {
 	{ "run.cache_dir", RB_KEY_STR, OFF(cache_dir), SZ(cache_dir), "datasets/cache", 0, 0, NULL,
 	  "Folder for generated datasets and built indexes, reused while their parameters match; in a config file a relative path without '..' (elsewhere: --set run.cache_dir=PATH)",
 	  RB_KEY_F_WRITE_DIR },
+	{ "run.db", RB_KEY_STR, OFF(run_db), SZ(run_db), "", 0, 0, NULL,
+	  "Results database every run is recorded into: a SQLite file or a postgresql:// URL; '' = results/rabench.db. RABENCH_DB and --db override it, --no-db skips it (docs/results-db.md). A password in a URL is never written into the report" },
 
 	{ NULL },
 };

@@ -70,4 +70,15 @@ void compare__print(const struct rb_compare *c, FILE *out);
 
 void compare__free(struct rb_compare *c);
 
+/*
+ * The gate against history (compare_history.c). compare__pool: docs[0..n) (oldest
+ * first, comparable runs) as one base document for compare__run: every repeat of
+ * every run, and per summary figure the median of the runs' medians (min, max: the
+ * extremes). compare__drift: a table of the trend of each strategy's p50 and p99 over
+ * the runs' medians and new_'s (lib/drift.h); returns how many series drifted beyond
+ * tol (a fraction), or -errno.
+ */
+json_object *compare__pool(json_object *const *docs, int n);
+int compare__drift(json_object *const *docs, int n, json_object *new_, double tol, FILE *out);
+
 #endif

@@ -24,6 +24,8 @@ packages=(
 	# the stores RAG servers run: an HNSW graph (hnswlib; the Python binding checks recall),
 	# LMDB and SQLite chunk stores
 	libhnswlib-dev python3-hnswlib liblmdb-dev libsqlite3-dev
+	# the results database: libpq (PostgreSQL's client library) and, for its tests, the server
+	libpq-dev postgresql
 	# the live view (ncurses) and its test in a real terminal (tmux)
 	libncurses-dev tmux
 	chromium fonts-dejavu-core

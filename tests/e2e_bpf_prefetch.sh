@@ -131,9 +131,9 @@ if command -v setpriv >/dev/null &&
 elif command -v setpriv >/dev/null; then
 	mkdir -p "$work/nobody" && chmod 777 "$work/nobody"
 	check "not root, bpf-prefetch alone: exit 1 with the reason" bash -c \
-		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set run.strategies=bpf-prefetch --set run.cache=warm --quiet 2>'$work/err4'; rc=\$?; cat '$work/err4'; test \$rc -eq 1 && grep -q 'bpf-prefetch: needs root' '$work/err4'"
+		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run --no-db configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set run.strategies=bpf-prefetch --set run.cache=warm --quiet 2>'$work/err4'; rc=\$?; cat '$work/err4'; test \$rc -eq 1 && grep -q 'bpf-prefetch: needs root' '$work/err4'"
 	check "not root, with default: the run completes and the report says bpf-prefetch was skipped and why" bash -c \
-		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set name=ci-nobody --set run.strategies=default,bpf-prefetch --set run.cache=warm --set run.repeats=1 --quiet >/dev/null 2>'$work/err5' && /usr/bin/python3 -c \"import json,glob,sys; d=json.load(open(glob.glob('$work/nobody/ci-nobody/*/report.json')[0])); s=d['skipped_strategies']; sys.exit(0 if [x['name'] for x in s]==['bpf-prefetch'] and 'needs root' in s[0]['reason'] and {r['strategy'] for r in d['repeats']}=={'default'} else 1)\""
+		"setpriv --reuid=65534 --regid=65534 --clear-groups '$rb' run --no-db configs/ci.yaml --set run.cache_dir='$scratch/test-cache' --set run.results_dir='$work/nobody' --set name=ci-nobody --set run.strategies=default,bpf-prefetch --set run.cache=warm --set run.repeats=1 --quiet >/dev/null 2>'$work/err5' && /usr/bin/python3 -c \"import json,glob,sys; d=json.load(open(glob.glob('$work/nobody/ci-nobody/*/report.json')[0])); s=d['skipped_strategies']; sys.exit(0 if [x['name'] for x in s]==['bpf-prefetch'] and 'needs root' in s[0]['reason'] and {r['strategy'] for r in d['repeats']}=={'default'} else 1)\""
 
 fi
 

@@ -12,6 +12,8 @@
 # usage (in the guest, from the repository root): kernel_matrix_guest.sh BUILD DATA OUT
 set -u
 build=${1:?build dir} data=${2:?data dir} out=${3:?out dir}
+# the repository is read-only here: the runs below record into the data disk
+export RABENCH_DB="$data/rabench.db"
 root=$(pwd)
 py=/usr/bin/python3
 export RB_SCRATCH=$data

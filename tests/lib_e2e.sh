@@ -14,6 +14,8 @@
 #   json FILE EXPR                 Python EXPR over d = the JSON document FILE holds
 #   schema_ok FILE                 FILE validates against report/report.schema.json
 #   report_of NAME                 the report.json of run NAME under $work/results
+# e2e_init also points RABENCH_DB at $work/rabench.db: every run a test makes is
+# recorded there (and removed with work), never into the repository's results/.
 # tests/run.sh counts those lines.
 n=0
 exit_cmds=()
@@ -40,6 +42,7 @@ e2e_init() {
 	work="$scratch/e2e-$1.$$"
 	mkdir -p "$work"
 	chmod 755 "$work"
+	export RABENCH_DB="$work/rabench.db"
 	trap e2e_cleanup EXIT
 }
 
