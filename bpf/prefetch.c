@@ -246,6 +246,21 @@ int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off
 
 int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
 
+/* Every file with extents keeps the kernel's read-around (prefetch__keep_read_around). */
+static bool all_kept(const struct prefetch *p)
+{
+	int i, hinted = 0;
+
+	for (i = 0; i < p->n_files; i++) {
+		if (!p->files[i].n_ext)
+			continue;
+		if (!p->files[i].keep)
+			return false;
+		hinted++;
+	}
+	return hinted > 0;
+}
+
 static int attach(struct prefetch *p, char *err, size_t errlen)
 {
 	char exe[PATH_MAX], self[64];
@@ -269,6 +284,8 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	}
 	if ((sym && !sym[0]) || (!bin && pf_outside(p)))
 		return 0;   /* no uprobe asked for, or not yet (prefetch__attach_hints) */
+	if (all_kept(p))
+		return 0;   /* every hinted file fits and keeps read-around: a hint would only cost a trap */
 	if (!bin) {
 		snprintf(self, sizeof(self), "/proc/%d/exe", pf_served_pid(p));
 		n = readlink(self, exe, sizeof(exe) - 1);
@@ -420,11 +437,21 @@ static int start_file(struct prefetch *p, int fi)
 {
 	struct rb_pf_file_val val = { .file = (__u32)fi, .flags = RB_PF_F_MISSES };
 
-	if (!p->files[fi].n_ext)
-		return 0;
+	if (!p->files[fi].n_ext || p->files[fi].keep)
+		return 0;   /* a kept file's misses are the kernel's read-around's to serve */
 	if (filter(p, &p->files[fi], &val))
 		return -errno;
 	return pf_advise_random(p, fi);
+}
+
+int prefetch__keep_read_around(struct prefetch *p, int fi)
+{
+	if (fi < 0 || fi >= p->n_files)
+		return -EINVAL;
+	if (!p->files[fi].keep)
+		STAT_ADD(p, files_kept, 1);
+	p->files[fi].keep = 1;
+	return 0;
 }
 
 int prefetch__start(struct prefetch *p, char *err, size_t errlen)

@@ -123,7 +123,7 @@ static void classify(struct prefetch *p, int fi, int cont)
 	f->accesses++;
 	f->jumps += !cont;
 	/* mostly jumps: readahead around them only reads what nobody asks for */
-	if (!f->random && pf_mostly_jumps(f) && pf_advise_random(p, fi))
+	if (!f->random && !f->keep && pf_mostly_jumps(f) && pf_advise_random(p, fi))
 		STAT_ADD(p, errors, 1);
 }
 

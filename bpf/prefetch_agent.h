@@ -79,6 +79,7 @@ struct prefetch_stats {
 	uint64_t streams_detected;    /* sequential streams found */
 	uint64_t stream_bytes_advised;/* of bytes_advised, ahead of streams */
 	uint64_t files_random;        /* files with speculative readahead switched off */
+	uint64_t files_kept;          /* files whose read-around was left to the kernel (they fit) */
 	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
 	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
 	uint64_t repeats_skipped;     /* prefetches skipped: the extent was asked for < 1 ms ago */
@@ -118,6 +119,12 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 		   size_t errlen);
 /* Watch path; returns its file number (0, 1, ... in call order) or -errno. */
 int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t errlen);
+/*
+ * Leave file fi's read-around to the kernel: no MADV_RANDOM / FADV_RANDOM at
+ * start nor when its accesses turn out scattered (its hinted extents are still
+ * prefetched). Before prefetch__start; counted in files_kept.
+ */
+int prefetch__keep_read_around(struct prefetch *p, int fi);
 /* Extent [off, off + len) of file belongs to key (key < 0: no key, misses only). */
 int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
 /* Switch readahead off where it wastes, attach, start the agent thread. */

@@ -312,6 +312,19 @@ static void counter_rows(struct vals *vs, const char *key, size_t seq, const cha
 	}
 }
 
+/* repeats[i].bounds' figures as bounds rows (none when the repeat has no bounds). */
+static void bound_rows(struct vals *vs, const char *key, size_t seq, json_object *b)
+{
+	if (!b || !json_object_is_type(b, json_type_object))
+		return;
+	json_object_object_foreach(b, name, v) {
+		vals_add(vs, key);
+		vals_num(vs, (double)seq);
+		vals_add(vs, name);
+		vals_json(vs, is_num(v) ? v : NULL);
+	}
+}
+
 static int record_repeats(struct rb_db *db, json_object *doc, const char *key, struct vals *vs,
 			  char *err, size_t errlen)
 {
@@ -343,6 +356,10 @@ static int record_repeats(struct rb_db *db, json_object *doc, const char *key, s
 		rc = flush(db, vs, "probe_counters", "run_key, seq, source, counter, value", 5, err,
 			   errlen);
 	}
+	for (i = 0; !rc && i < n; i++) {
+		bound_rows(vs, key, i, get(json_object_array_get_idx(reps, i), "bounds"));
+		rc = flush(db, vs, "bounds", "run_key, seq, bound, value", 4, err, errlen);
+	}
 	return rc;
 }
 
@@ -368,47 +385,17 @@ static void summary_rows(struct vals *vs, const char *key, json_object *s)
 	}
 }
 
-/*
- * bounds: a report may carry "bounds": [{"strategy", "clients", NAME: number or
- * {"value", ...}}]; none does today, so the table stays empty for them.
- */
-static void bound_rows(struct vals *vs, const char *key, json_object *b)
-{
-	json_object *name = get(b, "strategy") ? get(b, "strategy") : get(b, "name");
-
-	if (!name || !json_object_is_type(name, json_type_string))
-		return;
-	json_object_object_foreach(b, bound, v) {
-		if (!strcmp(bound, "strategy") || !strcmp(bound, "name") || !strcmp(bound, "clients"))
-			continue;
-		vals_add(vs, key);
-		vals_json(vs, name);
-		vals_num(vs, int_or(get(b, "clients"), 1));
-		vals_add(vs, bound);
-		vals_json(vs, is_num(v) ? v : get(v, "value"));
-		vals_add(vs, is_num(v) ? NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	}
-}
-
 static int record_summaries(struct rb_db *db, json_object *doc, const char *key, struct vals *vs,
 			    char *err, size_t errlen)
 {
-	json_object *list = get(get(doc, "summary"), "strategies"), *b = get(doc, "bounds");
+	json_object *list = get(get(doc, "summary"), "strategies");
 	size_t i;
-	int rc;
 
 	for (i = 0; list && json_object_is_type(list, json_type_array) &&
 		    i < json_object_array_length(list); i++)
 		summary_rows(vs, key, json_object_array_get_idx(list, i));
-	rc = flush(db, vs, "strategy_summaries",
-		   "run_key, strategy, clients, metric, median, min, max", 7, err, errlen);
-	for (i = 0; !rc && b && json_object_is_type(b, json_type_array) &&
-		    i < json_object_array_length(b); i++)
-		bound_rows(vs, key, json_object_array_get_idx(b, i));
-	if (!rc)
-		rc = flush(db, vs, "bounds", "run_key, strategy, clients, bound, value, detail", 6,
-			   err, errlen);
-	return rc;
+	return flush(db, vs, "strategy_summaries",
+		     "run_key, strategy, clients, metric, median, min, max", 7, err, errlen);
 }
 
 static int insert_run(struct rb_db *db, json_object *doc, const char *keys[3], const char *ended,

@@ -44,10 +44,10 @@ static const char *const v1[] = {
 	"CREATE TABLE probe_counters (run_key TEXT NOT NULL REFERENCES runs (run_key), "
 	"seq BIGINT NOT NULL, source TEXT NOT NULL, counter TEXT NOT NULL, value DOUBLE PRECISION, "
 	"PRIMARY KEY (run_key, seq, source, counter))",
-	/* the report's bounds when it has them (none today): a row per strategy and bound */
+	/* repeats[].bounds (what an optimal cache would read): a row per repeat and figure */
 	"CREATE TABLE bounds (run_key TEXT NOT NULL REFERENCES runs (run_key), "
-	"strategy TEXT NOT NULL, clients BIGINT NOT NULL, bound TEXT NOT NULL, "
-	"value DOUBLE PRECISION, detail TEXT, PRIMARY KEY (run_key, strategy, clients, bound))",
+	"seq BIGINT NOT NULL, bound TEXT NOT NULL, value DOUBLE PRECISION, "
+	"PRIMARY KEY (run_key, seq, bound))",
 	NULL,
 };
 

@@ -53,6 +53,41 @@ static int load_extent_map(struct rb_workload *w, struct prefetch *p, char *err,
 	return -E2BIG;
 }
 
+/* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
+/*
+ * The per-file choice made before any query: a file that fits the page-cache
+ * room (the memory limit's room, else MemAvailable) and whose extents no hint
+ * names before they are read (an HNSW graph, a chunk store) keeps the kernel's
+ * read-around — once read it stays, and switching read-around off only turns
+ * each first touch into a fault (hnsw.yaml: 0.12x default's q/s before this);
+ * a file that does not fit, or whose extents are hinted whole (IVF lists), has
+ * speculative readahead switched off where it wastes (prefetch__start).
+ */
+static int choose_per_file(struct rb_workload *w, struct prefetch *p, uint64_t room)
+{
+	int i, rc;
+
+	for (i = 0; i < w->n_files; i++)
+		if (!w->files[i].prior_hints && room && w->files[i].size <= room &&
+		    (rc = prefetch__keep_read_around(p, i)))
+			return rc;
+	return 0;
+}
+
 static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 {
 	struct prefetch *p;
@@ -87,7 +122,9 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 		if (rc)
 			return rc;
 	}
-	rc = prefetch__start(p, err, errlen);
+	rc = choose_per_file(w, p, opts.mem_room_bytes ? opts.mem_room_bytes : mem_available());
+	if (!rc)
+		rc = prefetch__start(p, err, errlen);
 	/*
 	 * An external client loaded its index before saying ready: its FAISS is mapped.
 	 * Without that object there is no hint source, and what would run is a

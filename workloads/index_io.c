@@ -32,6 +32,7 @@ int index_io__open(struct index_io *x, struct rb_workload *w, int file,
 	f->map = x->ix.map;
 	f->map_len = x->ix.map_len;
 	f->size = x->ix.size;
+	f->prior_hints = (x->ix.ops->flags & RB_INDEX_PRIOR_HINTS) != 0;
 	if (x->ix.ops->hint_symbol)
 		w->hint_symbol = x->ix.ops->hint_symbol;
 	if (!(x->ix.ops->flags & RB_INDEX_PRIOR_HINTS))

@@ -38,6 +38,8 @@ struct rb_file {
 	 */
 	int more_fds[RB_MAX_MORE_FDS];
 	int n_more_fds;
+	/* a hint names this file's extents before they are read (the index kind's RB_INDEX_PRIOR_HINTS) */
+	bool prior_hints;
 };
 
 /* A byte range of one file (index into rb_workload.files). */
