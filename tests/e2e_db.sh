@@ -44,6 +44,23 @@ check "db import of the recorded report: already there, still one run" bash -c \
 check "db import twice into a new database (RABENCH_DB): recorded, then already there" bash -c \
 	"RABENCH_DB='$work/imp.db' '$rb' db import '$report' '$report' > '$work/imp' && sed -n 1p '$work/imp' | grep -q '^recorded' && sed -n 2p '$work/imp' | grep -q '^already there' && RABENCH_DB='$work/imp.db' '$rb' db info | grep -q '^runs: 1\$'"
 
+# a crash mid-write leaves no half run: a report with 400,000 latencies is being
+# written (its WAL growing: the one transaction is open) when SIGKILL comes; after
+# it the run is either absent or whole, never part of it
+doctor "$report" "$work/big.json" "d['started']='2026-02-01T00:00:00Z'
+[r.update(latency_samples_us=r['latency_samples_us'] * 6700) for r in d['repeats']]"
+"$rb" db import --db "$work/crash.db" "$report" >/dev/null 2>&1   # the schema, before the race
+"$rb" db import --db "$work/crash.db" "$work/big.json" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 400); do   # until the WAL holds a few MiB of the open transaction
+	[ "$(stat -c %s "$work/crash.db-wal" 2>/dev/null || echo 0)" -gt 4000000 ] && break
+	sleep 0.01
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+check "SIGKILL mid-write: the big run absent or whole (400,000 latencies), never half" bash -c \
+	"'$rb' db runs --db '$work/crash.db' > '$work/crash.runs'; cat '$work/crash.runs'; n=\$(grep -c 'latencies=' '$work/crash.runs'); test \$n -eq 1 || { test \$n -eq 2 && grep -q 'latencies=402000\$' '$work/crash.runs'; }"
+
 # bad input: exit 2 before any work (no results folder for the run), no password echoed
 check "an unreachable PostgreSQL URL: exit 2 before any work, the password redacted" bash -c \
 	"'$rb' run configs/ci.yaml \"\${@}\" --set name=badurl --db 'postgresql://bench:hunter2@127.0.0.1:1/rabench' >'$work/o' 2>'$work/e'; rc=\$?; cat '$work/e'; test \$rc -eq 2 && grep -q 'bench:\\*\\*\\*@127.0.0.1' '$work/e' && ! grep -q hunter2 '$work/e' '$work/o' && test ! -e '$work/results/badurl'" _ "${sets[@]}"
