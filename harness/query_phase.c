@@ -265,7 +265,9 @@ static int trace_add(struct cachesim_trace *t, const struct page_sets *ps, const
 static int simulate(const struct cachesim_trace *t, struct rb_repeat_result *rr)
 {
 	struct cachesim_result cr;
-	int rc = cachesim__run(t->pages, t->n, rr->bounds.room_bytes / RB_PAGE, &cr);
+	/* room 0: unlimited; any room holds at least one page */
+	uint64_t cap = rr->bounds.room_bytes ? (rr->bounds.room_bytes + RB_PAGE - 1) / RB_PAGE : 0;
+	int rc = cachesim__run(t->pages, t->n, cap, &cr);
 
 	if (rc)
 		return rc;

@@ -16,7 +16,6 @@
 /* A page key: (file id << 40) | page index within the file (4096-byte pages). */
 #define CACHESIM_PAGE_SHIFT	12
 #define CACHESIM_PAGE_SIZE	(1ULL << CACHESIM_PAGE_SHIFT)
-#define CACHESIM_PAGE		CACHESIM_PAGE_SIZE
 #define CACHESIM_FILE_SHIFT	40
 #define CACHESIM_MAX_FILE	((1ULL << (64 - CACHESIM_FILE_SHIFT)) - 1)	/* file ids 0..2^24-1 */
 #define CACHESIM_MAX_PAGE	((1ULL << CACHESIM_FILE_SHIFT) - 1)		/* 4 PiB per file */
