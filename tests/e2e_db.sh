@@ -61,6 +61,28 @@ wait "$pid" 2>/dev/null
 check "SIGKILL mid-write: the big run absent or whole (400,000 latencies), never half" bash -c \
 	"'$rb' db runs --db '$work/crash.db' > '$work/crash.runs'; cat '$work/crash.runs'; n=\$(grep -c 'latencies=' '$work/crash.runs'); test \$n -eq 1 || { test \$n -eq 2 && grep -q 'latencies=402000\$' '$work/crash.runs'; }"
 
+# a full disk under the SQLite database (a 1 MiB tmpfs, filled to 96 KiB once the schema
+# and a run are in): the run still writes its report, says the write failed and how to
+# repair it, exit 0; 1 with --db-required; the database keeps only the whole first run
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$work/full" && mount -t tmpfs -o size=1m tmpfs "$work/full" 2>/dev/null; then
+	on_exit "umount '$work/full' 2>/dev/null"
+	"$rb" db import --db "$work/full/r.db" "$report" >/dev/null 2>&1
+	free=$(df -k --output=avail "$work/full" | tail -1)
+	head -c $(( (free - 96) * 1024 )) /dev/zero > "$work/full/fill" 2>/dev/null
+	"$rb" run configs/ci.yaml "${sets[@]}" --set name=fullrun --db "$work/full/r.db" >/dev/null 2>"$work/full.err"
+	rc=$?
+	check "a full disk under the database: exit 0, the report written, the failed write and the repair said" bash -c \
+		"cat '$work/full.err'; test $rc -eq 0 && test -s \"\$(ls '$work'/results/fullrun/*/report.json)\" && grep -q 'results database write failed' '$work/full.err' && grep -q 'rabench db import' '$work/full.err'"
+	"$rb" run configs/ci.yaml "${sets[@]}" --set name=fullreq --db "$work/full/r.db" --db-required >/dev/null 2>"$work/fullreq.err"
+	rc=$?
+	check "the same with --db-required: exit 1, the report written, one whole run in the database" bash -c \
+		"test $rc -eq 1 && test -s \"\$(ls '$work'/results/fullreq/*/report.json)\" && '$rb' db runs --db '$work/full/r.db' > '$work/full.runs' && test \$(wc -l < '$work/full.runs') -eq 1 && grep -q 'latencies=60\$' '$work/full.runs'"
+	umount "$work/full"
+else
+	skip "a full disk under the database" "not root, or no tmpfs mount here"
+	skip "the same with --db-required" "not root, or no tmpfs mount here"
+fi
+
 # bad input: exit 2 before any work (no results folder for the run), no password echoed
 check "an unreachable PostgreSQL URL: exit 2 before any work, the password redacted" bash -c \
 	"'$rb' run configs/ci.yaml \"\${@}\" --set name=badurl --db 'postgresql://bench:hunter2@127.0.0.1:1/rabench' >'$work/o' 2>'$work/e'; rc=\$?; cat '$work/e'; test \$rc -eq 2 && grep -q 'bench:\\*\\*\\*@127.0.0.1' '$work/e' && ! grep -q hunter2 '$work/e' '$work/o' && test ! -e '$work/results/badurl'" _ "${sets[@]}"
