@@ -183,6 +183,13 @@ static bool watch_command(pid_t pid, char (*set)[PATH_MAX], int *n, int *status)
 	}
 }
 
+/*
+ * A command done sooner than this gave no window: the probes count every file on
+ * the machine, and in a few milliseconds its shared libraries' events are mostly
+ * other processes'. Nothing is advised on it.
+ */
+#define MIN_WINDOW_S 0.1
+
 static int advise_command(void)
 {
 	struct rb_probes *p = NULL;
@@ -192,6 +199,7 @@ static int advise_command(void)
 	json_object *probes = NULL;
 	int status = 2, nf = 0;
 	bool exited;
+	double t0;
 	pid_t pid;
 
 	if (!files) {
@@ -204,6 +212,7 @@ static int advise_command(void)
 		return 2;
 	}
 	advise_src__live_room(&live.env);
+	t0 = clock__now_s();
 	pid = probe_run__spawn(env.cmd, "rabench advise");
 	if (pid < 0)
 		goto cleanup;
@@ -218,7 +227,12 @@ static int advise_command(void)
 	if (!exited)	/* --duration ran out: the advice first, then the command's status */
 		fprintf(stderr, "rabench advise: window of %.0f s closed; waiting for '%s' to exit\n",
 			env.duration, env.cmd[0]);
-	if (probes && (exited ? status == 0 : true))
+	if (probes && exited && status == 0 && clock__now_s() - t0 < MIN_WINDOW_S) {
+		fprintf(stderr, "rabench advise: '%s' exited after %.0f ms: nothing to advise on "
+			"(a window under %.0f ms cannot tell its page-cache behaviour from the "
+			"machine's)\n", env.cmd[0], (clock__now_s() - t0) * 1e3, MIN_WINDOW_S * 1e3);
+		live.rc = 2;
+	} else if (probes && (exited ? status == 0 : true))
 		live.rc = advise_src__print_live(&env, &live, probes, (const char (*)[PATH_MAX])files, nf);
 	else if (probes)
 		fprintf(stderr, "rabench advise: '%s' exited %d: no advice from a failed run "
