@@ -57,13 +57,15 @@ check "advise REPORT: exit 0, default's probes, the index file advised, best vs 
 check "advise --json REPORT: files with observed + recommendation, and the comparison" json "$work/rep.json" \
 	"d['source'] == 'report' and d['strategy_probed'] == 'default' and any(f['path'].endswith('ivf.ivfdata') and f['recommendation']['kind'] != 'not-enough-evidence' and 'bytes_read_delta' in f['recommendation']['expected'] for f in d['files']) and d['comparison']['best'] in ('default', 'fadvise-random')"
 
-index=$(ls "$scratch"/test-cache/*/index-*/ivf.index 2>/dev/null | head -1)
+# the tiny run's own index (the test cache may hold others)
+index=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['dataset']['index_dir'] + '/ivf.index')" "${report:-/none}" 2>/dev/null)
+[ -r "$index" ] || index=
 queries=$(dirname "$(dirname "${index:-/none/x/y}")")/queries.fvecs  # the index's own dataset
 data=${index%.index}.ivfdata
 if [ -n "$index" ] && [ -r "$queries" ] && [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import faiss' 2>/dev/null; then
 	evict "$data"
 	check "advise -- python3-faiss search on the cold IVF index: exit 0, the command's output, the file advised" bash -c \
-		"'$rb' advise -- /usr/bin/python3 tests/faiss_search.py '$index' '$queries' 30 > '$work/live.txt' && grep -q '^majflt ' '$work/live.txt' && grep -A4 'ivf.ivfdata' '$work/live.txt' | grep -q '  advice: '"
+		"'$rb' advise -- /usr/bin/python3 tests/faiss_search.py '$index' '$queries' 30 > '$work/live.txt'; cat '$work/live.txt'; grep -q '^majflt ' '$work/live.txt' && grep -A4 'ivf.ivfdata' '$work/live.txt' | grep -q '  advice: '"
 	evict "$data"
 	"$rb" advise --json -- /usr/bin/python3 tests/faiss_search.py "$index" "$queries" 30 >"$work/live.json" 2>/dev/null
 	sed -i '/^majflt /d' "$work/live.json"
