@@ -246,7 +246,7 @@ int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off
 
 int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen);
 
-/* Every file with extents keeps the kernel's read-around (prefetch__keep_read_around). */
+/* Every file with extents keeps the kernel's read-around (prefetch__choose PF_KEEP). */
 static bool all_kept(const struct prefetch *p)
 {
 	int i, hinted = 0;
@@ -444,13 +444,18 @@ static int start_file(struct prefetch *p, int fi)
 	return pf_advise_random(p, fi);
 }
 
-int prefetch__keep_read_around(struct prefetch *p, int fi)
+int prefetch__choose(struct prefetch *p, int fi, enum pf_choice c)
 {
 	if (fi < 0 || fi >= p->n_files)
 		return -EINVAL;
-	if (!p->files[fi].keep)
+	if (c == PF_HINTED)
+		STAT_ADD(p, files_hinted, 1);
+	else if (c == PF_TOO_BIG)
+		STAT_ADD(p, files_too_big, 1);
+	else if (!p->files[fi].keep)
 		STAT_ADD(p, files_kept, 1);
-	p->files[fi].keep = 1;
+	if (c == PF_KEEP)
+		p->files[fi].keep = 1;
 	return 0;
 }
 

@@ -80,6 +80,8 @@ struct prefetch_stats {
 	uint64_t stream_bytes_advised;/* of bytes_advised, ahead of streams */
 	uint64_t files_random;        /* files with speculative readahead switched off */
 	uint64_t files_kept;          /* files whose read-around was left to the kernel (they fit) */
+	uint64_t files_hinted;        /* files whose extents a hint names before they are read */
+	uint64_t files_too_big;       /* files with no such hint that do not fit the room */
 	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
 	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
 	uint64_t repeats_skipped;     /* prefetches skipped: the extent was asked for < 1 ms ago */
@@ -120,11 +122,15 @@ int prefetch__open(struct prefetch **out, const struct prefetch_opts *opts, char
 /* Watch path; returns its file number (0, 1, ... in call order) or -errno. */
 int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t errlen);
 /*
- * Leave file fi's read-around to the kernel: no MADV_RANDOM / FADV_RANDOM at
- * start nor when its accesses turn out scattered (its hinted extents are still
- * prefetched). Before prefetch__start; counted in files_kept.
+ * The per-file choice, before prefetch__start. PF_KEEP: leave file fi's
+ * read-around to the kernel (no MADV_RANDOM / FADV_RANDOM at start nor when its
+ * accesses turn out scattered, no miss events): files_kept. PF_HINTED (a hint
+ * names its extents before they are read) and PF_TOO_BIG (no such hint, does
+ * not fit the room) keep the agent's default policy and are counted
+ * (files_hinted, files_too_big) so strategy_stats says why.
  */
-int prefetch__keep_read_around(struct prefetch *p, int fi);
+enum pf_choice { PF_KEEP, PF_HINTED, PF_TOO_BIG };
+int prefetch__choose(struct prefetch *p, int fi, enum pf_choice c);
 /* Extent [off, off + len) of file belongs to key (key < 0: no key, misses only). */
 int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
 /* Switch readahead off where it wastes, attach, start the agent thread. */

@@ -85,7 +85,7 @@ struct pf_file {
 	struct pf_ext *ext;	/* sorted by offset once started */
 	size_t n_ext, cap_ext;
 	int random;		/* speculative readahead is off */
-	int keep;		/* the kernel's read-around is kept (prefetch__keep_read_around) */
+	int keep;		/* the kernel's read-around is kept (prefetch__choose PF_KEEP) */
 	uint64_t accesses, jumps;
 	struct pf_stream streams[PF_STREAMS];
 };

@@ -79,12 +79,15 @@ static uint64_t mem_available(void)
  */
 static int choose_per_file(struct rb_workload *w, struct prefetch *p, uint64_t room)
 {
+	enum pf_choice c;
 	int i, rc;
 
-	for (i = 0; i < w->n_files; i++)
-		if (!w->files[i].prior_hints && room && w->files[i].size <= room &&
-		    (rc = prefetch__keep_read_around(p, i)))
+	for (i = 0; i < w->n_files; i++) {
+		c = w->files[i].prior_hints ? PF_HINTED :
+		    room && w->files[i].size <= room ? PF_KEEP : PF_TOO_BIG;
+		if ((rc = prefetch__choose(p, i, c)))
 			return rc;
+	}
 	return 0;
 }
 

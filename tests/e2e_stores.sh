@@ -43,7 +43,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	# the 3.7 MB graph fits the page cache and no hint names its pages before the walk:
 	# bpf-prefetch leaves it to the kernel's read-around (no RANDOM, no uprobe, no miss events)
 	check "hnsw.yaml: bpf-prefetch keeps read-around on the graph that fits (kept, not random, no hints)" json "${r:-/nonexistent}" \
-		"any(x['strategy'] == 'bpf-prefetch' for x in d['repeats']) and all(x['strategy_stats']['files_kept'] == 1 and x['strategy_stats']['files_random'] == 0 and x['strategy_stats']['hint_calls'] == 0 and x['strategy_stats']['miss_events'] == 0 for x in d['repeats'] if x['strategy'] == 'bpf-prefetch')"
+		"any(x['strategy'] == 'bpf-prefetch' for x in d['repeats']) and all(x['strategy_stats']['files_kept'] == 1 and x['strategy_stats']['files_hinted'] == 0 and x['strategy_stats']['files_random'] == 0 and x['strategy_stats']['hint_calls'] == 0 and x['strategy_stats']['miss_events'] == 0 for x in d['repeats'] if x['strategy'] == 'bpf-prefetch')"
 	"$rb" run configs/hnsw-memlimit.yaml "${base[@]}" "${hnsw[@]}" --set name=hnsw-mem \
 		--set run.strategies=default,fadvise-random,bpf-prefetch >"$work/out2" 2>"$work/err2"
 	rc=$?
