@@ -19,38 +19,19 @@
 #define MIB(b) ((double)(b) / 1048576.0)
 #define AGREE_RATIO 0.90	/* the advised strategy within 10% of the best q/s */
 
-static uint64_t mem_available(void)
-{
-	char line[256];
-	unsigned long long kb;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			fclose(f);
-			return (uint64_t)kb * 1024;
-		}
-	fclose(f);
-	return 0;
-}
-
 void advise_src__live_room(struct advise_env *e)
 {
-	uint64_t limit, nonfile;
+	uint64_t limit;
 
 	memset(e, 0, sizeof(*e));
 	e->read_ahead_kb = -1;
 	e->io_wait_s = -1;
-	if (!memcg__current_limit(&limit) && !memcg__current_nonfile(&nonfile)) {
+	if (memcg__cache_room(&e->room_bytes) == 1 && !memcg__current_limit(&limit)) {
 		e->limit_bytes = limit;
-		e->room_bytes = limit > nonfile ? limit - nonfile : 0;
 		snprintf(e->room_source, sizeof(e->room_source),
 			 "memory cgroup limit minus its non-file usage at start");
 		return;
 	}
-	e->room_bytes = mem_available();
 	snprintf(e->room_source, sizeof(e->room_source), "MemAvailable at start, no cgroup limit");
 }
 

@@ -484,6 +484,34 @@ static bool key_value(const char *text, const char *key, uint64_t *v)
 	return false;
 }
 
+static int mem_available(uint64_t *bytes)
+{
+	unsigned long long kb;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+	int rc = -ENOENT;
+
+	while (f && rc && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			*bytes = (uint64_t)kb * 1024;
+			rc = 0;
+		}
+	if (f)
+		fclose(f);
+	return f ? rc : -errno;
+}
+
+int memcg__cache_room(uint64_t *room)
+{
+	uint64_t limit, nonfile;
+
+	if (!memcg__current_limit(&limit) && !memcg__current_nonfile(&nonfile)) {
+		*room = limit > nonfile ? limit - nonfile : 0;
+		return 1;
+	}
+	return mem_available(room);
+}
+
 int memcg__current_nonfile(uint64_t *bytes)
 {
 	char mount[CG_PATH_MAX], home[CG_PATH_MAX], path[2 * CG_PATH_MAX + 32], text[8192];

@@ -55,6 +55,12 @@ int memcg__current_limit(uint64_t *limit);
 int memcg__current_room(uint64_t *room);
 /* Its charged memory that is not page cache (usage - file): what the cache cannot reclaim. */
 int memcg__current_nonfile(uint64_t *bytes);
+/*
+ * The page cache's room for this process now: its cgroup's limit less the non-file
+ * usage (1), or /proc/meminfo's MemAvailable without a limit (0); -errno when
+ * neither can be read.
+ */
+int memcg__cache_room(uint64_t *room);
 
 /*
  * Create rabench-<pid>-<n> under the current memory cgroup with limit_bytes.

@@ -53,24 +53,9 @@ static int load_extent_map(struct rb_workload *w, struct prefetch *p, char *err,
 	return -E2BIG;
 }
 
-/* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
-static uint64_t mem_available(void)
-{
-	unsigned long long kb = 0;
-	char line[256];
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return (uint64_t)kb * 1024;
-}
-
 /*
  * The per-file choice made before any query: a file that fits the page-cache
- * room (the memory limit's room, else MemAvailable) and whose extents no hint
+ * room (the memory limit less the non-file usage, else MemAvailable) and whose extents no hint
  * names before they are read (an HNSW graph, a chunk store) keeps the kernel's
  * read-around — once read it stays, and switching read-around off only turns
  * each first touch into a fault (hnsw.yaml: 0.12x default's q/s before this);
@@ -106,6 +91,7 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 				      /* FAISS's prefetch_lists names a scan's lists: the last call's are done */
 				      .drop_after_scan = !w->hint_symbol };
 	char found[512];
+	uint64_t room;
 
 	/* the repeat's memory cgroup (runner.c joined it, or the client runs in it) */
 	if (memcg__current_room(&opts.mem_room_bytes))
@@ -125,7 +111,9 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 		if (rc)
 			return rc;
 	}
-	rc = choose_per_file(w, p, opts.mem_room_bytes ? opts.mem_room_bytes : mem_available());
+	if (memcg__cache_room(&room) < 0)
+		room = 0;   /* unknown: nothing is taken to fit */
+	rc = choose_per_file(w, p, room);
 	if (!rc)
 		rc = prefetch__start(p, err, errlen);
 	/*

@@ -170,6 +170,14 @@ static void test_limit_enter_reclaim_leave(void **state)
 	assert_true(in_cgroup(cgpath));
 	read_whole_file();
 	assert_int_equal(memcg__read(cg, &st), 0);
+	{
+		/* inside the limit, the page cache's room is the limit less the non-file usage */
+		uint64_t room, nonfile;
+
+		assert_int_equal(memcg__cache_room(&room), 1);
+		assert_int_equal(memcg__current_nonfile(&nonfile), 0);
+		assert_true(room <= limit && room + nonfile >= limit - (1 << 20));
+	}
 	print_message("cgroup v%d: limit %lu, peak %lu, page cache %lu, limit hits %lu, "
 		      "pgscan %ld (-1: none in this version)\n", st.version,
 		      (unsigned long)st.limit_bytes, (unsigned long)st.peak_bytes,
@@ -191,6 +199,15 @@ static void test_limit_enter_reclaim_leave(void **state)
 	if (memcg__leave(cg, err, sizeof(err)))
 		fail_msg("leave: %s", err);
 	assert_false(in_cgroup(cgpath));
+	{
+		/* outside (no limit here): MemAvailable */
+		uint64_t room, limit_now;
+
+		if (memcg__current_limit(&limit_now)) {
+			assert_int_equal(memcg__cache_room(&room), 0);
+			assert_true(room > 0);
+		}
+	}
 	if (memcg__destroy(cg, err, sizeof(err)))
 		fail_msg("destroy: %s", err);
 	assert_int_equal(stat(dir, &sb), -1);
