@@ -33,9 +33,7 @@ int ds_index_ensure(const struct rb_dataset_spec *spec, struct rb_dataset *ds, c
 	ds->index_ops = ops;
 	ops->canonical(spec, ds, canonical, sizeof(canonical));
 	ds->index_key = ds_key_of(canonical);
-	/* "index-<key>" for IVF, as the caches of earlier versions name it */
-	snprintf(key, sizeof(key), "%s-%016llx", ops == &index_ivf_ops ? "index" : ops->name,
-		 (unsigned long long)ds->index_key);
+	snprintf(key, sizeof(key), "%s-%016llx", ops->folder, (unsigned long long)ds->index_key);
 	if (fsutil__join(ds->index_dir, sizeof(ds->index_dir), ds->dir, key) || ops->paths(ds) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", ds->index_dir, (int)getpid()) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", ds->dir);

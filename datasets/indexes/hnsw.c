@@ -310,6 +310,7 @@ static int hnsw_key_spans(const struct rb_index *ix, int64_t key, struct rb_span
 const struct rb_index_ops index_hnsw_ops = {
 	.version = RB_INDEX_OPS_VERSION,
 	.name = "hnsw",
+	.folder = "hnsw",
 	.flags = 0,
 	.hint_symbol = RBH_PREFETCH_SYMBOL,
 	.no_prior_hints = "a graph walk finds the pages it reads as it walks: an HNSW search "

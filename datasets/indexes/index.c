@@ -24,6 +24,8 @@ int index__check_ops(const struct rb_index_ops *o, char *err, size_t errlen)
 		why = "no name";
 	else if (o->version != RB_INDEX_OPS_VERSION)
 		why = "ops version differs from RB_INDEX_OPS_VERSION";
+	else if (!o->folder || !o->folder[0])
+		why = "no cache folder name";
 	else if (!o->canonical || !o->paths || !o->data_path || !o->bytes || !o->build)
 		why = "canonical, paths, data_path, bytes and build are required";
 	else if (!o->open || !o->close || !o->scratch_init || !o->scratch_free || !o->search ||

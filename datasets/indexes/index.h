@@ -70,6 +70,7 @@ struct rb_index_scratch {
 struct rb_index_ops {
 	int version;                   /* RB_INDEX_OPS_VERSION */
 	const char *name;              /* index.kind */
+	const char *folder;            /* its cache folder is <folder>-<key> */
 	unsigned int flags;            /* enum rb_index_flags */
 	const char *hint_symbol;       /* a function here a uprobe may watch for hints, or NULL */
 	const char *no_prior_hints;    /* without RB_INDEX_PRIOR_HINTS: why, for willneed */

@@ -365,6 +365,7 @@ static int ivf_set_prefetch(struct rb_index *ix, int nthreads)
 const struct rb_index_ops index_ivf_ops = {
 	.version = RB_INDEX_OPS_VERSION,
 	.name = "ivf",
+	.folder = "index",   /* the name caches of earlier versions have */
 	.flags = RB_INDEX_BATCH | RB_INDEX_PRIOR_HINTS | RB_INDEX_LIB_PREFETCH,
 	.canonical = ivf_canonical,
 	.paths = ivf_paths,
