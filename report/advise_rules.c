@@ -105,6 +105,18 @@ static bool rule_cached(const struct advise_obs *o, const struct advise_fig *f,
 	return true;
 }
 
+/* RANDOM on the file: the read-around waste saved, its used pages become misses. */
+static void set_random(const struct advise_obs *o, const struct advise_fig *f,
+		       struct advise_rec *r)
+{
+	r->kind = ADV_RANDOM;
+	r->strategy = "fadvise-random";
+	snprintf(r->action, sizeof(r->action),
+		 "posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), or madvise(MADV_RANDOM) on its mapping");
+	r->bytes_delta = -(int64_t)(o->waste * RB_ADVISE_PAGE);
+	r->major_faults_delta = (int64_t)f->spec_used;
+}
+
 /*
  * thrash — the hot set ((pages_accessed + pages_mapped_maybe_used) x 4 KiB)
  * against the room, and pages_evicted_tracked / pages added: a hot set that does
@@ -136,12 +148,7 @@ static bool rule_thrash(const struct advise_obs *o, const struct advise_fig *f,
 		return true;
 	}
 	if (o->waste_known && !isnan(f->waste_ratio) && f->waste_ratio >= WASTE_RATIO_HIGH) {
-		r->kind = ADV_RANDOM;
-		r->strategy = "fadvise-random";
-		snprintf(r->action, sizeof(r->action),
-			 "posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), or madvise(MADV_RANDOM) on its mapping");
-		r->bytes_delta = -(int64_t)(o->waste * RB_ADVISE_PAGE);
-		r->major_faults_delta = (int64_t)f->spec_used;
+		set_random(o, f, r);
 		snprintf(r->reason, sizeof(r->reason),
 			 "hot set %.1f MiB > room %.1f MiB and %.0f%% of read-ahead pages were never "
 			 "used: that waste evicts pages in use",
@@ -175,12 +182,7 @@ static bool rule_random(const struct advise_obs *o, const struct advise_fig *f,
 	    f->waste_ratio < WASTE_RATIO_HIGH || f->used_per_window >= USED_PER_WINDOW_LOW ||
 	    o->waste * RB_ADVISE_PAGE < WASTE_MIN_BYTES)
 		return false;
-	r->kind = ADV_RANDOM;
-	r->strategy = "fadvise-random";
-	snprintf(r->action, sizeof(r->action),
-		 "posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), or madvise(MADV_RANDOM) on its mapping");
-	r->bytes_delta = -(int64_t)(o->waste * RB_ADVISE_PAGE);
-	r->major_faults_delta = (int64_t)f->spec_used;
+	set_random(o, f, r);
 	snprintf(r->reason, sizeof(r->reason),
 		 "%.0f%% of %llu read-ahead pages were never used and each of %llu windows saved "
 		 "%.2f misses: scattered access, read-around costs bytes and saves almost no faults",

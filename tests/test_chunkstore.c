@@ -142,6 +142,7 @@ static void fetch_all(struct fixture *f, const char *io)
 	int i, j;
 
 	snprintf(wp.chunk_io, sizeof(wp.chunk_io), "%s", io);
+	snprintf(wp.chunk_store, sizeof(wp.chunk_store), "file");
 	snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 	snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
 	assert_int_equal(chunk_io__open(&c, &w, 1, &wp, &ds, 4, f->err, sizeof(f->err)), 0);
@@ -186,6 +187,7 @@ static void test_fetch_pread_mmap_and_corruption(void **state)
 	flip_byte(f->dat, 0);
 	for (m = 0; m < 2; m++) {
 		snprintf(wp.chunk_io, sizeof(wp.chunk_io), m ? "mmap" : "pread");
+		snprintf(wp.chunk_store, sizeof(wp.chunk_store), "file");
 		snprintf(ds.chunks_path, sizeof(ds.chunks_path), "%s", f->dat);
 		snprintf(ds.chunks_idx_path, sizeof(ds.chunks_idx_path), "%s", f->idx);
 		assert_int_equal(chunk_io__open(&c, &w, 0, &wp, &ds, 1, f->err, sizeof(f->err)), 0);

@@ -29,8 +29,7 @@ int chunk_io__open(struct chunk_io *c, struct rb_workload *w, int file,
 		   const struct rb_workload_params *wp, const struct rb_dataset *ds, int64_t k, char *err,
 		   size_t errlen)
 {
-	/* "" (no dataset.chunk_store given): chunks.dat itself */
-	const struct rb_store_ops *ops = store__find(wp->chunk_store[0] ? wp->chunk_store : "file");
+	const struct rb_store_ops *ops = store__find(wp->chunk_store);
 	uint64_t i;
 	int rc;
 
