@@ -311,6 +311,7 @@ int probes__start(struct rb_probes *p)
 	memset(&p->skel->bss->counters, 0, sizeof(p->skel->bss->counters));
 	p->skel->bss->all_files = p->all_files;
 	p->skel->bss->block_dev = p->block_dev;
+	p->skel->bss->watch_tgid = 0;
 	rc = add_targets(p);
 	if (rc) {
 		pcache_bpf__detach(p->skel);
@@ -320,6 +321,12 @@ int probes__start(struct rb_probes *p)
 	p->t_start = clock__now_s();
 	__atomic_store_n(&p->skel->bss->enabled, 1, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+void probes__watch(struct rb_probes *p, int tgid)
+{
+	if (p && p->skel)
+		__atomic_store_n(&p->skel->bss->watch_tgid, (__u32)tgid, __ATOMIC_SEQ_CST);
 }
 
 int probes__stop(struct rb_probes *p)

@@ -83,7 +83,7 @@ struct rb_pc_file {
 	__u64 readds;		/* added while already marked present (lost delete) */
 	__u64 untracked;	/* pages added with the chunk map full */
 	__u32 generation;	/* inode i_generation: resolves the path later */
-	__u32 pad;
+	__u32 watched;		/* an event of it ran in the watched process (watch_tgid) */
 };
 
 /* Block layer, for the disk holding the run's files; counted at completion. */

@@ -122,6 +122,7 @@ static void convert(const struct rb_pc_file_key *k, const struct rb_pc_file *v,
 	f->dev_major = k->dev >> 20;
 	f->dev_minor = k->dev & 0xfffff;
 	f->generation = v->generation;
+	f->watched = v->watched != 0;
 	c->ra_sync = v->ra_calls[RB_PC_RA_SYNC];
 	c->ra_async = v->ra_calls[RB_PC_RA_ASYNC];
 	c->ra_order = v->ra_calls[RB_PC_RA_ORDER];

@@ -49,6 +49,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 __u32 enabled;		/* the window is open: attach/detach are slow, this flag is not */
 __u32 all_files;	/* count every file; else only those the loader put in files */
 __u32 block_dev;	/* kernel dev_t of the disk whose reads count; 0 = every disk */
+__u32 watch_tgid;	/* mark the files this process's events touch (0: none); advise */
 
 struct rb_pc_counters counters;
 
@@ -240,6 +241,17 @@ static __always_inline struct rb_pc_file *file_get(const struct rb_pc_file_key *
 	}
 	if (!err)
 		f->generation = BPF_CORE_READ(inode, i_generation);
+	return f;
+}
+
+/* file_get, and mark the file when the watched process caused the event. */
+static __always_inline struct rb_pc_file *file_get_mark(const struct rb_pc_file_key *k,
+							struct inode *inode)
+{
+	struct rb_pc_file *f = file_get(k, inode);
+
+	if (f && watch_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == watch_tgid)
+		f->watched = 1;
 	return f;
 }
 

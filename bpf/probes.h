@@ -91,6 +91,7 @@ struct rb_probe_file {
 	uint64_t ino;
 	unsigned int dev_major, dev_minor;
 	uint32_t generation;		/* inode generation (all-files mode): names the file */
+	bool watched;			/* the probes__watch process caused one of its events */
 	char path[RB_PROBE_PATH_MAX];	/* "" when it could not be resolved */
 	struct rb_probe_counts c;
 };
@@ -134,6 +135,12 @@ int probes__set_targets(struct rb_probes *p, const char *const *paths, int n);
 
 int probes__start(struct rb_probes *p);	/* zero everything, attach */
 int probes__stop(struct rb_probes *p);	/* detach */
+/*
+ * Mark the files whose page-cache events run in process tgid (0: stop) from
+ * now until the next start: rb_probe_file.watched. What `advise` keeps when
+ * a file was mapped and closed between two of its /proc samples.
+ */
+void probes__watch(struct rb_probes *p, int tgid);
 
 /*
  * The window's figures, including the scan of pages still resident. out is

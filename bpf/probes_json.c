@@ -280,6 +280,8 @@ static json_object *file_to_json(const struct rb_probe_result *r, const struct r
 	json_object_object_add(o, "path", json_object_new_string(f->path));
 	json_object_object_add(o, "dev", json_object_new_string(dev));
 	json_object_object_add(o, "ino", ju64(f->ino));
+	if (f->watched)
+		json_object_object_add(o, "watched", json_object_new_boolean(1));
 	counts_to_json(r, &f->c, o);
 	return o;
 }

@@ -45,17 +45,18 @@ static bool listed(const char *path, const char (*files)[PATH_MAX], int n)
 	return false;
 }
 
-/* Keep only the files the watched process maps or holds open (all without a list). */
+/*
+ * Keep only the watched process's files: those it mapped or held open at a
+ * sample, and those its own events touched (the probes' mark). All without a list.
+ */
 static size_t filter(struct advise_obs *v, size_t n, const char (*files)[PATH_MAX], int nf)
 {
 	size_t i, k = 0;
 
 	if (!files)
 		return n;
-	if (nf <= 0)
-		return 0;
 	for (i = 0; i < n; i++)
-		if (listed(v[i].path, files, nf))
+		if (v[i].watched || listed(v[i].path, files, nf))
 			v[k++] = v[i];
 	return k;
 }

@@ -167,8 +167,9 @@ static void sample_files(pid_t pid, char (*set)[PATH_MAX], int *n, int max)
 /*
  * Wait for the command (up to --duration), sampling every ~20 ms the files it
  * maps or holds open: the probes count every file on the machine, the advice
- * keeps the command's. Its children's files, and a file mapped and closed
- * between two samples, are missed.
+ * keeps the command's: these, and the files the probes saw its own events touch
+ * (probes__watch), which catches a file mapped and closed between two samples.
+ * Its children's files are missed.
  */
 static bool watch_command(pid_t pid, char (*set)[PATH_MAX], int *n, int *status)
 {
@@ -216,6 +217,7 @@ static int advise_command(void)
 	pid = probe_run__spawn(env.cmd, "rabench advise");
 	if (pid < 0)
 		goto cleanup;
+	probes__watch(p, pid);
 	if (st && stalls__register_process(st, 0, pid))
 		stalls__destroy(st), st = NULL;
 	exited = watch_command(pid, files, &nf, &status);
@@ -285,6 +287,7 @@ static int advise_pid(void)
 	}
 	if (open_probes(&p, &st))
 		return 2;
+	probes__watch(p, (int)env.pid);
 	advise_src__live_room(&live.env);
 	if (st && stalls__register_process(st, 0, (pid_t)env.pid))
 		stalls__destroy(st), st = NULL;

@@ -38,6 +38,7 @@ struct advise_obs {
 	bool waste_known;		/* the kernel gave the waste figures */
 	bool faults_known;		/* ... the fault figures */
 	bool ra_known;			/* ... the readahead-call figures */
+	bool watched;			/* the watched process caused its events (probes) */
 };
 
 /* The process's situation, the same for every file. */

@@ -59,6 +59,8 @@ int advise__obs_from_json(json_object *file, struct advise_obs *o, char *err, si
 	o->ra_readaround = count(file, "ra_mmap_readaround", &ra);
 	o->evicted_tracked = count(file, "pages_evicted_tracked", &other);
 	o->block_read_bytes = count(file, "block_read_bytes", &other);
+	o->watched = json_object_object_get_ex(file, "watched", &path) &&
+		     json_object_get_boolean(path);
 	if (!cause) {
 		snprintf(err, errlen, "%s: no page-cache figures (pages_added_* are null)", o->path);
 		return -ENODATA;

@@ -75,6 +75,14 @@ else
 	skip "advise -- python3 tests/faiss_search.py" "no IVF index or no python3-faiss"
 fi
 
+# a file read and closed in about a millisecond, between two /proc samples: the
+# probes' own mark (the event ran in the command's process) keeps it
+head -c 262144 /dev/urandom >"$work/brief.bin" && sync "$work/brief.bin"  # clean pages: DONTNEED keeps dirty ones
+evict "$work/brief.bin"
+"$rb" advise --json -- "$py" -c "import time; time.sleep(0.15); open('$work/brief.bin', 'rb').read(); time.sleep(0.15)" >"$work/brief.json" 2>"$work/brief.err"
+check "a file read and closed between two samples is still the command's (the probes' mark)" json "$work/brief.json" \
+	"any(f['path'] == '$work/brief.bin' and f['observed']['bytes_read'] > 0 for f in d['files'])"
+
 check "a command that fails: its status (1), no advice" exits 1 "no advice from a failed run" "$rb" advise -- false
 check "a command that exits at once: exit 2, nothing to advise on" exits 2 "nothing to advise on" "$rb" advise -- /bin/true
 check "a missing command: 127" exits 127 "cannot run" "$rb" advise -- /nonexistent/cmd
