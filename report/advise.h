@@ -60,6 +60,7 @@ enum advise_kind {
 	ADV_WILLNEED,		/* WILLNEED of a named range */
 	ADV_PREFETCH,		/* rabench prefetch with this index */
 	ADV_MEMORY_LIMIT,	/* a memory limit that would change the answer */
+	ADV_WILLNEED_BATCH,	/* WILLNEED of the ranges it reads next, before reading them */
 };
 
 struct advise_rec {
@@ -69,7 +70,8 @@ struct advise_rec {
 	char action[256];		/* what to do, concretely */
 	char reason[320];		/* why, in one sentence, with the counts */
 	int64_t bytes_delta;		/* expected change of bytes read from disk */
-	int64_t major_faults_delta;	/* expected change of synchronous misses */
+	int64_t major_faults_delta;	/* expected change of major faults */
+	int64_t read_misses_delta;	/* ... of read() pages that missed (waited on the disk) */
 	long read_ahead_kb;		/* ADV_READ_AHEAD_KB */
 	uint64_t range_off, range_len;	/* ADV_WILLNEED */
 	uint64_t limit_bytes;		/* a memory limit at which the answer changes, 0 none */

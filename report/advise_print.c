@@ -200,8 +200,11 @@ void advise_print__file(FILE *out, const struct advise_obs *o, const struct advi
 	if (r->kind == ADV_NO_EVIDENCE)
 		return;
 	fprintf(out, "  do:     %s\n", r->action);
-	fprintf(out, "  effect: %+.1f MiB read, %+lld major faults (from the probes' counts)\n",
-		(double)r->bytes_delta / 1048576.0, (long long)r->major_faults_delta);
+	fprintf(out, "  effect: %+.1f MiB read, %+lld major faults", (double)r->bytes_delta / 1048576.0,
+		(long long)r->major_faults_delta);
+	if (r->read_misses_delta)
+		fprintf(out, ", %+lld read() pages waited on", (long long)r->read_misses_delta);
+	fprintf(out, " (from the probes' counts)\n");
 	if (r->limit_bytes)
 		fprintf(out, "  note:   with a memory limit of %.0f MiB the hot set would fit, and "
 			"the answer may change\n", MIB(r->limit_bytes));
@@ -270,6 +273,7 @@ static json_object *rec_json(const struct advise_rec *r)
 	x = json_object_new_object();
 	json_object_object_add(x, "bytes_read_delta", json_object_new_int64(r->bytes_delta));
 	json_object_object_add(x, "major_faults_delta", json_object_new_int64(r->major_faults_delta));
+	json_object_object_add(x, "read_misses_delta", json_object_new_int64(r->read_misses_delta));
 	json_object_object_add(j, "expected", x);
 	if (r->kind == ADV_READ_AHEAD_KB)
 		json_object_object_add(j, "read_ahead_kb", json_object_new_int64(r->read_ahead_kb));

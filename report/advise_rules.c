@@ -29,6 +29,8 @@
 #define STREAM_KB_MAX		2048	/* what a stream is offered, at most */
 #define WILLNEED_MIN_MISSES	64
 #define WILLNEED_HOT_SHARE	0.25	/* hot set / file size worth reading whole */
+#define BATCH_MISS_SHARE	0.10	/* read misses / pages read(): the reads wait on the disk */
+#define BATCH_PAGES_PER_MISS	8.0	/* pages added per read miss: small scattered reads */
 
 #define MIB(b) ((double)(b) / 1048576.0)
 
@@ -191,6 +193,44 @@ static bool rule_random(const struct advise_obs *o, const struct advise_fig *f,
 	return true;
 }
 
+/*
+ * batch — read_pages, read_miss_pages, faults and pages_added_*: a file read
+ * by read()/pread() (pages read() asked for outnumber faults four to one)
+ * whose reads miss often (read misses >= 64 and >= 10% of the pages asked
+ * for) and each miss adds few pages (< 8: small reads at scattered offsets, so
+ * readahead cannot guess them) waits on the disk once per read, one read at a
+ * time. What saves those waits is the application naming the ranges before it
+ * reads them — a RAG fetch knows every chunk a search returned — with one
+ * POSIX_FADV_WILLNEED per range first: the disk serves them in parallel, the
+ * reads then hit, and read-around stops guessing (its waste goes). Not RANDOM
+ * (it keeps every wait) nor a smaller read_ahead_kb (the same waits, fewer
+ * bytes): measured on chunk-fetch.yaml and chunk-sqlite.yaml, docs/advise.md.
+ */
+static bool rule_batch(const struct advise_obs *o, const struct advise_fig *f,
+		       const struct advise_env *e, struct advise_rec *r)
+{
+	(void)e;
+	if (o->read_pages < MIN_EVENTS || o->read_miss < WILLNEED_MIN_MISSES ||
+	    (o->faults_known && o->faults * 4 > o->read_pages) ||
+	    (double)o->read_miss < BATCH_MISS_SHARE * (double)o->read_pages ||
+	    (double)f->added >= BATCH_PAGES_PER_MISS * (double)o->read_miss)
+		return false;
+	r->kind = ADV_WILLNEED_BATCH;
+	r->strategy = "willneed";
+	snprintf(r->action, sizeof(r->action),
+		 "before reading a batch (the chunks one search returned), "
+		 "posix_fadvise(fd, off, len, POSIX_FADV_WILLNEED) for each range, then read them");
+	r->bytes_delta = o->waste_known ? -(int64_t)(o->waste * RB_ADVISE_PAGE) : 0;
+	r->read_misses_delta = -(int64_t)o->read_miss;
+	snprintf(r->reason, sizeof(r->reason),
+		 "%llu of %llu pages read() asked for missed, %.1f pages added per miss: small "
+		 "reads at scattered offsets, each a wait on the disk, one at a time; named "
+		 "ahead, the disk reads a batch in parallel",
+		 (unsigned long long)o->read_miss, (unsigned long long)o->read_pages,
+		 (double)f->added / (double)o->read_miss);
+	return true;
+}
+
 /* The smallest power of two KiB >= kb, at least 4. */
 static long pow2_kb(double kb)
 {
@@ -341,6 +381,9 @@ static const struct {
 	{ rule_thrash, { "thrash", "pages_accessed, pages_mapped_maybe_used, pages_evicted_tracked, waste_pages",
 	  "hot set > room and evicted in window >= 10% of added",
 	  ".ivfdata: rabench prefetch; waste >= 50%: fadvise-random; else: the memory limit that fits the hot set" } },
+	{ rule_batch, { "batch", "read_pages, read_miss_pages, faults, pages_added_*",
+	  "read() pages >= 4 x faults, read misses >= 64 and >= 10% of read() pages, < 8 pages added per miss",
+	  "WILLNEED of each range of a batch before reading it (rabench strategy willneed): -waste bytes, -read misses" } },
 	{ rule_random, { "random", "waste_pages, pages_added_speculative, ra_sync, ra_async, ra_mmap_readaround",
 	  "waste >= 50% of read-ahead, < 1 used page per window, waste >= 1 MiB",
 	  "fadvise-random / MADV_RANDOM: -waste bytes, +used read-ahead pages as misses" } },
@@ -394,8 +437,8 @@ const char *advise__kind_name(enum advise_kind k)
 		[ADV_NO_EVIDENCE] = "not-enough-evidence", [ADV_LEAVE] = "leave",
 		[ADV_RANDOM] = "fadvise-random", [ADV_READ_AHEAD_KB] = "read_ahead_kb",
 		[ADV_WILLNEED] = "willneed-range", [ADV_PREFETCH] = "rabench-prefetch",
-		[ADV_MEMORY_LIMIT] = "memory-limit",
+		[ADV_MEMORY_LIMIT] = "memory-limit", [ADV_WILLNEED_BATCH] = "willneed-batch",
 	};
 
-	return k <= ADV_MEMORY_LIMIT ? names[k] : "?";
+	return k <= ADV_WILLNEED_BATCH ? names[k] : "?";
 }

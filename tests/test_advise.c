@@ -172,6 +172,44 @@ static void test_willneed(void **state)
 	assert_int_equal(r.major_faults_delta, -2000);
 }
 
+/*
+ * A chunk store read by pread at scattered offsets (chunk-fetch.yaml's default
+ * probes, rounded): 10000 pages asked for, 3000 missed, 5400 pages added (1.8
+ * per miss), 40% of read-ahead unused: WILLNEED each batch first, not a
+ * smaller window. The same counts through a mapping (faults, not read()) or
+ * with large windows (20 pages per miss) are not this rule's.
+ */
+static void test_batch(void **state)
+{
+	struct advise_obs o = { .path = "/corpus/chunks.dat", .size_bytes = 64 * MIB,
+				.demand = 3000, .spec = 2400, .waste = 960, .accessed = 4400,
+				.read_pages = 10000, .read_miss = 3000, .ra_sync = 2800,
+				.waste_known = true, .faults_known = true, .ra_known = true };
+	struct advise_env e = roomy();
+	struct advise_rec r;
+
+	(void)state;
+	advise__decide(&o, &e, &r);
+	assert_int_equal(r.kind, ADV_WILLNEED_BATCH);
+	assert_string_equal(r.rule, "batch");
+	assert_string_equal(r.strategy, "willneed");
+	assert_int_equal(r.bytes_delta, -(int64_t)(960 * 4096ULL));
+	assert_int_equal(r.read_misses_delta, -3000);
+	assert_string_equal(advise__kind_name(r.kind), "willneed-batch");
+
+	o.faults = 10000;	/* a mapping: the faults are the lookups */
+	o.major_faults = 3000;
+	o.read_pages = o.read_miss = 0;
+	advise__decide(&o, &e, &r);
+	assert_string_not_equal(r.rule, "batch");
+
+	o.faults = o.major_faults = 0;
+	o.read_pages = 10000;
+	o.read_miss = 300;	/* 5400 pages / 300 misses = 18 per miss: readahead guesses */
+	advise__decide(&o, &e, &r);
+	assert_string_not_equal(r.rule, "batch");
+}
+
 /* Every rule has its counters and thresholds documented, evidence first, leave last. */
 static void test_explain_table(void **state)
 {
@@ -263,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_thrash_ivf),
 		cmocka_unit_test(test_thrash_memory_limit),
 		cmocka_unit_test(test_willneed),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_explain_table),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_no_files),
