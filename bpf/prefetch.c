@@ -368,6 +368,7 @@ static int start_threads(struct prefetch *p)
 	if (n) {
 		pthread_mutex_init(&p->qlock, NULL);
 		pthread_cond_init(&p->qcond, NULL);
+		pthread_cond_init(&p->qdone, NULL);
 		p->workers_started = 1;
 	}
 	for (i = 0; i < n && i < PF_MAX_SUBMITTERS && !rc; i++) {
@@ -518,6 +519,7 @@ int prefetch__stop(struct prefetch *p)
 		for (i = 0; i < p->n_workers; i++)
 			pthread_join(p->workers[i], NULL);
 		pthread_cond_destroy(&p->qcond);
+		pthread_cond_destroy(&p->qdone);
 		pthread_mutex_destroy(&p->qlock);
 		p->workers_started = 0;
 		p->n_workers = 0;

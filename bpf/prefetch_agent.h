@@ -97,7 +97,7 @@ struct prefetch_stats {
 	uint64_t agent_nice;          /* 10 when its nice value was lowered to -10, else 0 */
 	uint64_t submitters;          /* WILLNEED/drop threads beside the agent (0: it submits itself) */
 	uint64_t submit_cpu_us;       /* their CPU time together */
-	uint64_t queue_full;          /* ranges the agent submitted itself: the queue was full */
+	uint64_t queue_full;          /* ranges the agent waited to queue: the queue was full */
 	uint64_t hint_records;        /* k: records on the hint ring (read before the others) */
 	uint64_t drop_pressure;       /* 1 when cold lists are dropped (extents > page-cache room) */
 	uint64_t lists_dropped;       /* cold lists paged out after their scan */
@@ -107,6 +107,7 @@ struct prefetch_stats {
 	uint64_t bytes_dropped;       /* bytes passed to MADV_PAGEOUT / FADV_DONTNEED */
 	uint64_t drop_us_sum;         /* time spent dropping them */
 	uint64_t popularity_full;     /* k: list numbers not counted, popularity map full */
+	uint64_t ordered_waits;       /* jobs that waited for an earlier job on a page they share */
 };
 
 /* The counters by name, in struct order; NULL-terminated. */

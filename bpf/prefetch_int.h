@@ -152,6 +152,11 @@ struct prefetch {
 	struct pf_job queue[PF_QUEUE];
 	unsigned qhead, qtail;		/* under qlock */
 	unsigned qbusy;			/* under qlock: jobs taken, not finished */
+	pthread_cond_t qdone;		/* a job finished: a claim ended, a queue slot is free */
+	/* under qlock: the job each submitter took and its queue position, until done */
+	struct pf_job claim[PF_MAX_SUBMITTERS];
+	unsigned claim_seq[PF_MAX_SUBMITTERS];
+	bool claimed[PF_MAX_SUBMITTERS];
 	int wstop;			/* under qlock */
 	/* dropping cold lists under memory pressure */
 	bool drop_on;
@@ -197,6 +202,10 @@ struct pf_ext *pf_ext_at(struct pf_file *f, uint64_t off);	/* the extent holding
 /* The stream index continues (*cont = 1), else the least recently used slot to restart. */
 struct pf_stream *pf_stream_for(struct pf_file *f, uint64_t index, int *cont);
 bool pf_mostly_jumps(const struct pf_file *f);		/* enough accesses, 3 in 4 jumps */
+/* The whole pages inside [off, off + len) as bytes [*lo, *hi): false when none. */
+bool pf_whole_pages(uint64_t off, uint64_t len, uint64_t *lo, uint64_t *hi);
+/* Do jobs a and b touch a common page of one file (then they run in queue order)? */
+bool pf_jobs_overlap(const struct pf_job *a, const struct pf_job *b);
 void pf_index_extents(struct prefetch *p);		/* sort extents, merge duplicates, key them */
 
 /* prefetch_target.c */

@@ -104,6 +104,25 @@ void pf_index_extents(struct prefetch *p)
 		qsort(p->keys, p->n_keys, sizeof(*p->keys), cmp_key);
 }
 
+/*
+ * A drop takes whole pages only: the first and last page of an extent that does
+ * not start and end on a page boundary hold part of the neighbouring list.
+ */
+bool pf_whole_pages(uint64_t off, uint64_t len, uint64_t *lo, uint64_t *hi)
+{
+	*lo = (off + PF_PAGE - 1) / PF_PAGE * PF_PAGE;
+	*hi = (off + len) / PF_PAGE * PF_PAGE;
+	return *lo < *hi;
+}
+
+bool pf_jobs_overlap(const struct pf_job *a, const struct pf_job *b)
+{
+	uint64_t a0 = a->off / PF_PAGE, a1 = (a->off + a->len + PF_PAGE - 1) / PF_PAGE;
+	uint64_t b0 = b->off / PF_PAGE, b1 = (b->off + b->len + PF_PAGE - 1) / PF_PAGE;
+
+	return a->file == b->file && a->len && b->len && a0 < b1 && b0 < a1;
+}
+
 bool pf_mostly_jumps(const struct pf_file *f)
 {
 	return f->accesses >= PF_CLASSIFY_MIN && f->jumps * 4 >= f->accesses * 3;

@@ -21,7 +21,7 @@ static const struct prefetch_stat_name stat_names[] = {
 	STAT(ringbuf_drops), STAT(errors), STAT(agent_cpu_us), STAT(agent_wall_us), STAT(agent_nice),
 	STAT(submitters), STAT(submit_cpu_us), STAT(queue_full), STAT(hint_records),
 	STAT(drop_pressure), STAT(lists_dropped), STAT(lists_kept_hot), STAT(hot_min_calls), STAT(lists_kept_busy),
-	STAT(bytes_dropped), STAT(drop_us_sum), STAT(popularity_full),
+	STAT(bytes_dropped), STAT(drop_us_sum), STAT(popularity_full), STAT(ordered_waits),
 	{ NULL, 0 },
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==

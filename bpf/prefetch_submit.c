@@ -90,7 +90,11 @@ static void run_job(struct prefetch *p, const struct pf_job *j)
 	}
 }
 
-/* To a submitter, in PF_CHUNK pieces so that several share one range; inline without. */
+/*
+ * To a submitter, in PF_CHUNK pieces so that several share one range; inline
+ * without. A full queue makes the agent wait for a slot rather than run the job
+ * itself: every job goes through the queue, so jobs on one page keep its order.
+ */
 void pf_submit(struct prefetch *p, enum pf_op op, int file, uint64_t off, uint64_t len)
 {
 	struct pf_job j = { .op = op, .file = (uint32_t)file };
@@ -104,19 +108,33 @@ void pf_submit(struct prefetch *p, enum pf_op op, int file, uint64_t off, uint64
 			run_job(p, &j);
 		} else {
 			pthread_mutex_lock(&p->qlock);
-			if (p->qtail - p->qhead < PF_QUEUE) {
-				p->queue[p->qtail++ % PF_QUEUE] = j;
-				pthread_cond_signal(&p->qcond);
-				pthread_mutex_unlock(&p->qlock);
-			} else {
-				pthread_mutex_unlock(&p->qlock);
+			if (p->qtail - p->qhead >= PF_QUEUE)
 				STAT_ADD(p, queue_full, 1);
-				run_job(p, &j);
-			}
+			while (p->qtail - p->qhead >= PF_QUEUE)
+				pthread_cond_wait(&p->qdone, &p->qlock);
+			p->queue[p->qtail++ % PF_QUEUE] = j;
+			pthread_cond_signal(&p->qcond);
+			pthread_mutex_unlock(&p->qlock);
 		}
 		off += piece;
 		len -= piece;
 	}
+}
+
+/*
+ * Under qlock: does a job taken before submitter me's (an earlier queue
+ * position) and not yet done touch one of its pages? A WILLNEED queued after
+ * the drop of the same extent must not run first, nor a drop after a WILLNEED.
+ */
+static bool earlier_overlap(const struct prefetch *p, int me)
+{
+	int k;
+
+	for (k = 0; k < PF_MAX_SUBMITTERS; k++)
+		if (k != me && p->claimed[k] && (int)(p->claim_seq[k] - p->claim_seq[me]) < 0 &&
+		    pf_jobs_overlap(&p->claim[k], &p->claim[me]))
+			return true;
+	return false;
 }
 
 /* Issue the pending range, if any. */
@@ -290,6 +308,7 @@ void *pf_worker_main(void *arg)
 {
 	struct pf_worker_arg *a = arg;
 	struct prefetch *p = a->p;
+	int me = a->slot - 1;
 	struct pf_job j;
 
 	pf_register_tid(p, a->slot);
@@ -301,14 +320,22 @@ void *pf_worker_main(void *arg)
 			pthread_cond_wait(&p->qcond, &p->qlock);
 		if (p->qhead == p->qtail)
 			break;
-		j = p->queue[p->qhead++ % PF_QUEUE];
+		p->claim_seq[me] = p->qhead;
+		j = p->claim[me] = p->queue[p->qhead++ % PF_QUEUE];
+		p->claimed[me] = true;
 		p->qbusy++;
+		if (earlier_overlap(p, me))
+			STAT_ADD(p, ordered_waits, 1);
+		while (earlier_overlap(p, me))
+			pthread_cond_wait(&p->qdone, &p->qlock);
 		pthread_mutex_unlock(&p->qlock);
 		run_job(p, &j);
 		/* its CPU time so far, for collect to add up */
 		__atomic_store_n(&a->cpu_us, pf_thread_cpu_us(), __ATOMIC_RELAXED);
 		pthread_mutex_lock(&p->qlock);
+		p->claimed[me] = false;
 		p->qbusy--;
+		pthread_cond_broadcast(&p->qdone);
 	}
 	pthread_mutex_unlock(&p->qlock);
 	return NULL;

@@ -402,10 +402,16 @@ static int pageout_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
  */
 int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 {
-	uint64_t first = off / PF_PAGE, n = (off + len + PF_PAGE - 1) / PF_PAGE - first, left;
+	uint64_t lo, hi, left;
 	int i, rc = 0, found = 0;
 	struct timespec ts;
 	uint64_t now;
+
+	/* whole pages only: a page the extent shares with a neighbour holds another list */
+	if (!pf_whole_pages(off, len, &lo, &hi))
+		return 0;
+	off = lo;
+	len = hi - lo;
 
 	/* a process that maps its index after the agent started (rabench prefetch -- CMD) */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -424,12 +430,7 @@ int pf_drop_range(struct prefetch *p, int fi, uint64_t off, uint64_t len)
 		rc = -EIO;
 	if (posix_fadvise(p->files[fi].fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED))
 		rc = -EIO;
-	/* whole pages only: the pages an extent shares with its neighbours may stay */
-	if (off % PF_PAGE)
-		first++, n--;
-	if ((off + len) % PF_PAGE && n)
-		n--;
-	if (n && prefetch__resident_pages(p, fi, first, n, &left) == 0 && left &&
+	if (prefetch__resident_pages(p, fi, off / PF_PAGE, len / PF_PAGE, &left) == 0 && left &&
 	    pageout_range(p, fi, off, len))
 		rc = -EIO;
 	return rc;

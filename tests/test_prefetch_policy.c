@@ -115,6 +115,43 @@ static void test_mostly_jumps(void **state)
 	assert_false(pf_mostly_jumps(&f));
 }
 
+/*
+ * IVF lists are not page aligned: list 7 ends at byte 10000 and list 8 begins
+ * there, inside page 2. Dropping list 7 [1000, 10000) may take page 1 only
+ * (page 0 holds the header's tail, page 2 list 8's head); a list inside one
+ * page takes none.
+ */
+static void test_whole_pages(void **state)
+{
+	uint64_t lo, hi;
+
+	(void)state;
+	assert_true(pf_whole_pages(1000, 9000, &lo, &hi));
+	assert_int_equal(lo, 4096);
+	assert_int_equal(hi, 8192);
+	assert_true(pf_whole_pages(8192, 8192, &lo, &hi));	/* aligned: all of it */
+	assert_int_equal(lo, 8192);
+	assert_int_equal(hi, 16384);
+	assert_false(pf_whole_pages(5000, 3000, &lo, &hi));	/* inside page 1 */
+	assert_false(pf_whole_pages(4000, 4100, &lo, &hi));	/* two partial pages */
+}
+
+/* Jobs that share a page run in queue order: the drop of list 7 and a WILLNEED of list 8 do. */
+static void test_jobs_overlap(void **state)
+{
+	struct pf_job drop7 = { .op = PF_OP_DROP, .file = 0, .off = 1000, .len = 9000 };
+	struct pf_job need8 = { .op = PF_OP_WILLNEED, .file = 0, .off = 10000, .len = 5000 };
+	struct pf_job far = { .op = PF_OP_WILLNEED, .file = 0, .off = 12288, .len = 4096 };
+	struct pf_job other = { .op = PF_OP_WILLNEED, .file = 1, .off = 1000, .len = 9000 };
+
+	(void)state;
+	assert_true(pf_jobs_overlap(&drop7, &need8));	/* page 2 */
+	assert_true(pf_jobs_overlap(&need8, &drop7));
+	assert_false(pf_jobs_overlap(&drop7, &far));	/* pages 3.. */
+	assert_false(pf_jobs_overlap(&drop7, &other));	/* another file */
+	assert_true(pf_jobs_overlap(&drop7, &drop7));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +159,8 @@ int main(void)
 		cmocka_unit_test(test_index_extents),
 		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_mostly_jumps),
+		cmocka_unit_test(test_whole_pages),
+		cmocka_unit_test(test_jobs_overlap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
