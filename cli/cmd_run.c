@@ -408,6 +408,8 @@ static void describe_device(const struct rb_config *cfg, const struct rb_dataset
 		fprintf(stderr, "rabench: describing the device %s (O_DIRECT reads, ~3 s, once a day)\n",
 			dev->name[0] ? dev->name : "?");
 	calibrate__device(dev->name, file[0] ? file : NULL, cfg->cache_dir, c);
+	/* the roofline's bandwidth, in this run: a day-old figure bounds nothing today */
+	calibrate__seq_now(dev->name, file[0] ? file : NULL, 0.5, c);
 }
 
 /*

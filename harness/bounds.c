@@ -3,7 +3,8 @@
  * report says how far each strategy is from it. query_phase.c records the
  * trace and simulates it (lib/cachesim.h: unique bytes, Belady's MIN, LRU at
  * the page-cache room); this file adds the device roofline once every repeat
- * is in: the calibrated sequential bandwidth over the bytes per query an
+ * is in: the sequential bandwidth measured in this run (calibrate__seq_now,
+ * just before the first repeat) over the bytes per query an
  * optimal cache reads, capped by the compute ceiling — the q/s of the run's
  * fastest repeat that read (almost) nothing from the device (a warm one), when
  * the run has one.
@@ -21,7 +22,8 @@ static bool warm(const struct rb_repeat_result *r)
 
 void bounds__roofline(struct rb_run *run)
 {
-	double bw = run->env.calib.measured ? run->env.calib.seq_mb_s * 1e6 : NAN;
+	/* the bandwidth measured in this run: the disk's speed follows the host's cache */
+	double bw = run->env.calib.run_seq_mb_s > 0 ? run->env.calib.run_seq_mb_s * 1e6 : NAN;
 	double ceiling = NAN, qps, per_query;
 	size_t i;
 

@@ -159,7 +159,7 @@ static int measure_qd32(const struct target *tmpl, struct rb_calibration *c)
 	return 0;
 }
 
-static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
+static int measure_seq_for(const struct target *tmpl, double seconds, double *mb_s)
 {
 	uint64_t bytes = 0, span = tmpl->blocks * BLK, off = 0;
 	double start = clock__now_s();
@@ -168,7 +168,7 @@ static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
 
 	if (span < SEQ || posix_memalign(&buf, BLK, SEQ))
 		return -EINVAL;
-	while (clock__now_s() < start + PHASE_S) {
+	while (clock__now_s() < start + seconds) {
 		if (off + SEQ > span)
 			off = 0;
 		n = pread(tmpl->fd, buf, SEQ, (off_t)off);
@@ -178,8 +178,13 @@ static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
 		off += (uint64_t)n;
 	}
 	free(buf);
-	c->seq_mb_s = (double)bytes / 1e6 / (clock__now_s() - start);
+	*mb_s = (double)bytes / 1e6 / (clock__now_s() - start);
 	return bytes ? 0 : -EIO;
+}
+
+static int measure_seq(const struct target *tmpl, struct rb_calibration *c)
+{
+	return measure_seq_for(tmpl, PHASE_S, &c->seq_mb_s);
 }
 
 /* The raw device as root, else file; O_DIRECT either way. */
@@ -307,6 +312,30 @@ void calibrate__device(const char *dev, const char *file, const char *cache_dir,
 	save_cached(path, model, out);
 }
 
+int calibrate__seq_now(const char *dev, const char *file, double seconds, struct rb_calibration *c)
+{
+	struct rb_calibration tmp = { 0 };
+	struct target t = { .fd = -1 };
+	time_t now = time(NULL);
+	double t0 = clock__now_s();
+	int rc;
+
+	c->run_seq_mb_s = 0;
+	if (!dev || !*dev)
+		return -ENODEV;
+	if (open_target(dev, file, &t, &tmp))
+		return -ENOENT;
+	rc = measure_seq_for(&t, seconds, &c->run_seq_mb_s);
+	close(t.fd);
+	if (rc) {
+		c->run_seq_mb_s = 0;
+		return rc;
+	}
+	c->run_s = clock__now_s() - t0;
+	strftime(c->run_at, sizeof(c->run_at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	return 0;
+}
+
 json_object *calibrate__to_json(const struct rb_calibration *c)
 {
 	json_object *o = json_object_new_object();
@@ -323,5 +352,9 @@ json_object *calibrate__to_json(const struct rb_calibration *c)
 	json_object_object_add(o, "qd1_iops", json_object_new_double(c->qd1_iops));
 	json_object_object_add(o, "qd32_iops", json_object_new_double(c->qd32_iops));
 	json_object_object_add(o, "seq_read_mb_s", json_object_new_double(c->seq_mb_s));
+	if (c->run_seq_mb_s > 0) {
+		json_object_object_add(o, "in_run_seq_read_mb_s", json_object_new_double(c->run_seq_mb_s));
+		json_object_object_add(o, "in_run_measured_at", json_object_new_string(c->run_at));
+	}
 	return o;
 }

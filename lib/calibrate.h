@@ -21,7 +21,21 @@ struct rb_calibration {
 	double qd1_iops, qd32_iops;
 	double seq_mb_s;	/* 1 MiB sequential reads */
 	char why[160];		/* not measured: why */
+	/*
+	 * Sequential MB/s again, measured in this run (calibrate__seq_now): the
+	 * roofline's bandwidth. This disk's speed follows the host's cache, so a
+	 * description a day old is no bound for today's repeats. 0: not measured.
+	 */
+	double run_seq_mb_s;
+	char run_at[32];	/* UTC time of that measurement */
+	double run_s;		/* how long it read */
 };
+
+/*
+ * Measure c's sequential bandwidth now (about seconds of 1 MiB O_DIRECT reads of
+ * dev, else of file) into c->run_seq_mb_s and c->run_at. 0 or -errno.
+ */
+int calibrate__seq_now(const char *dev, const char *file, double seconds, struct rb_calibration *c);
 
 /* "virtio_blk 1af4:0002, 256.0 GiB" or the model file's text; "unknown". */
 void calibrate__model(const char *dev, char *buf, size_t len);

@@ -53,7 +53,7 @@ static const struct {
 	{ "needed_bytes", "distinct pages of the file extents the queries touched x page size: what an ideal prefetcher would read; for an LMDB or SQLite chunk store the pages holding the chunks, without the B-tree's interior pages a lookup also reads (shown apart: dataset.store_interior_bytes, all of them, an upper bound)" },
 	{ "needed_bytes_sum", "extents the queries touched, summed over queries (a re-read counts again)" },
 	{ "read_amplification", "proc_read_bytes / needed_bytes; null when nothing was needed" },
-	{ "bounds", "per repeat, what an optimal page cache would have read for its queries, from an empty cache: the trace is every query's extents (the ones needed_bytes counts), page by page in the order of the query stream, replayed through Belady's MIN (evict the page used again farthest in the future) and LRU (lib/cachesim.c) at the page-cache room: trace_pages (accesses), unique_bytes (distinct pages: an unlimited cache's reads), opt_bytes and lru_bytes (the reads of an optimal and of an LRU cache of room_bytes), room_bytes (run.memory_limit less the cgroup's non-file usage when the queries begin; null: no limit, the cache unlimited), roofline_qps (env.device_calibration's sequential bandwidth over opt_bytes per query, capped by compute_qps; null without a calibration), compute_qps (the q/s of the run's fastest repeat that read at most 1 % of its needed bytes, the compute ceiling; null when no repeat of the run was warm), x_opt (proc_read_bytes / opt_bytes) and pct_roofline (100 x qps / roofline_qps); null when the trace was not recorded" },
+	{ "bounds", "per repeat, what an optimal page cache would have read for its queries, from an empty cache: the trace is every query's extents (the ones needed_bytes counts), page by page in the order of the query stream, replayed through Belady's MIN (evict the page used again farthest in the future) and LRU (lib/cachesim.c) at the page-cache room: trace_pages (accesses), unique_bytes (distinct pages: an unlimited cache's reads), opt_bytes and lru_bytes (the reads of an optimal and of an LRU cache of room_bytes), room_bytes (run.memory_limit less the cgroup's non-file usage when the queries begin; null: no limit, the cache unlimited), roofline_qps (env.device_calibration.in_run_seq_read_mb_s, the sequential bandwidth measured in this run, over opt_bytes per query, capped by compute_qps; null without a calibration), compute_qps (the q/s of the run's fastest repeat that read at most 1 % of its needed bytes, the compute ceiling; null when no repeat of the run was warm), x_opt (proc_read_bytes / opt_bytes) and pct_roofline (100 x qps / roofline_qps); null when the trace was not recorded" },
 	{ "bytes_x_opt", "summary: bounds.x_opt per repeat, proc_read_bytes / opt_bytes (1.0 = what an optimal cache reads)" },
 	{ "qps_pct_roofline", "summary: bounds.pct_roofline per repeat, 100 x qps / roofline_qps" },
 	{ "opt_bytes", "summary: bounds.opt_bytes per repeat" },
@@ -75,6 +75,7 @@ static const struct {
 	{ "probe_pages_added_speculative", "summary: probes.total.pages_added_speculative" },
 	{ "probe_pages_added_prefetch", "summary: probes.total.pages_added_prefetch" },
 	{ "probe_block_read_bytes", "summary: probes.total.block_read_bytes, disk bytes read for the run's files (block requests attributed to a file by their first page); unlike dev_read_bytes it leaves out other activity on the machine" },
+	{ "probe_prefetched_evicted_unread", "summary: probes.total.prefetch_unused_evicted, pages a prefetch (WILLNEED, readahead(2)) added that were evicted before anything read them: the prefetch waste that costs a second read" },
 	{ "clients", "concurrent client threads that shared the repeat's queries (run.clients); qps is their combined throughput" },
 	{ "batch", "queries per search call (workload.batch); every query of a batch has the batch's latency" },
 	{ "per_client", "per client of the repeat: the queries it ran and their latency statistics (as latency_us)" },
@@ -109,6 +110,7 @@ const struct rep_fig_def rj_summary_figs[] = {
 	{ "probe_pages_added_speculative", offsetof(struct rep_figs, probe_added_spec) },
 	{ "probe_pages_added_prefetch", offsetof(struct rep_figs, probe_added_prefetch) },
 	{ "probe_block_read_bytes", offsetof(struct rep_figs, probe_block_read_bytes) },
+	{ "probe_prefetched_evicted_unread", offsetof(struct rep_figs, probe_prefetch_evicted_unread) },
 	{ "io_wait_mean_us", offsetof(struct rep_figs, io_wait_mean_us) },
 	{ "io_wait_total_us", offsetof(struct rep_figs, io_wait_total_us) },
 };
@@ -212,6 +214,8 @@ void rj_compute_figs(const struct rb_repeat_result *r, struct rep_figs *f)
 						(double)r->probes.total.added_prefetch);
 		f->probe_block_read_bytes = known(r, "block_read_bytes",
 						  (double)r->probes.total.block_read_bytes);
+		f->probe_prefetch_evicted_unread = known(r, "prefetch_unused_evicted",
+							 (double)r->probes.total.prefetch_unused_evicted);
 	}
 	io_wait_figs(r, f);
 }

@@ -22,7 +22,7 @@ struct rep_figs {
 	double opt_bytes, x_opt, pct_roofline; /* the bounds (NaN: not known) */
 	double majflt, minflt;
 	double probe_waste_ratio, probe_added_demand, probe_added_spec, probe_added_prefetch;
-	double probe_block_read_bytes;
+	double probe_block_read_bytes, probe_prefetch_evicted_unread;
 	double io_wait_mean_us, io_wait_p50_us, io_wait_p99_us, io_wait_total_us;
 };
 

@@ -155,6 +155,7 @@ static const struct column probe_summary_cols[] = {
 	{ "prefetched pages", NULL, "probe_pages_added_prefetch", fmt_count },
 	{ "waste ratio", NULL, "probe_waste_ratio", fmt_ratio },
 	{ "files' block MiB read", NULL, "probe_block_read_bytes", fmt_mib },
+	{ "prefetched, evicted unread", NULL, "probe_prefetched_evicted_unread", fmt_count },
 };
 
 /* ... and per repeat, summed over the run's files (report.json has them per file). */
@@ -328,6 +329,9 @@ static void md_calibration(json_object *c, FILE *out)
 		"%.0f MB/s sequential (O_DIRECT on the %s, %s)", lat, iops1 / 1000, iops32 / 1000,
 		seq, strcmp(text(c, "source"), "device") ? "run's largest file" : "raw device",
 		text(c, "measured_at"));
+	if (number(lookup(c, "in_run_seq_read_mb_s"), &seq))
+		fprintf(out, "; in this run, the roofline's bandwidth: %.0f MB/s sequential (%s)",
+			seq, text(c, "in_run_measured_at"));
 }
 
 static void md_members(json_object *o, FILE *out)

@@ -65,6 +65,9 @@ check "speculative readahead was switched off on FAISS's mapping, nothing failed
 	"all(s['maps_advised'] >= 1 and s['files_random'] == 1 and s['files_hinted'] == 1 and s['files_kept'] == 0 and s['errors'] == 0 for s in st)"
 check "the recall is the same as default's (the code path is unchanged)" json "${report:-/nonexistent}" \
 	"len({r['recall'] for r in d['repeats']}) == 1"
+# the index fits: a prefetched page evicted before it is read is pure waste (a second read)
+check "no prefetched page evicted unread in a run that fits (probes, and the summary figure)" json "${report:-/nonexistent}" \
+	"all(r['probes']['total']['pages_added_prefetch'] > 0 and r['probes']['total']['prefetch_unused_evicted'] == 0 for r in bpf) and [s['probe_prefetched_evicted_unread']['median'] for s in d['summary']['strategies'] if s['name'] == 'bpf-prefetch'] == [0]"
 
 # 8 clients at once: hints on their own ring, WILLNEED from 4 submitters; no hint
 # is lost and every probed list is accounted for once: fetched, already cached, or
