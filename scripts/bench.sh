@@ -5,6 +5,11 @@
 #   3. configs/ivf-zipf.yaml       the same under a Zipf query stream (popular queries recur)
 #   4. configs/ivf-clients.yaml    8 clients at once (run.clients=8, 3 repeats)
 #   5. configs/flat-scan.yaml      a sequential exact scan of the embeddings
+#   6. configs/ivf.yaml            cold IVF (the roofline target)
+#   7. configs/hnsw.yaml           an HNSW graph that fits (bpf-prefetch must not lose)
+#   8. configs/hnsw-memlimit.yaml  the graph in a 64 MiB cgroup
+# A config whose strategies lack bpf-prefetch gets it added, so that every
+# config's "bpf-prefetch >= 0.95 x the best fixed strategy" is judged.
 # Interleaved repeats, medians with min..max, bytes read, amplification, faults (and the
 # probes' waste when they are available), collected into one markdown file, then
 # the targets of bpf-prefetch (against willneed, and against default on
@@ -26,12 +31,16 @@ cd "$(dirname "$0")/.."
 
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(configs/ivf-bench.yaml configs/ivf-memlimit.yaml configs/ivf-zipf.yaml
-	configs/ivf-clients.yaml configs/flat-scan.yaml)
-# what the benchmark changes in a config: ivf-clients at 8 clients only
+	configs/ivf-clients.yaml configs/flat-scan.yaml configs/ivf.yaml configs/hnsw.yaml
+	configs/hnsw-memlimit.yaml)
+# what the benchmark changes in a config: ivf-clients at 8 clients only; bpf-prefetch added
 sets_for() {
+	local all
 	case "$(basename "$1")" in
 	ivf-clients.yaml) echo "--set run.clients=8 --set run.repeats=3" ;;
 	esac
+	all=$(sed -n 's/^ *strategies: *\[\(.*\)\].*/\1/p' "$1" | tr -d ' ')
+	case ",$all," in *,bpf-prefetch,*) ;; *) echo "--set run.strategies=$all,bpf-prefetch" ;; esac
 }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="results/bench/$stamp"
