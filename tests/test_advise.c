@@ -170,6 +170,22 @@ static void test_willneed(void **state)
 	assert_int_equal(r.range_len, 40 * MIB);
 	assert_int_equal(r.bytes_delta, (int64_t)(40 * MIB) - (int64_t)(5000 * 4096ULL));
 	assert_int_equal(r.major_faults_delta, -2000);
+
+	/* a stream (60 of 66 windows async): readahead keeps ahead of it, not this rule's */
+	o.size_bytes = 480 * MIB;
+	o.faults = 0;
+	o.major_faults = 0;
+	o.read_pages = 380000;
+	o.read_miss = 500;
+	o.demand = 500;
+	o.spec = 125000;
+	o.waste = 0;
+	o.accessed = 125500;
+	o.ra_readaround = 0;
+	o.ra_sync = 6;
+	o.ra_async = 60;
+	advise__decide(&o, &e, &r);
+	assert_string_not_equal(r.rule, "willneed");
 }
 
 /*
