@@ -253,6 +253,26 @@ static void compare(const struct advise_cli *c, json_object *doc, const struct a
 		       aq >= AGREE_RATIO * bq ? "agrees (within 10%)" : "DISAGREES (more than 10% slower)");
 }
 
+/*
+ * The report's process was rabench: its HNSW search names the nodes it reads next
+ * (the hint symbol bpf-prefetch attaches to), so the graph has a hint source.
+ */
+static void mark_hint_sources(json_object *doc, struct advise_obs *v, size_t n)
+{
+	json_object *cfg = get(doc, "config"), *ds = get(doc, "dataset");
+	const char *kind = json_object_get_string(get(cfg, "index.kind"));
+	const char *dir = json_object_get_string(get(ds, "index_dir"));
+	char graph[sizeof(v->path)];
+	size_t i;
+
+	if (!kind || strcmp(kind, "hnsw") || !dir)
+		return;
+	snprintf(graph, sizeof(graph), "%s/hnsw.bin", dir);
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].path, graph))
+			v[i].hint_source = true;
+}
+
 static int report_advise(const struct advise_cli *c, json_object *doc)
 {
 	json_object *rep = pick_repeat(doc), *out = json_object_new_object();
@@ -272,6 +292,7 @@ static int report_advise(const struct advise_cli *c, json_object *doc)
 		fprintf(stderr, "rabench advise: %s: %s\n", c->report, err);
 		goto out;
 	}
+	mark_hint_sources(doc, v, n);
 	report_env(doc, rep, &e);
 	if (c->json) {
 		json_object_object_add(out, "source", json_object_new_string("report"));

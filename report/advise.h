@@ -39,6 +39,13 @@ struct advise_obs {
 	bool faults_known;		/* ... the fault figures */
 	bool ra_known;			/* ... the readahead-call figures */
 	bool watched;			/* the watched process caused its events (probes) */
+	/*
+	 * Something in the process names this file's ranges before they are read, so
+	 * the prefetch agent can serve it: rabench's own HNSW search (its hint symbol),
+	 * known from a report. A FAISS .ivfdata is recognised by its name instead
+	 * (FAISS's own prefetch_lists is the hint).
+	 */
+	bool hint_source;
 };
 
 /* The process's situation, the same for every file. */

@@ -123,8 +123,9 @@ static void set_random(const struct advise_obs *o, const struct advise_fig *f,
  * thrash — the hot set ((pages_accessed + pages_mapped_maybe_used) x 4 KiB)
  * against the room, and pages_evicted_tracked / pages added: a hot set that does
  * not fit and pages evicted within the window mean the file is re-read. A FAISS
- * .ivfdata gets `rabench prefetch` (the agent keeps the lists a query needs
- * and pages out the cold ones); a file whose read-ahead is mostly waste
+ * .ivfdata, or a file with a hint source (rabench's own HNSW search, from a
+ * report), gets `rabench prefetch` / bpf-prefetch (the agent reads what the
+ * hints name, and pages out the cold lists); a file whose read-ahead is mostly waste
  * (waste_pages) gets RANDOM, since that waste evicts pages in use; any other
  * gets the memory limit at which its hot set fits.
  */
@@ -136,16 +137,18 @@ static bool rule_thrash(const struct advise_obs *o, const struct advise_fig *f,
 	if (f->hot_bytes <= e->room_bytes || f->evicted_share < THRASH_EVICTED_SHARE)
 		return false;
 	r->limit_bytes = limit_to_fit(f, e);
-	if (n > 8 && !strcmp(o->path + n - 8, ".ivfdata")) {
+	if ((n > 8 && !strcmp(o->path + n - 8, ".ivfdata")) || o->hint_source) {
 		r->kind = ADV_PREFETCH;
 		r->strategy = "bpf-prefetch";
-		snprintf(r->action, sizeof(r->action),
+		snprintf(r->action, sizeof(r->action), o->hint_source ?
+			 "rabench's bpf-prefetch strategy (its HNSW search names the nodes it reads "
+			 "next; a plain hnswlib process has no such hook: fadvise-random there)" :
 			 "rabench prefetch --pid PID (serves the process's FAISS index, this file)");
 		r->major_faults_delta = -(int64_t)o->major_faults;
 		snprintf(r->reason, sizeof(r->reason),
 			 "hot set %.1f MiB > room %.1f MiB and %.0f%% of the pages added were evicted "
-			 "in the window: IVF lists are re-read, the prefetch agent reads each "
-			 "query's lists ahead and pages the cold ones out",
+			 "in the window: the file is re-read, and the prefetch agent reads what each "
+			 "query's hints name ahead (and pages cold IVF lists out)",
 			 MIB(f->hot_bytes), MIB(e->room_bytes), 100 * f->evicted_share);
 		return true;
 	}
@@ -386,7 +389,7 @@ static const struct {
 	  "lookups >= 64, misses and pages added each <= 5% of lookups", "leave as is" } },
 	{ rule_thrash, { "thrash", "pages_accessed, pages_mapped_maybe_used, pages_evicted_tracked, waste_pages",
 	  "hot set > room and evicted in window >= 10% of added",
-	  ".ivfdata: rabench prefetch; waste >= 50%: fadvise-random; else: the memory limit that fits the hot set" } },
+	  ".ivfdata or a hint source: rabench prefetch; waste >= 50%: fadvise-random; else: the memory limit that fits the hot set" } },
 	{ rule_batch, { "batch", "read_pages, read_miss_pages, faults, pages_added_*",
 	  "read() pages >= 4 x faults, read misses >= 64 and >= 10% of read() pages, < 8 pages added per miss",
 	  "WILLNEED of each range of a batch before reading it (rabench strategy willneed): -waste bytes, -read misses" } },

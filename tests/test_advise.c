@@ -128,6 +128,17 @@ static void test_thrash_ivf(void **state)
 	assert_int_equal(r.kind, ADV_PREFETCH);
 	assert_string_equal(r.strategy, "bpf-prefetch");
 	assert_int_equal(r.major_faults_delta, -40000);
+
+	/* an HNSW graph thrashing, read-ahead mostly waste: RANDOM, unless a hint source names its nodes */
+	strcpy(o.path, "/idx/hnsw.bin");
+	o.spec = 40000;
+	o.waste = 39000;
+	advise__decide(&o, &e, &r);
+	assert_int_equal(r.kind, ADV_RANDOM);
+	o.hint_source = true;
+	advise__decide(&o, &e, &r);
+	assert_int_equal(r.kind, ADV_PREFETCH);
+	assert_string_equal(r.strategy, "bpf-prefetch");
 	/* hot set 55000 pages = 214.8 MiB; limit 128 + (214.8 - 100), rounded up to MiB */
 	assert_int_equal(r.limit_bytes, 243 * MIB);
 }
