@@ -4,8 +4,10 @@
 # changed. Asks `rabench advise --json -- python3 faiss_search.py ...` on the cold
 # index, then times the same command cold (the .ivfdata evicted before each run)
 # with hyperfine under the device's read_ahead_kb as found (what "leave" keeps) and
-# under each KB given, printing wall time (mean ± sd of RUNS runs) and the major
-# faults the search took. read_ahead_kb is restored on every exit. Needs root.
+# under each KB given, printing the whole command's wall time (mean ± sd of RUNS
+# runs: python's start and FAISS's import included, so mostly noise), and for the
+# searches alone (the script's own figures, mean of RUNS cold runs) their seconds
+# and major faults. read_ahead_kb is restored on every exit. Needs root.
 #
 # usage: scripts/advise_follow.sh INDEX QUERIES.fvecs [N_QUERIES [NPROBE [KB...]]]
 #   RABENCH (default ./rabench), RUNS (default 5) in the environment
@@ -44,14 +46,24 @@ else:
 EOF
 rm -f /tmp/advise_follow.$$.json
 
-printf '| read_ahead_kb | wall s (mean ± sd, %d runs, cold) | major faults in the search |\n| ---: | ---: | ---: |\n' "$runs"
+printf '| read_ahead_kb | whole command s (mean ± sd, %d runs, cold) | searches s (mean ± sd) | major faults in the searches (mean) |\n| ---: | ---: | ---: | ---: |\n' "$runs"
 for kb in "$orig" "$@"; do
 	echo "$kb" > "$ra"
 	hyperfine -N --runs "$runs" --prepare "$evict" --export-json /tmp/advise_follow.$$.hf "$cmd" >/dev/null 2>&1 ||
-		{ echo "| $kb | hyperfine failed | |"; continue; }
-	eval "$evict"
-	mf=$($cmd | sed -n 's/^majflt \([0-9]*\).*/\1/p')
-	"$py" -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('| %s | %.3f ± %.3f | %s |' % (sys.argv[2], r['mean'], r['stddev'] or 0, sys.argv[3]))" \
-		/tmp/advise_follow.$$.hf "$kb" "$mf"
+		{ echo "| $kb | hyperfine failed | | |"; continue; }
+	: >/tmp/advise_follow.$$.runs
+	for _ in $(seq "$runs"); do
+		eval "$evict"
+		$cmd >>/tmp/advise_follow.$$.runs
+	done
+	"$py" -c "
+import json, statistics, sys
+r = json.load(open(sys.argv[1]))['results'][0]
+rows = [l.split() for l in open(sys.argv[3]) if l.startswith('majflt ')]
+s = [float(x[3]) for x in rows]; f = [int(x[1]) for x in rows]
+print('| %s | %.3f ± %.3f | %.4f ± %.4f | %.1f |' % (sys.argv[2], r['mean'], r['stddev'] or 0,
+      statistics.mean(s), statistics.stdev(s) if len(s) > 1 else 0, statistics.mean(f)))" \
+		/tmp/advise_follow.$$.hf "$kb" /tmp/advise_follow.$$.runs
 done
+rm -f /tmp/advise_follow.$$.runs
 rm -f /tmp/advise_follow.$$.hf

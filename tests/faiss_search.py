@@ -2,7 +2,7 @@
 a RAG server's retrieval step would run it: read an IVF index whose lists are on
 disk with faiss.read_index (python3-faiss, which mmaps the .ivfdata), search the
 first N queries of an .fvecs file one at a time, print this process's major faults
-during the searches and a digest of the result ids. tests/e2e_prefetch.sh runs it
+during the searches, their seconds and a digest of the result ids. tests/e2e_prefetch.sh runs it
 plain and under `rabench prefetch`.
 
 usage: /usr/bin/python3 faiss_search.py INDEX QUERIES.fvecs N [NPROBE] [SLEEP_S] [SLEEP_AFTER_LOAD_S]
@@ -28,12 +28,14 @@ def main():
     dim = int(raw[0])
     queries = raw.reshape(-1, dim + 1)[:, 1:].copy().view("float32")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
+    t0 = time.monotonic()
     digest = 0
     for i in range(n):
         _, ids = index.search(queries[i:i + 1], 10)
         digest = (digest * 31 + int(ids.sum())) % (1 << 61)
+    search_s = time.monotonic() - t0
     majflt = resource.getrusage(resource.RUSAGE_SELF).ru_majflt - before
-    print(f"majflt {majflt} digest {digest}", flush=True)
+    print(f"majflt {majflt} search_s {search_s:.4f} digest {digest}", flush=True)
 
 
 if __name__ == "__main__":
