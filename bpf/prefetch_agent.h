@@ -132,6 +132,12 @@ int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t e
  */
 enum pf_choice { PF_KEEP, PF_HINTED, PF_TOO_BIG };
 int prefetch__choose(struct prefetch *p, int fi, enum pf_choice c);
+/*
+ * Which choice a file of size bytes gets: PF_HINTED when a hint names its
+ * extents before they are read (prior_hints), else PF_KEEP when it fits the
+ * page-cache room (room 0: unknown, nothing is taken to fit), else PF_TOO_BIG.
+ */
+enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room);
 /* Extent [off, off + len) of file belongs to key (key < 0: no key, misses only). */
 int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
 /* Switch readahead off where it wastes, attach, start the agent thread. */

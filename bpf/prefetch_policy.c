@@ -123,6 +123,13 @@ bool pf_jobs_overlap(const struct pf_job *a, const struct pf_job *b)
 	return a->file == b->file && a->len && b->len && a0 < b1 && b0 < a1;
 }
 
+enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room)
+{
+	if (prior_hints)
+		return PF_HINTED;
+	return room && size <= room ? PF_KEEP : PF_TOO_BIG;
+}
+
 bool pf_mostly_jumps(const struct pf_file *f)
 {
 	return f->accesses >= PF_CLASSIFY_MIN && f->jumps * 4 >= f->accesses * 3;

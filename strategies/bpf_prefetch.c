@@ -68,8 +68,7 @@ static int choose_per_file(struct rb_workload *w, struct prefetch *p, uint64_t r
 	int i, rc;
 
 	for (i = 0; i < w->n_files; i++) {
-		c = w->files[i].prior_hints ? PF_HINTED :
-		    room && w->files[i].size <= room ? PF_KEEP : PF_TOO_BIG;
+		c = prefetch__choice_for(w->files[i].size, w->files[i].prior_hints, room);
 		if ((rc = prefetch__choose(p, i, c)))
 			return rc;
 	}

@@ -152,6 +152,23 @@ static void test_jobs_overlap(void **state)
 	assert_true(pf_jobs_overlap(&drop7, &drop7));
 }
 
+/*
+ * The per-file choice before the first query: a graph of 190 MiB with no prior
+ * hints keeps read-around in 1 GiB of room and is too big for 55 MiB (as in
+ * hnsw-memlimit); IVF lists are hinted whatever the room; an unknown room (0)
+ * takes nothing to fit.
+ */
+static void test_choice_for(void **state)
+{
+	(void)state;
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 1ULL << 30), PF_KEEP);
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 55ULL << 20), PF_TOO_BIG);
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 190ULL << 20), PF_KEEP);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 1ULL << 30), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(1ULL << 30, true, 128ULL << 20), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(4096, false, 0), PF_TOO_BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_mostly_jumps),
 		cmocka_unit_test(test_whole_pages),
 		cmocka_unit_test(test_jobs_overlap),
+		cmocka_unit_test(test_choice_for),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
