@@ -94,7 +94,7 @@ static __always_inline int on_add(struct folio *folio)
 	if (!inode)
 		return 0;
 	inode_key(inode, &a.fk);
-	f = file_get_mark(&a.fk, inode);
+	f = file_get(&a.fk, inode);
 	if (!f)
 		return 0;
 	nr = rb_folio_nr_pages(folio);
@@ -231,7 +231,7 @@ static __always_inline int on_get_pages(struct address_space *mapping, __u64 ind
 	long nr;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	t = task_get(true);
@@ -273,7 +273,7 @@ static __always_inline int on_fault(struct address_space *mapping, __u64 index)
 	struct task_ctx *t;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	t = task_get(true);
@@ -304,7 +304,7 @@ static __always_inline int on_map_pages(struct address_space *mapping, __u64 sta
 	struct task_ctx *t;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	ADD(&f->map_calls, 1);
@@ -333,7 +333,7 @@ static __always_inline int on_ra(struct inode *inode, __u64 index, __u64 req, in
 	struct task_ctx *t;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	ADD(&f->ra_calls[kind], 1);
@@ -357,7 +357,7 @@ static __always_inline int on_ra_order(struct inode *inode, struct file_ra_state
 	struct task_ctx *t;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	ADD(&f->ra_calls[RB_PC_RA_ORDER], 1);
@@ -380,7 +380,7 @@ static __always_inline int on_ra_unbounded(struct inode *inode, __u64 nr)
 	struct task_ctx *t;
 
 	inode_key(inode, &k);
-	f = file_get_mark(&k, inode);
+	f = file_get(&k, inode);
 	if (!f)
 		return 0;
 	ADD(&f->ra_calls[RB_PC_RA_UNBOUNDED], 1);

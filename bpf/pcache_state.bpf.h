@@ -224,32 +224,27 @@ static __always_inline bool explicit_prefetch(struct pt_regs *regs)
 	return false;
 }
 
-/* The file's counters: targets are created by the loader, others on first sight. */
+/*
+ * The file's counters: targets are created by the loader, others on first sight.
+ * Every caller is an event of the current task, so the file is marked here when
+ * that task belongs to the watched process (watch_tgid).
+ */
 static __always_inline struct rb_pc_file *file_get(const struct rb_pc_file_key *k,
 						   struct inode *inode)
 {
 	struct rb_pc_file *f = bpf_map_lookup_elem(&files, k);
 	long err;
 
-	if (f || !all_files)
-		return f;
-	err = bpf_map_update_elem(&files, k, &zero_file, BPF_NOEXIST);
-	f = bpf_map_lookup_elem(&files, k);
-	if (!f) {
-		ADD(&counters.overflow.files_full, 1);
-		return NULL;
+	if (!f && all_files) {
+		err = bpf_map_update_elem(&files, k, &zero_file, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&files, k);
+		if (!f) {
+			ADD(&counters.overflow.files_full, 1);
+			return NULL;
+		}
+		if (!err)
+			f->generation = BPF_CORE_READ(inode, i_generation);
 	}
-	if (!err)
-		f->generation = BPF_CORE_READ(inode, i_generation);
-	return f;
-}
-
-/* file_get, and mark the file when the watched process caused the event. */
-static __always_inline struct rb_pc_file *file_get_mark(const struct rb_pc_file_key *k,
-							struct inode *inode)
-{
-	struct rb_pc_file *f = file_get(k, inode);
-
 	if (f && watch_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == watch_tgid)
 		f->watched = 1;
 	return f;

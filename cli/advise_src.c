@@ -13,6 +13,8 @@
 
 #include "advise_src.h"
 #include "report/report.h"
+#include "datasets/dataset.h"
+#include "datasets/indexes/index.h"
 #include "lib/memcg.h"
 #include "lib/metrics.h"
 
@@ -254,22 +256,27 @@ static void compare(const struct advise_cli *c, json_object *doc, const struct a
 }
 
 /*
- * The report's process was rabench: its HNSW search names the nodes it reads next
- * (the hint symbol bpf-prefetch attaches to), so the graph has a hint source.
+ * The report's process was rabench, whose search of an index kind with a hint
+ * symbol (HNSW) or prior hints (IVF, through FAISS's prefetch_lists) names what
+ * it reads next: the kind's data file has a hint source (its ops table says
+ * which file that is).
  */
 static void mark_hint_sources(json_object *doc, struct advise_obs *v, size_t n)
 {
-	json_object *cfg = get(doc, "config"), *ds = get(doc, "dataset");
-	const char *kind = json_object_get_string(get(cfg, "index.kind"));
-	const char *dir = json_object_get_string(get(ds, "index_dir"));
-	char graph[sizeof(v->path)];
+	const struct rb_index_ops *ops = index__find(json_object_get_string(
+		get(get(doc, "config"), "index.kind")));
+	const char *dir = json_object_get_string(get(get(doc, "dataset"), "index_dir"));
+	struct rb_dataset ds = { 0 };
+	const char *data;
 	size_t i;
 
-	if (!kind || strcmp(kind, "hnsw") || !dir)
+	if (!ops || !dir || (!ops->hint_symbol && !(ops->flags & RB_INDEX_PRIOR_HINTS)))
 		return;
-	snprintf(graph, sizeof(graph), "%s/hnsw.bin", dir);
+	snprintf(ds.index_dir, sizeof(ds.index_dir), "%s", dir);
+	if (ops->paths(&ds) || !(data = ops->data_path(&ds)))
+		return;
 	for (i = 0; i < n; i++)
-		if (!strcmp(v[i].path, graph))
+		if (!strcmp(v[i].path, data))
 			v[i].hint_source = true;
 }
 

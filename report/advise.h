@@ -41,9 +41,9 @@ struct advise_obs {
 	bool watched;			/* the watched process caused its events (probes) */
 	/*
 	 * Something in the process names this file's ranges before they are read, so
-	 * the prefetch agent can serve it: rabench's own HNSW search (its hint symbol),
-	 * known from a report. A FAISS .ivfdata is recognised by its name instead
-	 * (FAISS's own prefetch_lists is the hint).
+	 * the prefetch agent can serve it: rabench's own search, known from a report
+	 * (the index kind's hint symbol or prior hints). Live, a FAISS .ivfdata is
+	 * recognised by its name instead (FAISS's own prefetch_lists is the hint).
 	 */
 	bool hint_source;
 };

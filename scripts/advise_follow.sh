@@ -7,7 +7,8 @@
 # under each KB given, printing the whole command's wall time (mean ± sd of RUNS
 # runs: python's start and FAISS's import included, so mostly noise), and for the
 # searches alone (the script's own figures, mean of RUNS cold runs) their seconds
-# and major faults. read_ahead_kb is restored on every exit. Needs root.
+# and major faults. read_ahead_kb is restored on exit, error, INT, TERM, HUP and PIPE
+# (not after SIGKILL: the value found is printed first, to set back by hand). Needs root.
 #
 # usage: scripts/advise_follow.sh INDEX QUERIES.fvecs [N_QUERIES [NPROBE [KB...]]]
 #   RABENCH (default ./rabench), RUNS (default 5) in the environment
@@ -25,8 +26,9 @@ dev=$(lsblk -no pkname "$(df --output=source "$data" | tail -1)" 2>/dev/null | h
 ra=/sys/block/$dev/queue/read_ahead_kb
 [ -w "$ra" ] || { echo "$0: $ra is not writable (root?)" >&2; exit 2; }
 orig=$(cat "$ra")
+echo "read_ahead_kb of $dev as found: $orig (restored on exit)"
 trap 'echo "$orig" > "$ra"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 evict="$py -c \"import os; fd=os.open('$data', os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)\""
 cmd="$py tests/faiss_search.py $index $queries $n $nprobe"
 
