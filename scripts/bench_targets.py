@@ -156,7 +156,12 @@ def judge(d, name, fig, against, op, bnd, label):
 def main(paths):
     reports = {}
     for p in paths:
-        d = json.load(open(p))
+        try:
+            d = json.load(open(p))
+            d["repeats"], d["summary"]["strategies"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"bench_targets: {p}: not a rabench report ({e})", file=sys.stderr)
+            sys.exit(2)
         src = d.get("config_source") or ""
         reports[os.path.basename(src)[:-5] if src.endswith(".yaml") else d["config"]["name"]] = d
     print("\n## Targets: bpf-prefetch, ratio per interleaved repeat (p99: of the pooled samples)\n")

@@ -25,10 +25,15 @@ import bounds_check as bc  # noqa: E402  (trace_of, lru_misses, PAGE)
 
 
 def main(path):
-    rep = json.load(open(path))
-    b = rep["repeats"][0].get("bounds")
+    try:
+        rep = json.load(open(path))
+        b = rep["repeats"][0].get("bounds")
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        print(f"retention_oracle: {path}: not a rabench report ({e})", file=sys.stderr)
+        sys.exit(2)
     if not b or not b.get("room_bytes"):
-        sys.exit(f"retention_oracle: {path}: no bounds with a room (run.memory_limit)")
+        print(f"retention_oracle: {path}: no bounds with a room (run.memory_limit)", file=sys.stderr)
+        sys.exit(2)
     trace = bc.trace_of(rep)
     room = b["room_bytes"] // bc.PAGE
     opt = b["opt_bytes"] // bc.PAGE
@@ -49,5 +54,6 @@ def main(path):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: retention_oracle.py REPORT.json")
+        print("usage: retention_oracle.py REPORT.json", file=sys.stderr)
+        sys.exit(2)
     main(sys.argv[1])
