@@ -5,7 +5,8 @@
  * OnDiskInvertedLists::prefetch_lists, attached to this process only), and for
  * the run's files (filtered by device and inode) the pages the workload had to
  * add to the page cache (misses) and the pages it faulted on or read (the access
- * stream). Pages added by the agent's own thread are its prefetches: counted,
+ * stream), and optionally the ids a search returns (uprobe and uretprobe on
+ * IndexIVF::search). Pages added by the agent's own thread are its prefetches: counted,
  * not sent back. Each page-cache event is attached by the best mechanism the
  * kernel offers (tp_btf, else fentry, else kprobe: bpf/hooks.h), as in
  * pcache.bpf.c; the folio is read through core_fixes.bpf.h.
@@ -54,6 +55,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RB_PF_HINTBUF_BYTES);
 } hints SEC(".maps");
+
+/* thread id -> the search call it is inside (pf_search_entry to pf_search_return) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RB_PF_MAX_SEARCHES);
+	__type(key, __u32);
+	__type(value, struct rb_pf_search);
+} searches SEC(".maps");
 
 /* how many prefetch_lists calls named each list number: hot and cold lists */
 struct {
@@ -315,8 +324,9 @@ static long count_one(__u64 i, void *ctx)
 	return 0;
 }
 
-/* One hint record: list numbers [first, first + n) of the call's total. */
-static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 total, __u32 tid)
+/* One hint record: list numbers (or returned ids) [first, first + n) of the call's total. */
+static __always_inline int send_hint(__u32 type, const __s64 *list_nos, __u32 first, __u32 total,
+				     __u32 tid)
 {
 	struct rb_pf_hint_event *e;
 	__u32 n = total - first;
@@ -334,7 +344,7 @@ static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 t
 		count(&counters.ringbuf_drops, 1);
 		return -1;
 	}
-	e->type = RB_PF_HINT;
+	e->type = type;
 	e->tid = tid;
 	e->first = first;
 	e->total = total;
@@ -345,7 +355,8 @@ static __always_inline int send_hint(const __s64 *list_nos, __u32 first, __u32 t
 		bpf_ringbuf_discard(e, 0);
 		return -1;
 	}
-	count(&counters.hint_lists, n);
+	if (type == RB_PF_HINT)
+		count(&counters.hint_lists, n);
 	count(&counters.records, 1);
 	count(&counters.hint_records, 1);
 	/* wake the agent now: the scan starts as soon as this returns */
@@ -369,11 +380,61 @@ int BPF_KPROBE(pf_prefetch_lists, void *self, const __s64 *list_nos, int n)
 	total = n;
 	for (i = 0; i < RB_PF_MAX_CHUNKS; i++) {
 		first = i * RB_PF_MAX_LISTS;
-		if (first >= total || send_hint(list_nos, first, total, tid))
+		if (first >= total || send_hint(RB_PF_HINT, list_nos, first, total, tid))
 			break;
 	}
 	if (total > RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS)
 		count(&counters.hint_truncated, total - RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS);
+	return 0;
+}
+
+/*
+ * faiss::IndexIVF::search(idx_t n, const float *x, idx_t k, float *distances,
+ * idx_t *labels, const SearchParameters *params) const: on entry, where the n x k
+ * ids will be written (labels is the sixth argument, past BPF_KPROBE's five) ...
+ */
+SEC("uprobe")
+int pf_search_entry(struct pt_regs *ctx)
+{
+	struct rb_pf_search s;
+	__u32 tid;
+	__s64 n = (__s64)PT_REGS_PARM2(ctx), k = (__s64)PT_REGS_PARM4(ctx);
+
+	if (!ours(&tid) || n <= 0 || k <= 0)
+		return 0;
+#ifdef PT_REGS_PARM6
+	s.labels = (__u64)PT_REGS_PARM6(ctx);
+#else
+	s.labels = ctx->r9;	/* x86-64: the sixth integer argument */
+#endif
+	s.n = (__u64)(n * k);
+	bpf_map_update_elem(&searches, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+/* ... and on return, the ids it wrote: the agent prefetches what they name. */
+SEC("uretprobe")
+int pf_search_return(struct pt_regs *ctx)
+{
+	struct rb_pf_search *s;
+	const __s64 *labels;
+	__u32 tid, total;
+	int i;
+
+	if (!ours(&tid))
+		return 0;
+	s = bpf_map_lookup_elem(&searches, &tid);
+	if (!s)
+		return 0;
+	labels = (const __s64 *)s->labels;
+	total = s->n < RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS ? s->n : RB_PF_MAX_CHUNKS * RB_PF_MAX_LISTS;
+	bpf_map_delete_elem(&searches, &tid);
+	count(&counters.result_calls, 1);
+	count(&counters.result_ids, total);
+	for (i = 0; i < RB_PF_MAX_CHUNKS; i++)
+		if (i * RB_PF_MAX_LISTS >= total ||
+		    send_hint(RB_PF_RESULT, labels, i * RB_PF_MAX_LISTS, total, tid))
+			break;
 	return 0;
 }
 

@@ -261,6 +261,15 @@ static bool all_kept(const struct prefetch *p)
 	return hinted > 0;
 }
 
+static int attach_results(struct prefetch *p, const char *bin, char *err, size_t errlen);
+
+/* The probes attached by name, not by the generic loop: the uprobes. */
+static bool is_uprobe(const struct prefetch_bpf *s, const struct bpf_program *prog)
+{
+	return prog == s->progs.pf_prefetch_lists || prog == s->progs.pf_search_entry ||
+	       prog == s->progs.pf_search_return;
+}
+
 static int attach(struct prefetch *p, char *err, size_t errlen)
 {
 	char exe[PATH_MAX], self[64];
@@ -272,7 +281,7 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	for (i = 0; i < s->skeleton->prog_cnt; i++) {
 		struct bpf_program *prog = *s->skeleton->progs[i].prog;
 
-		if (prog == s->progs.pf_prefetch_lists || !bpf_program__autoload(prog))
+		if (is_uprobe(s, prog) || !bpf_program__autoload(prog))
 			continue;
 		*s->skeleton->progs[i].link = bpf_program__attach(prog);
 		if (!*s->skeleton->progs[i].link) {
@@ -282,10 +291,8 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	if ((sym && !sym[0]) || (!bin && pf_outside(p)))
-		return 0;   /* no uprobe asked for, or not yet (prefetch__attach_hints) */
-	if (all_kept(p))
-		return 0;   /* every hinted file fits and keeps read-around: a hint would only cost a trap */
+	if (!bin && pf_outside(p))
+		return 0;   /* not yet: prefetch__attach_hints */
 	if (!bin) {
 		snprintf(self, sizeof(self), "/proc/%d/exe", pf_served_pid(p));
 		n = readlink(self, exe, sizeof(exe) - 1);
@@ -294,25 +301,67 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 		exe[n] = '\0';
 		bin = exe;
 	}
+	if (p->opts.result_symbol && (rc = attach_results(p, bin, err, errlen)))
+		return rc;
+	if (sym && !sym[0])
+		return 0;   /* no hint uprobe asked for */
+	if (all_kept(p))
+		return 0;   /* every hinted file fits and keeps read-around: a hint would only cost a trap */
 	return pf_attach_uprobe(p, bin, err, errlen);
+}
+
+/* A kernel without the uprobe PMU gets tracefs events that outlive us: journaled, once. */
+static int journal_uprobes(struct prefetch *p, char *err, size_t errlen)
+{
+	char self[16];
+	int rc;
+
+	if (p->uprobe_jid >= 0)
+		return 0;
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	rc = journal__record(RB_JOURNAL_UPROBES, self, NULL, &p->uprobe_jid);
+	if (rc)
+		snprintf(err, errlen, "bpf-prefetch: cannot journal the uprobe in %s: %s",
+			 journal__dir(), strerror(-rc));
+	return rc;
+}
+
+/* The search's entry (where its ids go) and return (send them), in bin. */
+static int attach_results(struct prefetch *p, const char *bin, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct prefetch_bpf *s = p->skel;
+	int rc;
+
+	if ((rc = journal_uprobes(p, err, errlen)))
+		return rc;
+	uopts.func_name = p->opts.result_symbol;
+	s->links.pf_search_entry = bpf_program__attach_uprobe_opts(s->progs.pf_search_entry,
+								   pf_served_pid(p), bin, 0, &uopts);
+	if (s->links.pf_search_entry) {
+		uopts.retprobe = true;
+		s->links.pf_search_return = bpf_program__attach_uprobe_opts(
+			s->progs.pf_search_return, pf_served_pid(p), bin, 0, &uopts);
+	}
+	if (!s->links.pf_search_entry || !s->links.pf_search_return) {
+		rc = errno ? -errno : -EINVAL;
+		snprintf(err, errlen, "bpf-prefetch: cannot attach a %s to %s in %s: %s",
+			 s->links.pf_search_entry ? "uretprobe" : "uprobe", uopts.func_name, bin,
+			 strerror(-rc));
+		return rc;
+	}
+	return 0;
 }
 
 int pf_attach_uprobe(struct prefetch *p, const char *bin, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 	struct prefetch_bpf *s = p->skel;
-	char self[16];
 	int rc;
 
 	uopts.func_name = p->opts.symbol ? p->opts.symbol : PREFETCH_FAISS_SYMBOL;
-	/* a kernel without the uprobe PMU gets tracefs events that outlive us: journaled */
-	snprintf(self, sizeof(self), "%d", (int)getpid());
-	rc = p->uprobe_jid < 0 ? journal__record(RB_JOURNAL_UPROBES, self, NULL, &p->uprobe_jid) : 0;
-	if (rc) {
-		snprintf(err, errlen, "bpf-prefetch: cannot journal the uprobe in %s: %s",
-			 journal__dir(), strerror(-rc));
+	if ((rc = journal_uprobes(p, err, errlen)))
 		return rc;
-	}
 	s->links.pf_prefetch_lists = bpf_program__attach_uprobe_opts(s->progs.pf_prefetch_lists,
 								     pf_served_pid(p), bin, 0, &uopts);
 	if (!s->links.pf_prefetch_lists) {
@@ -332,6 +381,10 @@ int prefetch__retarget(struct prefetch *p, int pid)
 	/* the old process's uprobe goes; the new one's FAISS is found again (attach_hints_found) */
 	bpf_link__destroy(p->skel->links.pf_prefetch_lists);
 	p->skel->links.pf_prefetch_lists = NULL;
+	bpf_link__destroy(p->skel->links.pf_search_entry);
+	p->skel->links.pf_search_entry = NULL;
+	bpf_link__destroy(p->skel->links.pf_search_return);
+	p->skel->links.pf_search_return = NULL;
 	__atomic_store_n(&p->opts.pid, pid, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->skel->bss->targ_tgid, (__u32)pid, __ATOMIC_RELEASE);
 	if (p->pidfd >= 0) {

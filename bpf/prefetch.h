@@ -10,6 +10,9 @@
  * their own (hints), so a burst of access records never queues ahead of them,
  * and each list number's popularity (how many calls named it) is counted in the
  * popularity map, which the agent reads to tell hot lists from cold ones.
+ * A fourth, optional: the ids a search call returned (a uprobe on the search's
+ * entry keeps where they go, a uretprobe sends them), which name what the
+ * application reads next (rag: the chunks of its hits).
  */
 #ifndef RB_PREFETCH_H
 #define RB_PREFETCH_H
@@ -23,11 +26,13 @@
 #define RB_PF_HINTBUF_BYTES	(1 << 20)	/* hints: a ring of their own, read first */
 #define RB_PF_MAX_AGENTS	8	/* agent threads whose page adds are prefetches */
 #define RB_PF_MAX_KEYS		(1 << 16)	/* list numbers whose popularity is counted */
+#define RB_PF_MAX_SEARCHES	1024	/* threads inside a watched search call at once */
 
 enum rb_pf_type {
 	RB_PF_HINT = 1,		/* list numbers from prefetch_lists */
 	RB_PF_MISS,		/* the workload added pages: they were not cached */
 	RB_PF_ACCESS,		/* the workload faulted on or read pages */
+	RB_PF_RESULT,		/* ids a search returned (struct rb_pf_hint_event) */
 };
 
 struct rb_pf_file_key {
@@ -59,7 +64,10 @@ struct rb_pf_page_event {
 	__u64 index;
 };
 
-/* n list numbers (of total in the call), starting at position first of it. */
+/*
+ * n list numbers (of total in the call), starting at position first of it; for
+ * RB_PF_RESULT, n of the ids a search call returned (-1: no hit).
+ */
 struct rb_pf_hint_event {
 	__u32 type;
 	__u32 tid;
@@ -85,6 +93,14 @@ struct rb_pf_kcounters {
 	__u64 records;		/* records submitted, both rings */
 	__u64 hint_records;	/* of records, on the hint ring */
 	__u64 popularity_full;	/* list numbers not counted: the popularity map was full */
+	__u64 result_calls;	/* search calls whose returned ids were sent */
+	__u64 result_ids;	/* ids sent (no-hit -1 included) */
+};
+
+/* A search call in flight (entry -> return): where its ids will be, how many. */
+struct rb_pf_search {
+	__u64 labels;		/* user address of the idx_t result array */
+	__u64 n;		/* queries x k */
 };
 
 #endif

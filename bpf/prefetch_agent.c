@@ -1,6 +1,7 @@
 /*
  * prefetch_agent — the agent thread: polls the hint ring first and the events
- * ring, turns a hint into its lists' extents, a miss into its extent, follows
+ * ring, turns a hint into its lists' extents, a search's returned ids into
+ * what they name, a miss into its extent, follows
  * access streams, and sweeps expired prefetches.
  */
 #include <dirent.h>
@@ -48,6 +49,20 @@ static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 	/* after this call's prefetches: the drops are not on its critical path */
 	if (p->drop_on)
 		pf_track_call(p, e);
+}
+
+/* The ids a search returned: what they name is read next (rag: its hits' chunks). */
+static void handle_result(struct prefetch *p, const struct rb_pf_hint_event *e)
+{
+	uint64_t delay = (clock__now_ns() - e->ts) / 1000;
+	uint32_t i;
+
+	STAT_ADD(p, result_events, 1);
+	STAT_ADD(p, result_delay_us_sum, delay);
+	for (i = 0; i < e->n && i < RB_PF_MAX_LISTS; i++)
+		if (e->lists[i] >= 0)	/* FAISS writes -1 for a hit it did not find */
+			pf_prefetch_result(p, e->lists[i]);
+	pf_flush(p);
 }
 
 static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
@@ -158,6 +173,10 @@ static void dispatch(struct prefetch *p, uint32_t type, void *data, size_t size)
 {
 	if (type == RB_PF_HINT && size >= sizeof(struct rb_pf_hint_event)) {
 		handle_hint(p, data);
+		return;
+	}
+	if (type == RB_PF_RESULT && size >= sizeof(struct rb_pf_hint_event)) {
+		handle_result(p, data);
 		return;
 	}
 	/* a scan's hint never waits behind a burst of accesses */

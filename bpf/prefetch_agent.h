@@ -29,6 +29,8 @@
 
 #define PREFETCH_MAX_FILES 8
 #define PREFETCH_FAISS_SYMBOL "_ZNK5faiss19OnDiskInvertedLists14prefetch_listsEPKli"
+/* faiss::IndexIVF::search(long, float const*, long, float*, long*, SearchParameters const*) const */
+#define PREFETCH_FAISS_SEARCH_SYMBOL "_ZNK5faiss8IndexIVF6searchElPKflPfPlPKNS_16SearchParametersE"
 
 struct prefetch;
 
@@ -47,6 +49,14 @@ struct prefetch_opts {
 	const char *binary;      /* uprobe target; NULL: this executable (or, for another
 				    process, none until prefetch__attach_hints) */
 	const char *symbol;      /* NULL: PREFETCH_FAISS_SYMBOL; "" : no uprobe */
+	/*
+	 * The ids a search returns name what is read next: extent-map keys
+	 * result_key_base + id (rag: its hits' chunks). result_symbol: the search
+	 * (PREFETCH_FAISS_SEARCH_SYMBOL's signature), whose entry and return are
+	 * probed in the same binary as the hint uprobe; NULL: none.
+	 */
+	const char *result_symbol;
+	int64_t result_key_base;
 	int pid;                 /* the process served; 0: this one. Another process's
 				    mappings and descriptors are not ours to advise:
 				    MADV_RANDOM and FADV_RANDOM are skipped for it */
@@ -108,6 +118,14 @@ struct prefetch_stats {
 	uint64_t drop_us_sum;         /* time spent dropping them */
 	uint64_t popularity_full;     /* k: list numbers not counted, popularity map full */
 	uint64_t ordered_waits;       /* jobs that waited for an earlier job on a page they share */
+	uint64_t result_calls;        /* k: search calls whose returned ids were sent (result_symbol) */
+	uint64_t result_ids;          /* k: ids sent, no-hit -1 included */
+	uint64_t result_events;       /* result records handled */
+	uint64_t result_delay_us_sum; /* search return -> agent handling the record, summed */
+	uint64_t results_prefetched;  /* returned ids whose extents the agent passed to WILLNEED */
+	uint64_t results_resident;    /* returned ids whose extents were all cached already */
+	uint64_t results_skipped;     /* returned ids not prefetched: just asked for, or over budget */
+	uint64_t result_unknown;      /* returned ids with no extent in the map */
 };
 
 /* The counters by name, in struct order; NULL-terminated. */

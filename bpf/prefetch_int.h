@@ -234,6 +234,8 @@ enum pf_outcome pf_prefetch_extent(struct prefetch *p, struct pf_file *f, struct
 void pf_retire(struct prefetch *p, struct pf_ext *e, int touched);
 size_t pf_key_first(const struct prefetch *p, int64_t key);
 void pf_prefetch_list(struct prefetch *p, int64_t key);
+/* The extents of key result_key_base + id (an id a search returned). */
+void pf_prefetch_result(struct prefetch *p, int64_t id);
 uint64_t pf_list_bytes(const struct prefetch *p, int64_t key);
 void *pf_worker_main(void *arg);
 /* prefetch_retain.c */

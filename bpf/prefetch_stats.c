@@ -22,6 +22,9 @@ static const struct prefetch_stat_name stat_names[] = {
 	STAT(submitters), STAT(submit_cpu_us), STAT(queue_full), STAT(hint_records),
 	STAT(drop_pressure), STAT(lists_dropped), STAT(lists_kept_hot), STAT(hot_min_calls), STAT(lists_kept_busy),
 	STAT(bytes_dropped), STAT(drop_us_sum), STAT(popularity_full), STAT(ordered_waits),
+	STAT(result_calls), STAT(result_ids), STAT(result_events), STAT(result_delay_us_sum),
+	STAT(results_prefetched), STAT(results_resident), STAT(results_skipped),
+	STAT(result_unknown),
 	{ NULL, 0 },
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -55,4 +58,6 @@ void prefetch__collect(struct prefetch *p, struct prefetch_stats *out)
 		out->submit_cpu_us += __atomic_load_n(&p->wargs[i].cpu_us, __ATOMIC_RELAXED);
 	out->hint_records = k->hint_records;
 	out->popularity_full = k->popularity_full;
+	out->result_calls = k->result_calls;
+	out->result_ids = k->result_ids;
 }

@@ -269,7 +269,8 @@ size_t pf_key_first(const struct prefetch *p, int64_t key)
 }
 
 /* Prefetch list key; counted once per list by its best outcome. */
-void pf_prefetch_list(struct prefetch *p, int64_t key)
+/* Every extent of key: the best outcome of them, or -1 when the map has none. */
+static int prefetch_key(struct prefetch *p, int64_t key)
 {
 	enum pf_outcome best = PF_RESIDENT, o;
 	size_t k, lo = pf_key_first(p, key);
@@ -280,7 +281,14 @@ void pf_prefetch_list(struct prefetch *p, int64_t key)
 		o = pf_prefetch_extent(p, f, &f->ext[p->keys[k].ext], PF_INFLIGHT_NS);
 		best = o > best ? o : best;
 	}
-	if (k == lo)
+	return k == lo ? -1 : (int)best;
+}
+
+void pf_prefetch_list(struct prefetch *p, int64_t key)
+{
+	int best = prefetch_key(p, key);
+
+	if (best < 0)
 		STAT_ADD(p, hint_unknown, 1);
 	else if (best == PF_FETCHED)
 		STAT_ADD(p, lists_prefetched, 1);
@@ -290,6 +298,20 @@ void pf_prefetch_list(struct prefetch *p, int64_t key)
 		STAT_ADD(p, lists_inflight, 1);
 	else
 		STAT_ADD(p, lists_resident, 1);
+}
+
+void pf_prefetch_result(struct prefetch *p, int64_t id)
+{
+	int best = prefetch_key(p, p->opts.result_key_base + id);
+
+	if (best < 0)
+		STAT_ADD(p, result_unknown, 1);
+	else if (best == PF_FETCHED)
+		STAT_ADD(p, results_prefetched, 1);
+	else if (best == PF_RESIDENT)
+		STAT_ADD(p, results_resident, 1);
+	else
+		STAT_ADD(p, results_skipped, 1);
 }
 
 /* Bytes of list key's extents. */

@@ -120,6 +120,11 @@ uint64_t stalls__read(const struct rb_stalls *s, int slot)
 						     : 0;
 }
 
+const volatile uint64_t *stalls__counter(const struct rb_stalls *s, int slot)
+{
+	return s && slot >= 0 && slot < RB_ST_SLOTS ? &s->totals[slot] : NULL;
+}
+
 void stalls__destroy(struct rb_stalls *s)
 {
 	if (!s)

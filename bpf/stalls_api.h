@@ -34,6 +34,11 @@ void stalls__unregister(struct rb_stalls *s, int slot);
 
 /* Nanoseconds slot's thread has waited for I/O since it registered. */
 uint64_t stalls__read(const struct rb_stalls *s, int slot);
+/*
+ * The same total as a counter to load (__atomic, relaxed) at any time: what a
+ * workload reads at its phase boundaries (rb_client.io_wait_ns). NULL when s is.
+ */
+const volatile uint64_t *stalls__counter(const struct rb_stalls *s, int slot);
 
 void stalls__destroy(struct rb_stalls *s);
 

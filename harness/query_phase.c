@@ -74,9 +74,14 @@ static void store_result(struct query_phase *qp, struct client_run *cr, int64_t 
 	if (rr->io_wait_us)
 		rr->io_wait_us[pos] = wait_us;
 	rr->client_of[pos] = cr->c.id;
-	if (rr->n_phases)
+	if (rr->n_phases) {
 		memcpy(rr->phase_us + pos * rr->n_phases, res->phase_us,
 		       sizeof(double) * rr->n_phases);
+		memcpy(rr->phase_io_wait_us + pos * rr->n_phases, res->phase_io_wait_us,
+		       sizeof(double) * rr->n_phases);
+		memcpy(rr->phase_majflt + pos * rr->n_phases, res->phase_majflt,
+		       sizeof(double) * rr->n_phases);
+	}
 	memcpy(qp->ids + pos * qp->k, res->ids, (size_t)qp->k * sizeof(int64_t));
 	qp->has_recall[pos] = res->has_recall;
 	qp->recall[pos] = res->recall;
@@ -131,6 +136,8 @@ static void *client_main(void *arg)
 	if ((qp->w->target_pid ? stalls__register_process(qp->opts->stalls, cr->c.id, qp->w->target_pid)
 			       : stalls__register(qp->opts->stalls, cr->c.id)) && qp->opts->stalls)
 		cr->rc = -EIO;
+	/* this thread's own total: a workload reads it at its phase boundaries */
+	cr->c.io_wait_ns = qp->w->target_pid ? NULL : stalls__counter(qp->opts->stalls, cr->c.id);
 	while (!cr->rc && !__atomic_load_n(&qp->failed, __ATOMIC_RELAXED)) {
 		if (qp->opts->stop && *qp->opts->stop) {
 			cr->rc = -EINTR;

@@ -15,6 +15,8 @@ void run__free(struct rb_run *run)
 		free(run->repeats[i].io_wait_us);
 		free(run->repeats[i].client_of);
 		free(run->repeats[i].phase_us);
+		free(run->repeats[i].phase_io_wait_us);
+		free(run->repeats[i].phase_majflt);
 		probe_result__free(&run->repeats[i].probes);
 		free(run->repeats[i].timeline.s);	/* timeline__free, without the sampler */
 	}

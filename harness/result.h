@@ -50,6 +50,8 @@ struct rb_repeat_result {
 	int n_phases;              /* phases the workload times per query; 0: one phase */
 	const char *phase_names[RB_MAX_PHASES]; /* the workload's static names */
 	double *phase_us;          /* n_queries * n_phases, query-major (owned; NULL: none) */
+	double *phase_io_wait_us;  /* the same layout: each phase's I/O wait (NaN: not measured) */
+	double *phase_majflt;      /* the same layout: each phase's major faults (client thread) */
 	struct rb_counters io;     /* deltas over the query phase */
 	uint64_t needed_bytes;     /* distinct pages of the extents the queries touched * page size */
 	uint64_t needed_bytes_sum; /* extents summed over queries (a re-read counts again) */

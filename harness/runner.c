@@ -366,7 +366,9 @@ static int phases_init(const struct rb_config *cfg, const struct rb_plan *plan,
 	if (!rr->n_phases)
 		return 0;
 	rr->phase_us = calloc(cfg->workload_queries * rr->n_phases, sizeof(double));
-	return rr->phase_us ? 0 : -ENOMEM;
+	rr->phase_io_wait_us = calloc(cfg->workload_queries * rr->n_phases, sizeof(double));
+	rr->phase_majflt = calloc(cfg->workload_queries * rr->n_phases, sizeof(double));
+	return rr->phase_us && rr->phase_io_wait_us && rr->phase_majflt ? 0 : -ENOMEM;
 }
 
 /*
@@ -426,6 +428,8 @@ static void drop_repeat(struct rb_repeat_result *rr)
 	free(rr->io_wait_us);
 	free(rr->client_of);
 	free(rr->phase_us);
+	free(rr->phase_io_wait_us);
+	free(rr->phase_majflt);
 	probe_result__free(&rr->probes);
 	memset(rr, 0, sizeof(*rr));
 }

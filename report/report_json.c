@@ -44,6 +44,7 @@ static const struct {
 	{ "latency_us", "per-query latency in microseconds: mean and nearest-rank percentiles p50, p90, p99, p99.9 (p999), max, min; every percentile is an observed sample; p90/p99/p999 are null with fewer than 10/100/1000 queries (they would be the maximum)" },
 	{ "latency_samples_us", "every query's latency in microseconds, in query order" },
 	{ "phases", "workloads whose queries have phases (rag: search = the IVF search, fetch = reading and checking the k hits' chunks): per phase, the same statistics as latency_us over the phase's per-query times, measured inside the query; null for single-phase workloads; summary.strategies[].phases gives each phase's median p50/p99/mean across repeats" },
+	{ "phase_io", "multi-phase workloads (rag): per phase, the client thread's I/O wait in that phase (io_wait_us: mean per query and total, microseconds, from the same sched_switch/sched_wakeup programs as io_wait_us; null when they did not run) and its major faults (getrusage RUSAGE_THREAD; a batch's shared among its queries); the fetch phase's figures are what a chunk prefetcher saves; null for single-phase workloads" },
 	{ "dev_read_bytes", "sectors read on the device holding the run's files (/sys/block/<dev>/stat) during the query phase x 512; counts other activity on the machine too, so it varies run to run" },
 	{ "dev_read_ios", "read requests completed on that device during the query phase (/sys/block/<dev>/stat); also counts other activity" },
 	{ "proc_read_bytes", "/proc/self/io read_bytes delta over the query phase: bytes this process caused to be read from storage, readahead included; exact run to run; the figure CI gates use" },
@@ -435,6 +436,57 @@ int rj_phase_summary(const struct rb_repeat_result *r, int p, struct rb_latency_
 	return rc;
 }
 
+int rj_phase_io(const struct rb_repeat_result *r, int p, double *wait_total_us, double *majflt)
+{
+	size_t i;
+
+	if (p >= r->n_phases || !r->phase_io_wait_us || !r->phase_majflt || !r->n_queries)
+		return -EINVAL;
+	*wait_total_us = 0;
+	*majflt = 0;
+	for (i = 0; i < r->n_queries; i++) {
+		*wait_total_us += r->phase_io_wait_us[i * r->n_phases + p];	/* NaN stays NaN */
+		*majflt += r->phase_majflt[i * r->n_phases + p];
+	}
+	return 0;
+}
+
+/* {"<phase>": {"io_wait_us": {"mean", "total"} or null, "majflt"}} for a multi-phase workload. */
+static json_object *phase_io_to_json(const struct rb_repeat_result *r, int *err)
+{
+	json_object *o, *ph, *w;
+	double total, majflt;
+	int p;
+
+	if (!r->n_phases || !r->phase_io_wait_us || !r->n_queries)
+		return NULL;
+	o = json_object_new_object();
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (p = 0; p < r->n_phases; p++) {
+		if (rj_phase_io(r, p, &total, &majflt))
+			continue;
+		ph = json_object_new_object();
+		w = isfinite(total) ? json_object_new_object() : NULL;
+		if (!ph || (isfinite(total) && !w)) {
+			json_object_put(ph);
+			json_object_put(w);
+			*err = -ENOMEM;
+			continue;
+		}
+		if (w) {
+			rj_put(w, "mean", report__json_double(total / (double)r->n_queries), err);
+			rj_put(w, "total", report__json_double(total), err);
+		}
+		rj_put(ph, "io_wait_us", w, err);
+		rj_put(ph, "majflt", report__json_double(majflt), err);
+		rj_put(o, r->phase_names[p], ph, err);
+	}
+	return o;
+}
+
 /* {"<phase>": {mean, p50, ...}} for a multi-phase workload, else null. */
 static json_object *phases_to_json(const struct rb_repeat_result *r, int *err)
 {
@@ -626,6 +678,7 @@ static json_object *repeat_to_json(const struct rb_repeat_result *r, int *err)
 	rj_put(o, "latency_samples_us", samples_to_json(r, err), err);
 	rj_put(o, "io_wait_us", io_wait_to_json(&f, err), err);
 	rj_put(o, "phases", phases_to_json(r, err), err);
+	rj_put(o, "phase_io", phase_io_to_json(r, err), err);
 	rj_put(o, "per_client", per_client_to_json(r, err), err);
 	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)r->results_digest);
 	rj_put(o, "results_digest", json_object_new_string(digest), err);

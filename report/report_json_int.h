@@ -44,6 +44,8 @@ void rj_put(json_object *o, const char *key, json_object *v, int *err);
 size_t rj_call_samples(const struct rb_repeat_result *r, double *buf);
 void rj_compute_figs(const struct rb_repeat_result *r, struct rep_figs *f);
 int rj_phase_summary(const struct rb_repeat_result *r, int p, struct rb_latency_summary *ls);
+/* Phase p's I/O wait (NaN: not measured) and major faults over r's queries; -EINVAL: no phases. */
+int rj_phase_io(const struct rb_repeat_result *r, int p, double *wait_total_us, double *majflt);
 
 /* report_summary.c */
 json_object *rj_summary_to_json(const struct rb_run *run, int *err);

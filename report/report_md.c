@@ -515,6 +515,40 @@ static void md_spread_table(json_object *strategies, const struct column *cols, 
 	fputc('\n', out);
 }
 
+/*
+ * Multi-phase workloads (rag): each phase's latency, the I/O wait and major faults
+ * inside it, per strategy — what a prefetcher of the fetch phase (bpf-prefetch's
+ * chunks from the search's return) changes, apart from the search.
+ */
+static void md_phases(json_object *strategies, FILE *out)
+{
+	static const struct { const char *head, *fig; fmt_fn fmt; } figs[] = {
+		{ "p50 ms", "p50_us", fmt_ms },
+		{ "I/O wait ms (all queries)", "io_wait_total_us", fmt_ms },
+		{ "major faults", "majflt", fmt_count },
+	};
+	enum { FIGS = sizeof(figs) / sizeof(figs[0]) };
+	json_object *first = lookup(json_object_array_get_idx(strategies, 0), "phases");
+	struct column cols[RB_MAX_PHASES * FIGS];
+	char heads[RB_MAX_PHASES * FIGS][80], paths[RB_MAX_PHASES * FIGS][96];
+	size_t n = 0, i;
+
+	if (!first || !json_object_is_type(first, json_type_object))
+		return;
+	json_object_object_foreach(first, name, v) {
+		(void)v;
+		for (i = 0; i < FIGS && n < RB_MAX_PHASES * FIGS; i++, n++) {
+			snprintf(heads[n], sizeof(heads[n]), "%s %s", name, figs[i].head);
+			snprintf(paths[n], sizeof(paths[n]), "phases.%s.%s", name, figs[i].fig);
+			cols[n] = (struct column){ heads[n], NULL, paths[n], figs[i].fmt };
+		}
+	}
+	fprintf(out, "## Phases\n\nEach phase of a query, timed inside it: latency, and the "
+		"client thread's I/O wait (summed over the repeat's queries) and major faults "
+		"in that phase; medians across repeats (min..max).\n\n");
+	md_spread_table(strategies, cols, n, out);
+}
+
 /* Strategies that could not run on this machine, and why (optional field). */
 static void md_skipped(json_object *report, FILE *out)
 {
@@ -668,6 +702,7 @@ int report__render_md(json_object *report, FILE *out)
 	md_members(lookup(report, "dataset"), out);
 	md_summary(report, strategies, out);
 	md_concurrency(strategies, repeats, out);
+	md_phases(strategies, out);
 	md_skipped(report, out);
 	md_counter_note(report, out);
 	md_probes(report, strategies, repeats, out);

@@ -68,6 +68,19 @@ static json_object *phase_spread(const struct rb_run *run, const struct group *g
 		}
 		rj_put(o, keys[i], spread_to_json(scratch, n, err), err);
 	}
+	/* what the phase waited for I/O and faulted in each repeat (the fetch: a chunk prefetcher) */
+	for (i = 0; i < 2; i++) {
+		double wait, majflt;
+
+		for (j = 0, n = 0; j < run->n_repeats; j++) {
+			if (!in_group(&run->repeats[j], g) ||
+			    rj_phase_io(&run->repeats[j], p, &wait, &majflt))
+				continue;
+			scratch[n] = i == 0 ? wait : majflt;
+			n += isfinite(scratch[n]);
+		}
+		rj_put(o, i == 0 ? "io_wait_total_us" : "majflt", spread_to_json(scratch, n, err), err);
+	}
 	return o;
 }
 

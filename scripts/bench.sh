@@ -8,6 +8,7 @@
 #   6. configs/ivf.yaml            cold IVF (the roofline target)
 #   7. configs/hnsw.yaml           an HNSW graph that fits (bpf-prefetch must not lose)
 #   8. configs/hnsw-memlimit.yaml  the graph in a 64 MiB cgroup
+#   9. configs/rag-memlimit.yaml   rag in a 64 MiB cgroup: the fetch phase's I/O wait
 # A config whose strategies lack bpf-prefetch gets it added, so that every
 # config's "bpf-prefetch >= 0.95 x the best fixed strategy" is judged.
 # Interleaved repeats, medians with min..max, bytes read, amplification, faults (and the
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/.."
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(configs/ivf-bench.yaml configs/ivf-memlimit.yaml configs/ivf-zipf.yaml
 	configs/ivf-clients.yaml configs/flat-scan.yaml configs/ivf.yaml configs/hnsw.yaml
-	configs/hnsw-memlimit.yaml)
+	configs/hnsw-memlimit.yaml configs/rag-memlimit.yaml)
 # what the benchmark changes in a config: ivf-clients at 8 clients only; bpf-prefetch added
 sets_for() {
 	local all

@@ -87,6 +87,9 @@ static int bpf_prefetch_apply(struct rb_workload *w, char *err, size_t errlen)
 	}
 	struct prefetch_opts opts = { .pid = w->target_pid, .clients = w->clients,
 				      .symbol = w->hint_symbol,
+				      /* rag: the hits a search returns name the chunks it fetches next */
+				      .result_symbol = w->result_symbol,
+				      .result_key_base = w->result_key_base,
 				      /* FAISS's prefetch_lists names a scan's lists: the last call's are done */
 				      .drop_after_scan = !w->hint_symbol };
 	char found[512];

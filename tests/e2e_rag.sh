@@ -6,7 +6,8 @@
 # (search, fetch) in report.json and a sane recall; chunk-fetch with pread and
 # with mmap reads no more under fadvise-random than under default; uniform picks
 # have no recall; a corrupted chunk store in the cache is rebuilt; a chunk workload without a chunk
-# store is refused. Prints "ok N - ..." / "not ok N - ..." (tests/run.sh counts).
+# store is refused; as root, bpf-prefetch prefetches the chunks a search returns
+# (counters and probes) and every repeat has per-phase I/O wait. Prints "ok N - ..." / "not ok N - ..." (tests/run.sh counts).
 #
 # usage: tests/e2e_rag.sh BUILD_DIR
 set -u
@@ -44,6 +45,31 @@ check "rag: the run's files are the index, its lists and the chunk store" json "
 	"d['dataset']['files_bytes'] > 0 and all(x['needed_bytes'] > 0 for x in d['repeats'])"
 check "rag: fadvise-random reads no more than default (exact counter)" json "${r:-/nonexistent}" \
 	"$random_reads_less"
+
+# bpf-prefetch on rag (root, kernel BTF): the ids each search returns (a uprobe and a
+# uretprobe on IndexIVF::search) name the chunks fetched next; the agent prefetches
+# them before the fetch reads them. Counters only: every search's ids reached the
+# agent, and the probes saw the chunk store's pages added by the agent's prefetch
+# rather than by the fetch's own reads. Per-phase I/O wait is in every repeat.
+if [ "$(id -u)" -ne 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	skip "rag bpf-prefetch: chunks prefetched from the search's return" "needs root and kernel BTF"
+else
+	"$rb" run configs/rag.yaml "${sets[@]}" --set name=rag-bpf --set run.probes=true \
+		--set run.strategies=default,bpf-prefetch >"$work/out-bpf" 2>"$work/err-bpf"
+	rc=$?
+	r=$(report_of rag-bpf)
+	check "rag bpf-prefetch: run exits 0" bash -c "test $rc -eq 0 || { cat '$work/err-bpf'; false; }"
+	check "rag bpf-prefetch: report validates against the schema" schema_ok "${r:-/nonexistent}"
+	check "rag: each phase's I/O wait and major faults, within the query's" json "${r:-/nonexistent}" \
+		"all(set(x['phase_io']) == {'search', 'fetch'} and all(p['io_wait_us'] is not None and p['majflt'] >= 0 for p in x['phase_io'].values()) and sum(p['io_wait_us']['total'] for p in x['phase_io'].values()) <= x['io_wait_us']['total'] * 1.001 + 1 for x in d['repeats'])"
+	check "rag bpf-prefetch: every search's returned ids reached the agent, each named a chunk" \
+		json "${r:-/nonexistent}" \
+		"all(s['result_calls'] == x['n_queries'] and s['result_ids'] == x['n_queries'] * d['config']['workload.k'] and s['result_unknown'] == 0 and 0 < s['results_prefetched'] and s['results_prefetched'] + s['results_resident'] + s['results_skipped'] <= s['result_ids'] for x in d['repeats'] if x['strategy'] == 'bpf-prefetch' for s in [x['strategy_stats']])"
+	chunks="[f for f in x['probes']['files'] if f['path'].endswith('/chunks.dat')][0]"
+	check "rag bpf-prefetch: the chunk store's pages came from the agent's prefetch, not the fetch's reads (probes)" \
+		json "${r:-/nonexistent}" \
+		"all(c['pages_added_prefetch'] > c['pages_added_demand'] for x in d['repeats'] if x['strategy'] == 'bpf-prefetch' for c in [$chunks]) and all(c['pages_added_prefetch'] == 0 for x in d['repeats'] if x['strategy'] == 'default' for c in [$chunks])"
+fi
 
 for io in pread mmap; do
 	"$rb" run configs/chunk-fetch.yaml "${sets[@]}" --set name=cf-$io --set workload.chunk_io=$io \

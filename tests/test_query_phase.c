@@ -194,10 +194,35 @@ static void test_accounting_after_the_phase(void **state)
 	free_rr(&batched);
 }
 
+/* workloads/phase.c: a phase's I/O wait and faults are the difference of two marks. */
+static void test_phase_marks(void **state)
+{
+	volatile uint64_t waited = 5000;
+	struct rb_client c = { .io_wait_ns = &waited };
+	struct rb_query_result res = { 0 };
+	struct rb_phase_mark a, b;
+
+	(void)state;
+	workload__phase_mark(&c, &a);
+	waited += 3000;			/* 3 us of I/O wait inside the phase */
+	workload__phase_mark(&c, &b);
+	workload__phase_set(&c, &res, 1, 2, &a, &b);	/* a batch of 2: half each */
+	assert_true(fabs(res.phase_io_wait_us[1] - 1.5) < 1e-9);
+	assert_true(res.phase_us[1] >= 0 && res.phase_majflt[1] >= 0);
+	assert_true(res.phase_us[0] == 0);	/* other phases untouched */
+	workload__phase_set(&c, &res, RB_MAX_PHASES, 1, &a, &b);	/* out of range: ignored */
+	c.io_wait_ns = NULL;		/* not measured: NaN, never 0 */
+	workload__phase_mark(&c, &a);
+	workload__phase_mark(&c, &b);
+	workload__phase_set(&c, &res, 0, 1, &a, &b);
+	assert_true(isnan(res.phase_io_wait_us[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accounting_after_the_phase),
+		cmocka_unit_test(test_phase_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,6 +596,70 @@ static void test_schema_rejects(void **state)
 	json_object_put(copy);
 }
 
+/*
+ * Two phases in every repeat (search, fetch): per query the fetch waited 10 us
+ * for I/O in default's repeats and 2 us in fadvise-random's, with one major fault
+ * in every other default query; the search's wait was not measured (NaN).
+ */
+static void add_phases(struct rb_run *run)
+{
+	size_t j, i;
+
+	for (j = 0; j < run->n_repeats; j++) {
+		struct rb_repeat_result *r = &run->repeats[j];
+		bool def = strcmp(r->strategy, "default") == 0;
+
+		r->n_phases = 2;
+		r->phase_names[0] = "search";
+		r->phase_names[1] = "fetch";
+		r->phase_us = calloc(NQ * 2, sizeof(double));
+		r->phase_io_wait_us = calloc(NQ * 2, sizeof(double));
+		r->phase_majflt = calloc(NQ * 2, sizeof(double));
+		assert_true(r->phase_us && r->phase_io_wait_us && r->phase_majflt);
+		for (i = 0; i < NQ; i++) {
+			r->phase_us[i * 2] = r->phase_us[i * 2 + 1] = r->latency_us[i] / 2;
+			r->phase_io_wait_us[i * 2] = NAN;
+			r->phase_io_wait_us[i * 2 + 1] = def ? 10 : 2;
+			r->phase_majflt[i * 2 + 1] = def && i % 2;
+		}
+	}
+}
+
+static void test_phase_io(void **state)
+{
+	struct fixture *f = *state;
+	json_object *doc, *rep, *fetch, *s, *ph;
+	char *md;
+	size_t i;
+
+	add_phases(&f->run);
+	doc = report__to_json(&f->run);
+	assert_non_null(doc);
+	rep = json_object_array_get_idx(at(doc, "repeats"), 1);	/* default r0 */
+	assert_string_equal(json_object_get_string(at(rep, "strategy")), "default");
+	fetch = at(at(rep, "phase_io"), "fetch");
+	assert_close(num(at(fetch, "io_wait_us"), "total"), 10.0 * NQ);
+	assert_close(num(at(fetch, "io_wait_us"), "mean"), 10.0);
+	assert_close(num(fetch, "majflt"), NQ / 2);
+	/* not measured: null, not 0 */
+	assert_true(at(at(at(rep, "phase_io"), "search"), "io_wait_us") == NULL);
+	for (i = 0; i < json_object_array_length(at(at(doc, "summary"), "strategies")); i++) {
+		s = json_object_array_get_idx(at(at(doc, "summary"), "strategies"), i);
+		ph = at(at(s, "phases"), "fetch");
+		assert_close(num(at(ph, "io_wait_total_us"), "median"),
+			     strcmp(json_object_get_string(at(s, "name")), "default") ? 2.0 * NQ : 10.0 * NQ);
+		assert_true(at(at(at(s, "phases"), "search"), "io_wait_total_us") == NULL);
+	}
+	assert_int_equal(validate(doc, f->dir), 0);
+	md = render(report__render_md, doc);
+	assert_contains(md, "## Phases");
+	assert_contains(md, "| fetch I/O wait ms (all queries) | fetch major faults |");
+	/* default: 1 ms of fetch I/O wait and 50 faults in each repeat */
+	assert_contains(md, "| 1.000 | 50 |");
+	free(md);
+	json_object_put(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clients_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_markdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phase_io, setup, teardown),
 		cmocka_unit_test(test_render_rejects_non_report),
 		cmocka_unit_test_setup_teardown(test_schema_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_rejects, setup, teardown),

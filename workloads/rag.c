@@ -6,7 +6,8 @@
  * checksum-verified). Two reads of different shape: multi-page IVF list extents
  * (or a graph walk's scattered pages), then small records at random places.
  *
- * Phases: "search" and "fetch", timed inside run_query (res->phase_us); the
+ * Phases: "search" and "fetch", timed inside run_query (res->phase_us, with
+ * each phase's I/O wait and major faults: workloads/phase.c); the
  * query's latency is their sum plus whatever a strategy's hint costs. A batch
  * (workload.batch) is one FAISS search of its queries, then every hit's fetch;
  * each query of it gets the batch's times, as each waited for the whole batch.
@@ -26,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "chunk_io.h"
 #include "index_io.h"
@@ -101,6 +101,11 @@ static int rag_open(struct rb_workload *w, const struct rb_workload_params *wp,
 	s->batch = wp->batch;
 	rc = index_io__open(&s->ix, w, RAG_FILE_IVF, wp, ds, err, errlen);
 	s->keys = index_io__keys(&s->ix);
+	/* the hits a search returns are the chunks fetched next: keys keys + id */
+	if (!rc && s->ix.ix.ops->result_symbol) {
+		w->result_symbol = s->ix.ix.ops->result_symbol;
+		w->result_key_base = s->keys;
+	}
 	if (!rc)
 		rc = chunk_io__open(&s->io, w, RAG_FILE_CHUNKS, wp, ds, wp->k, err,
 				    errlen);
@@ -137,14 +142,6 @@ static int rag_client_open(struct rb_client *c)
 	return 0;
 }
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
-}
-
 static double source_hit(const struct rag *s, const int64_t *hits, int64_t qi)
 {
 	int64_t i;
@@ -162,12 +159,13 @@ static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
 {
 	const struct rag *s = c->w->priv;
 	struct rag_client *rc = c->priv;
-	double t0 = now_us(), t1, fetch_us;
+	struct rb_phase_mark m0, m1, m2;
 	const int64_t *hits;
 	int ret, i;
 
+	workload__phase_mark(c, &m0);
 	ret = index_io__search((struct index_io *)&s->ix, &rc->ib, qi, n);
-	t1 = now_us();
+	workload__phase_mark(c, &m1);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -179,10 +177,11 @@ static int rag_run_batch(struct rb_client *c, const int64_t *qi, int n,
 		res[i].has_recall = true;
 		res[i].recall = source_hit(s, hits, qi[i]);
 	}
-	fetch_us = now_us() - t1;
+	workload__phase_mark(c, &m2);
+	/* every query of a batch waited for the whole batch: each gets its figures */
 	for (i = 0; i < n; i++) {
-		res[i].phase_us[0] = t1 - t0;
-		res[i].phase_us[1] = fetch_us;
+		workload__phase_set(c, &res[i], 0, n, &m0, &m1);
+		workload__phase_set(c, &res[i], 1, n, &m1, &m2);
 	}
 	return 0;
 }

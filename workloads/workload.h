@@ -63,6 +63,13 @@ struct rb_query_result {
 	 */
 	bool has_recall;
 	double recall;
+	/*
+	 * Optional, with phase_us: each phase's I/O wait (from rb_client.io_wait_ns;
+	 * NaN when it is NULL) and major faults of the client thread (RUSAGE_THREAD);
+	 * a batch's are shared among its queries, so totals add up.
+	 */
+	double phase_io_wait_us[RB_MAX_PHASES];
+	double phase_majflt[RB_MAX_PHASES];
 };
 
 /* An open workload instance: shared by its clients, read-only while they query. */
@@ -82,6 +89,13 @@ struct rb_workload {
 	 */
 	const char *hint_symbol;
 	const char *no_prior_extents;
+	/*
+	 * Set by open when the ids a search returns name what the query reads next:
+	 * result_symbol is the search (rb_index_ops.result_symbol) and id i is
+	 * extent-map key result_key_base + i (rag: its hits' chunks). NULL: no such ids.
+	 */
+	const char *result_symbol;
+	int64_t result_key_base;
 };
 
 /*
@@ -94,7 +108,26 @@ struct rb_client {
 	struct rb_workload *w;
 	int id;                 /* 0-based */
 	void *priv;             /* the workload's per-client scratch */
+	/*
+	 * Nanoseconds this client's thread has waited for I/O, a running total the
+	 * harness keeps (load it __atomic at phase boundaries); NULL: not measured.
+	 */
+	const volatile uint64_t *io_wait_ns;
 };
+
+/* Where a query stands at a phase boundary: for phase_io_wait_us and phase_majflt. */
+struct rb_phase_mark {
+	double us;
+	uint64_t wait_ns, majflt;
+};
+/* Now, for client c (workloads/registry.c). */
+void workload__phase_mark(const struct rb_client *c, struct rb_phase_mark *m);
+/*
+ * Phase p of res ran from a to b, for a batch of n queries: its time (each query
+ * waited for all of it), I/O wait and major faults (its 1/n share).
+ */
+void workload__phase_set(const struct rb_client *c, struct rb_query_result *res, int p, int n,
+			 const struct rb_phase_mark *a, const struct rb_phase_mark *b);
 
 /*
  * What a workload can do and needs: the config checks (config/config_workload.c),

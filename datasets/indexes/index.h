@@ -74,6 +74,12 @@ struct rb_index_ops {
 	unsigned int flags;            /* enum rb_index_flags */
 	const char *hint_symbol;       /* a function here a uprobe may watch for hints, or NULL */
 	const char *no_prior_hints;    /* without RB_INDEX_PRIOR_HINTS: why, for willneed */
+	/*
+	 * A function every search runs through, called as (self, n, x, k, distances,
+	 * labels) with labels holding the n x k ids when it returns (FAISS's
+	 * IndexIVF::search), which a uprobe/uretprobe pair may read; or NULL.
+	 */
+	const char *result_symbol;
 
 	/* the cache: the folder's key text, its file paths (ds->index_dir set), their size */
 	void (*canonical)(const struct rb_dataset_spec *spec, const struct rb_dataset *ds, char *buf,

@@ -376,6 +376,8 @@ const struct rb_index_ops index_ivf_ops = {
 	.close = ivf_close,
 	.scratch_init = ivf_scratch_init,
 	.scratch_free = ivf_scratch_free,
+	/* faiss::IndexIVF::search(n, x, k, distances, labels, params) const: faiss_Index_search's */
+	.result_symbol = "_ZNK5faiss8IndexIVF6searchElPKflPfPlPKNS_16SearchParametersE",
 	.search = ivf_search,
 	.hints = ivf_hints,
 	.key_spans = ivf_key_spans,
