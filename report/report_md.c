@@ -527,17 +527,17 @@ static void md_phases(json_object *strategies, FILE *out)
 		{ "I/O wait ms (all queries)", "io_wait_total_us", fmt_ms },
 		{ "major faults", "majflt", fmt_count },
 	};
-	enum { FIGS = sizeof(figs) / sizeof(figs[0]) };
+	enum { FIGS = sizeof(figs) / sizeof(figs[0]), COLS = RB_MAX_PHASES * FIGS };
 	json_object *first = lookup(json_object_array_get_idx(strategies, 0), "phases");
-	struct column cols[RB_MAX_PHASES * FIGS];
-	char heads[RB_MAX_PHASES * FIGS][80], paths[RB_MAX_PHASES * FIGS][96];
+	struct column cols[COLS];
+	char heads[COLS][80], paths[COLS][96];
 	size_t n = 0, i;
 
 	if (!first || !json_object_is_type(first, json_type_object))
 		return;
 	json_object_object_foreach(first, name, v) {
 		(void)v;
-		for (i = 0; i < FIGS && n < RB_MAX_PHASES * FIGS; i++, n++) {
+		for (i = 0; i < FIGS && n < COLS; i++, n++) {
 			snprintf(heads[n], sizeof(heads[n]), "%s %s", name, figs[i].head);
 			snprintf(paths[n], sizeof(paths[n]), "phases.%s.%s", name, figs[i].fig);
 			cols[n] = (struct column){ heads[n], NULL, paths[n], figs[i].fmt };
