@@ -411,6 +411,50 @@ static void summary_table(FILE *out, json_object *report)
 		"figures as report.md's table.</p>\n");
 }
 
+/* Multi-phase workloads (rag): each phase's p50, I/O wait and major faults per strategy. */
+static void phases_table(FILE *out, json_object *report)
+{
+	json_object *strategies = report__get(report__get(report, "summary"), "strategies");
+	json_object *first = strategies ? report__get(json_object_array_get_idx(strategies, 0),
+						      "phases") : NULL;
+	size_t i, n = strategies ? json_object_array_length(strategies) : 0;
+	char name[RB_NAME_MAX + 32];
+
+	if (!first || !json_object_is_type(first, json_type_object))
+		return;
+	fprintf(out, "<h2>Phases</h2>\n<table class=\"summary\"><tr><th>strategy</th>");
+	json_object_object_foreach(first, ph, v0) {
+		(void)v0;
+		fprintf(out, "<th>");
+		html_escape(out, ph);
+		fprintf(out, " p50 ms</th><th>");
+		html_escape(out, ph);
+		fprintf(out, " I/O wait ms</th><th>");
+		html_escape(out, ph);
+		fprintf(out, " major faults</th>");
+	}
+	fprintf(out, "</tr>\n");
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(strategies, i);
+
+		fprintf(out, "<tr><td>");
+		html_escape(out, label(strategies, i, name, sizeof(name)));
+		fprintf(out, "</td>");
+		json_object_object_foreach(first, ph2, v1) {
+			json_object *p = report__get(report__get(e, "phases"), ph2);
+
+			(void)v1;
+			cell(out, p, "p50_us", 1e-3, 3);
+			cell(out, p, "io_wait_total_us", 1e-3, 1);
+			cell(out, p, "majflt", 1, 0);
+		}
+		fprintf(out, "</tr>\n");
+	}
+	fprintf(out, "</table>\n<p>Each phase of a query, timed inside it: its p50, and the client "
+		"thread's I/O wait (summed over a repeat's queries) and major faults in that phase; "
+		"medians across repeats (min..max).</p>\n");
+}
+
 int report__render_html(json_object *report, FILE *out)
 {
 	static const char *const bytes_keys[] = { "proc_read_bytes", "opt_bytes", "needed_bytes" };
@@ -441,6 +485,7 @@ int report__render_html(json_object *report, FILE *out)
 		   "Speculatively read pages never accessed (eBPF probes); median across repeats.", false);
 	report_html__timeline(out, report);
 	summary_table(out, report);
+	phases_table(out, report);
 	kv_table(out, "Environment", report__get(report, "environment"));
 	kv_table(out, "Configuration", report__get(report, "config"));
 	fprintf(out, "</body></html>\n");

@@ -657,6 +657,13 @@ static void test_phase_io(void **state)
 	/* default: 1 ms of fetch I/O wait and 50 faults in each repeat */
 	assert_contains(md, "| 1.000 | 50 |");
 	free(md);
+	md = render(report__render_html, doc);
+	assert_contains(md, "<h2>Phases</h2>");
+	assert_contains(md, "<th>fetch I/O wait ms</th>");
+	/* default: 1.0 ms of fetch I/O wait, 50 faults; search's wait not measured */
+	assert_contains(md, "<td>1.0</td><td>50</td>");
+	assert_contains(md, "<td>-</td>");
+	free(md);
 	json_object_put(doc);
 }
 
