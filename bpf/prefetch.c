@@ -275,6 +275,7 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	char exe[PATH_MAX], self[64];
 	const char *bin = p->opts.binary, *sym = p->opts.symbol;
 	struct prefetch_bpf *s = p->skel;
+	bool hints;
 	ssize_t n;
 	int i, rc;
 
@@ -293,6 +294,11 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	}
 	if (!bin && pf_outside(p))
 		return 0;   /* not yet: prefetch__attach_hints */
+	/* no hint uprobe asked for, or every hinted file fits and keeps read-around (a hint
+	   would only cost a trap) */
+	hints = !(sym && !sym[0]) && !all_kept(p);
+	if (!hints && !p->opts.result_symbol)
+		return 0;
 	if (!bin) {
 		snprintf(self, sizeof(self), "/proc/%d/exe", pf_served_pid(p));
 		n = readlink(self, exe, sizeof(exe) - 1);
@@ -303,11 +309,7 @@ static int attach(struct prefetch *p, char *err, size_t errlen)
 	}
 	if (p->opts.result_symbol && (rc = attach_results(p, bin, err, errlen)))
 		return rc;
-	if (sym && !sym[0])
-		return 0;   /* no hint uprobe asked for */
-	if (all_kept(p))
-		return 0;   /* every hinted file fits and keeps read-around: a hint would only cost a trap */
-	return pf_attach_uprobe(p, bin, err, errlen);
+	return hints ? pf_attach_uprobe(p, bin, err, errlen) : 0;
 }
 
 /* A kernel without the uprobe PMU gets tracefs events that outlive us: journaled, once. */
