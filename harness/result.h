@@ -40,6 +40,7 @@ struct rb_repeat_result {
 	int order;                 /* 0-based position in the interleaved schedule */
 	int clients;               /* concurrent clients that shared the queries */
 	int batch;                 /* queries per search call (workload.batch) */
+	bool faults_race;          /* the strategy's prefetch races the queries (RB_STRATEGY_RACES) */
 	double *latency_us;        /* per-query latency, n_queries values (owned) */
 	int *client_of;            /* per query: the client (0-based) that ran it (owned) */
 	uint64_t results_digest;   /* sum over queries of XXH3(result ids, seed = query id) */

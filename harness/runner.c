@@ -515,6 +515,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->order = (int)i;
 		rr->clients = plan->steps[i].clients;
 		rr->batch = (int)cfg->workload_batch;
+		rr->faults_race = (strategy->flags & RB_STRATEGY_RACES) != 0;
 		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
 		if (opts->stalls && !(rr->io_wait_us = calloc(cfg->workload_queries, sizeof(double))))
 			return -ENOMEM;

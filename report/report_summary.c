@@ -184,16 +184,23 @@ static json_object *strategy_summary(const struct rb_run *run, const struct rep_
 {
 	json_object *o = json_object_new_object();
 	size_t i, j, n, count = 0;
+	bool race = false;
 
 	if (!o) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	for (j = 0; j < run->n_repeats; j++)
+
+	for (j = 0; j < run->n_repeats; j++) {
 		count += in_group(&run->repeats[j], g);
+		race |= in_group(&run->repeats[j], g) && run->repeats[j].faults_race;
+	}
 	rj_put(o, "name", json_object_new_string(g->name), err);
 	rj_put(o, "clients", json_object_new_int(g->clients), err);
 	rj_put(o, "repeats", rj_ju64(count), err);
+	/* its fault counts are timing: shown by compare, not judged */
+	if (race)
+		rj_put(o, "faults_race", json_object_new_boolean(1), err);
 	for (i = 0; i < rj_n_summary_figs; i++) {
 		for (j = 0, n = 0; j < run->n_repeats; j++) {
 			double v = *(const double *)((const char *)&figs[j] + rj_summary_figs[i].offset);

@@ -161,7 +161,8 @@ static int bpf_prefetch_collect(struct rb_workload *w, struct rb_strategy_stats 
 const struct ra_strategy_ops strategy_bpf_prefetch_ops = {
 	.name = "bpf-prefetch",
 	.version = RB_STRATEGY_VERSION,
-	.flags = RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF | RB_STRATEGY_OUTSIDE,
+	.flags = RB_STRATEGY_NEEDS_ROOT | RB_STRATEGY_NEEDS_BPF | RB_STRATEGY_OUTSIDE |
+		 RB_STRATEGY_RACES,
 	/* another process's mapping takes no MADV_RANDOM: a narrow device window instead */
 	.readahead_kb = RB_RA_KB_OUTSIDE,
 	.help = "eBPF agent: a uprobe on FAISS prefetch_lists and page-cache tracepoints drive "

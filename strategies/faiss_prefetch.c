@@ -36,6 +36,7 @@ static int faiss_prefetch_reset(struct rb_workload *w)
 
 const struct ra_strategy_ops strategy_faiss_prefetch_ops = {
 	.name = "faiss-prefetch",
+	.flags = RB_STRATEGY_RACES,	/* FAISS's prefetch threads race the scan */
 	.version = RB_STRATEGY_VERSION,
 	.help = "FAISS's OnDiskInvertedLists prefetcher: 32 threads touch the probed lists",
 	.apply = faiss_prefetch_apply,

@@ -19,6 +19,12 @@ enum rb_strategy_flags {
 	RB_STRATEGY_NEEDS_ROOT = 1 << 0,   /* changes system-wide settings */
 	RB_STRATEGY_NEEDS_BPF = 1 << 1,    /* loads BPF programs */
 	RB_STRATEGY_OUTSIDE = 1 << 2,      /* works for an external client process too */
+	/*
+	 * Its prefetch runs on threads of its own, racing the queries: which pages a
+	 * query finds already read, so its fault counts, depend on timing (the gate
+	 * shows them and does not judge them: report.json summary "faults_race").
+	 */
+	RB_STRATEGY_RACES = 1 << 3,
 };
 
 /* Named counters a strategy reports per repeat (report.json "strategy_stats"). */

@@ -125,6 +125,34 @@ static void test_regressed_counter_fails(void **state)
 	compare__free(&c);
 }
 
+/* A strategy whose prefetch races the queries: its faults are shown, not gated; bytes are. */
+static void test_racing_faults_not_gated(void **state)
+{
+	struct figs f = base_figs;
+	json_object *b = make_doc(&base_figs, 1000), *n;
+	struct rb_compare c;
+	char err[256];
+
+	(void)state;
+	f.majflt = (struct fig){ 1300, 1300, 1300 };      /* +30 %, repeats agreeing */
+	f.bytes = (struct fig){ 110e6, 110e6, 110e6 };
+	n = make_doc(&f, 1000);
+	json_object_object_add(json_object_array_get_idx(json_object_object_get(
+		json_object_object_get(n, "summary"), "strategies"), 0), "faults_race",
+		json_object_new_boolean(1));
+	assert_int_equal(compare__run(b, n, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(verdict_of(&c, "majflt"), RB_INFO);
+	assert_int_equal(verdict_of(&c, "proc_read_bytes"), RB_REGRESSION);
+	assert_int_equal(c.regressions, 1);
+	compare__free(&c);
+	json_object_put(b);
+	json_object_put(n);
+	/* without the mark the same faults regress */
+	assert_int_equal(compare_with(&f, &c, NULL), 2);
+	assert_int_equal(verdict_of(&c, "majflt"), RB_REGRESSION);
+	compare__free(&c);
+}
+
 /*
  * Per-query latencies: repeats x n draws of a fixed skewed (log-normal) law
  * around 1 ms, seeded, times scale; what compare's tests judge times on.
@@ -447,6 +475,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equal_runs_pass),
 		cmocka_unit_test(test_regressed_counter_fails),
+		cmocka_unit_test(test_racing_faults_not_gated),
 		cmocka_unit_test(test_time_slower_fails),
 		cmocka_unit_test(test_time_noise_passes),
 		cmocka_unit_test(test_time_too_few_samples),
