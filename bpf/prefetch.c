@@ -502,16 +502,31 @@ static int start_file(struct prefetch *p, int fi)
 
 int prefetch__choose(struct prefetch *p, int fi, enum pf_choice c)
 {
+	struct pf_file *f;
+
 	if (fi < 0 || fi >= p->n_files)
 		return -EINVAL;
-	if (c == PF_HINTED)
+	f = &p->files[fi];
+	switch (c) {
+	case PF_WHOLE:
+		if (!f->whole) {
+			STAT_ADD(p, files_whole, 1);
+			f->whole = 1;
+		}
+		/* a hinted file read whole is still a hinted file */
+		__attribute__((fallthrough));
+	case PF_HINTED:
 		STAT_ADD(p, files_hinted, 1);
-	else if (c == PF_TOO_BIG)
+		break;
+	case PF_TOO_BIG:
 		STAT_ADD(p, files_too_big, 1);
-	else if (!p->files[fi].keep)
-		STAT_ADD(p, files_kept, 1);
-	if (c == PF_KEEP)
-		p->files[fi].keep = 1;
+		break;
+	case PF_KEEP:
+		if (!f->keep)
+			STAT_ADD(p, files_kept, 1);
+		f->keep = 1;
+		break;
+	}
 	return 0;
 }
 

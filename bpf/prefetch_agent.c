@@ -46,6 +46,7 @@ static void handle_hint(struct prefetch *p, const struct rb_pf_hint_event *e)
 		if (e->lists[i] >= 0)	/* FAISS pads with -1 when fewer lists exist */
 			pf_prefetch_list(p, e->lists[i]);
 	pf_flush(p);
+	pf_fetch_whole(p);	/* behind this call's lists: they are read first */
 	/* after this call's prefetches: the drops are not on its critical path */
 	if (p->drop_on)
 		pf_track_call(p, e);
@@ -84,6 +85,7 @@ static void handle_miss(struct prefetch *p, const struct rb_pf_page_event *e)
 	if (pf_prefetch_extent(p, f, x, PF_MISS_REPEAT_NS) == PF_FETCHED)
 		STAT_ADD(p, miss_expanded, 1);
 	pf_flush(p);
+	pf_fetch_whole(p);
 }
 
 /* ---- advice: switching speculative readahead off, and back ---- */

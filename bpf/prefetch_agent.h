@@ -92,6 +92,7 @@ struct prefetch_stats {
 	uint64_t files_kept;          /* files whose read-around was left to the kernel (they fit) */
 	uint64_t files_hinted;        /* files whose extents a hint names before they are read */
 	uint64_t files_too_big;       /* files with no such hint that do not fit the room */
+	uint64_t files_whole;         /* hinted files read whole at their first hint (PF_WHOLE) */
 	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
 	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
 	uint64_t repeats_skipped;     /* prefetches skipped: the extent was asked for < 1 ms ago */
@@ -146,16 +147,22 @@ int prefetch__add_file(struct prefetch *p, const char *path, char *err, size_t e
  * accesses turn out scattered, no miss events): files_kept. PF_HINTED (a hint
  * names its extents before they are read) and PF_TOO_BIG (no such hint, does
  * not fit the room) keep the agent's default policy and are counted
- * (files_hinted, files_too_big) so strategy_stats says why.
+ * (files_hinted, files_too_big) so strategy_stats says why. PF_WHOLE: a hinted
+ * file so small that the kernel's read-around would take it in a fault or two:
+ * the hinted extents first, then the whole file in the background, once, at its
+ * first hint or miss (files_whole).
  */
-enum pf_choice { PF_KEEP, PF_HINTED, PF_TOO_BIG };
+enum pf_choice { PF_KEEP, PF_HINTED, PF_TOO_BIG, PF_WHOLE };
 int prefetch__choose(struct prefetch *p, int fi, enum pf_choice c);
 /*
- * Which choice a file of size bytes gets: PF_HINTED when a hint names its
- * extents before they are read (prior_hints), else PF_KEEP when it fits the
- * page-cache room (room 0: unknown, nothing is taken to fit), else PF_TOO_BIG.
+ * Which choice a file of size bytes gets: PF_WHOLE when a hint names its extents
+ * before they are read (prior_hints), it fits the page-cache room and it is at
+ * most twice the device's read-around window ra_bytes (0: unknown, never);
+ * else PF_HINTED for a hinted file; else PF_KEEP when it fits the room (room 0:
+ * unknown, nothing is taken to fit); else PF_TOO_BIG.
  */
-enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room);
+enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room,
+				    uint64_t ra_bytes);
 /* Extent [off, off + len) of file belongs to key (key < 0: no key, misses only). */
 int prefetch__add_extent(struct prefetch *p, int file, int64_t key, uint64_t off, uint64_t len);
 /* Switch readahead off where it wastes, attach, start the agent thread. */

@@ -86,6 +86,7 @@ struct pf_file {
 	size_t n_ext, cap_ext;
 	int random;		/* speculative readahead is off */
 	int keep;		/* the kernel's read-around is kept (prefetch__choose PF_KEEP) */
+	int whole;		/* read whole at the first hint or miss (PF_WHOLE); 2: done */
 	uint64_t accesses, jumps;
 	struct pf_stream streams[PF_STREAMS];
 };
@@ -234,6 +235,8 @@ enum pf_outcome pf_prefetch_extent(struct prefetch *p, struct pf_file *f, struct
 void pf_retire(struct prefetch *p, struct pf_ext *e, int touched);
 size_t pf_key_first(const struct prefetch *p, int64_t key);
 void pf_prefetch_list(struct prefetch *p, int64_t key);
+/* The PF_WHOLE files not read yet: WILLNEED of all of each, queued behind what is pending. */
+void pf_fetch_whole(struct prefetch *p);
 /* The extents of key result_key_base + id (an id a search returned). */
 void pf_prefetch_result(struct prefetch *p, int64_t id);
 uint64_t pf_list_bytes(const struct prefetch *p, int64_t key);

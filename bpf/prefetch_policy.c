@@ -123,8 +123,12 @@ bool pf_jobs_overlap(const struct pf_job *a, const struct pf_job *b)
 	return a->file == b->file && a->len && b->len && a0 < b1 && b0 < a1;
 }
 
-enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room)
+enum pf_choice prefetch__choice_for(uint64_t size, bool prior_hints, uint64_t room,
+				    uint64_t ra_bytes)
 {
+	/* the kernel would read it whole in a fault or two: do that, without the faults */
+	if (prior_hints && room && size <= room && ra_bytes && size <= 2 * ra_bytes)
+		return PF_WHOLE;
 	if (prior_hints)
 		return PF_HINTED;
 	return room && size <= room ? PF_KEEP : PF_TOO_BIG;

@@ -314,6 +314,17 @@ void pf_prefetch_result(struct prefetch *p, int64_t id)
 		STAT_ADD(p, results_skipped, 1);
 }
 
+void pf_fetch_whole(struct prefetch *p)
+{
+	int i;
+
+	for (i = 0; i < p->n_files; i++)
+		if (p->files[i].whole == 1) {
+			p->files[i].whole = 2;
+			pf_submit(p, PF_OP_WILLNEED, i, 0, p->files[i].pages * PF_PAGE);
+		}
+}
+
 /* Bytes of list key's extents. */
 uint64_t pf_list_bytes(const struct prefetch *p, int64_t key)
 {

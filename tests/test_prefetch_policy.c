@@ -161,12 +161,22 @@ static void test_jobs_overlap(void **state)
 static void test_choice_for(void **state)
 {
 	(void)state;
-	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 1ULL << 30), PF_KEEP);
-	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 55ULL << 20), PF_TOO_BIG);
-	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 190ULL << 20), PF_KEEP);
-	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 1ULL << 30), PF_HINTED);
-	assert_int_equal(prefetch__choice_for(1ULL << 30, true, 128ULL << 20), PF_HINTED);
-	assert_int_equal(prefetch__choice_for(4096, false, 0), PF_TOO_BIG);
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 1ULL << 30, 0), PF_KEEP);
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 55ULL << 20, 0), PF_TOO_BIG);
+	assert_int_equal(prefetch__choice_for(190ULL << 20, false, 190ULL << 20, 0), PF_KEEP);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 1ULL << 30, 0), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(1ULL << 30, true, 128ULL << 20, 0), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(4096, false, 0, 0), PF_TOO_BIG);
+	/* a hinted file the device's read-around (8 MiB) would take in two faults: whole */
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 1ULL << 30, 8ULL << 20), PF_WHOLE);
+	assert_int_equal(prefetch__choice_for(16ULL << 20, true, 1ULL << 30, 8ULL << 20), PF_WHOLE);
+	/* ... not when larger, not with 128 KiB read-around, not beyond the room, not unhinted */
+	assert_int_equal(prefetch__choice_for((16ULL << 20) + 4096, true, 1ULL << 30, 8ULL << 20),
+			 PF_HINTED);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 1ULL << 30, 128ULL << 10), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 12ULL << 20, 8ULL << 20), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, true, 0, 8ULL << 20), PF_HINTED);
+	assert_int_equal(prefetch__choice_for(13ULL << 20, false, 1ULL << 30, 8ULL << 20), PF_KEEP);
 }
 
 int main(void)
