@@ -9,7 +9,9 @@
  * descriptors (POSIX_FADV_WILLNEED):
  *   - list numbers (hints) -> every extent of those keys in the extent map;
  *   - a page-cache miss in a file with an extent map -> the whole enclosing extent;
- *   - a sequential access stream in a file without one -> a window kept ahead.
+ *   - a sequential access stream in a file without one -> a window kept ahead;
+ *   - the ids a search returned (opts.result_symbol: a uprobe and a uretprobe on
+ *     it) -> the extents of keys result_key_base + id (rag: its hits' chunks).
  * Files with an extent map, and files whose accesses it classifies as random,
  * get speculative readahead switched off: MADV_RANDOM on their mappings found in
  * /proc/self/maps and POSIX_FADV_RANDOM on their descriptors in /proc/self/fd.

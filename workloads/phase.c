@@ -9,17 +9,15 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "workload.h"
+#include "lib/clock.h"
 
 void workload__phase_mark(const struct rb_client *c, struct rb_phase_mark *m)
 {
-	struct timespec ts;
 	struct rusage ru;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	m->us = ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+	m->us = (double)clock__now_ns() / 1e3;
 	m->wait_ns = c->io_wait_ns ? __atomic_load_n(c->io_wait_ns, __ATOMIC_RELAXED) : 0;
 	m->majflt = getrusage(RUSAGE_THREAD, &ru) ? 0 : (uint64_t)ru.ru_majflt;
 }
