@@ -453,6 +453,7 @@ static int execute(struct rb_run *run, const struct rb_plan *plan, struct rb_db 
 	char err[RB_ERR_MAX] = "", stamp[32];
 	int rc, wrc, drc = 0;
 
+	runner__memory_policy(&run->cfg);
 	/* a signal while preparing stops it between chunks; nothing half-built is kept */
 	dataset__set_stop(&stop_requested);
 	rc = dataset_spec__prepare(&run->cfg, &ds, err, sizeof(err));

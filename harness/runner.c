@@ -62,6 +62,12 @@ static uint64_t resident_pages(char paths[][512], int n)
 
 #define RB_MMAP_THRESHOLD (128 << 10)	/* glibc's default M_MMAP_THRESHOLD */
 
+void runner__memory_policy(const struct rb_config *cfg)
+{
+	if (cfg->run_memory_limit > 0)
+		mallopt(M_MMAP_THRESHOLD, RB_MMAP_THRESHOLD);
+}
+
 /*
  * With run.memory_limit, the repeat's own memory cgroup, entered after the
  * eviction so that what the workload brings in is charged to it and limited
@@ -76,15 +82,6 @@ static int memcg_begin(const struct rb_config *cfg, struct rb_memcg **cg, char *
 	*cg = NULL;
 	if (cfg->run_memory_limit <= 0)
 		return 0;
-	/*
-	 * glibc raises its mmap threshold to the largest block freed (up to 32 MiB), so
-	 * a repeat's large arrays (bpf-prefetch's extent map: 19 MiB for a 300k-node
-	 * graph) would come back from the heap and stay resident once freed, counted
-	 * as the process's anonymous memory at the next repeat's check (hnsw-memlimit
-	 * failed its fourth repeat so: 56.9 MiB of a 64 MiB limit). Fixed at glibc's
-	 * default, large blocks are mmapped and unmapped again when freed.
-	 */
-	mallopt(M_MMAP_THRESHOLD, RB_MMAP_THRESHOLD);
 	rc = memcg__create((uint64_t)cfg->run_memory_limit, cg, why, sizeof(why));
 	if (!rc)
 		rc = memcg__enter(*cg, why, sizeof(why));

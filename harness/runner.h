@@ -33,6 +33,17 @@ int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
  * Run every step of plan. run->repeats is allocated here. Returns 0, -EINTR when
  * stopped (completed repeats kept, run->complete false) or -errno with err set.
  */
+/*
+ * With run.memory_limit, before anything large is allocated (the dataset's
+ * preparation): glibc raises its mmap threshold to the largest block freed (up to
+ * 32 MiB), so large blocks freed later (a dataset build's arrays, bpf-prefetch's
+ * extent map) would come back from the heap and stay resident, counted as the
+ * process's anonymous memory by each repeat's memory check — ivf-memlimit failed
+ * its first repeat right after building its dataset (213.8 MiB held, 128 MiB
+ * limit), hnsw-memlimit its fifth (56.9 MiB, 64 MiB). Pinned at glibc's default,
+ * large blocks are mmapped and unmapped again when freed.
+ */
+void runner__memory_policy(const struct rb_config *cfg);
 int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		    const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		    struct rb_run *run, char *err, size_t errlen);
