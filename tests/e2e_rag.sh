@@ -69,6 +69,19 @@ else
 	check "rag bpf-prefetch: the chunk store's pages came from the agent's prefetch, not the fetch's reads (probes)" \
 		json "${r:-/nonexistent}" \
 		"all(c['pages_added_prefetch'] > c['pages_added_demand'] for x in d['repeats'] if x['strategy'] == 'bpf-prefetch' for c in [$chunks]) and all(c['pages_added_prefetch'] == 0 for x in d['repeats'] if x['strategy'] == 'default' for c in [$chunks])"
+	# the same from the LMDB and SQLite stores: their extent files map a chunk id to
+	# the bytes that hold it in the database file
+	for st in lmdb sqlite; do
+		"$rb" run configs/rag.yaml "${sets[@]}" --set name=rag-bpf-$st --set run.probes=true \
+			--set dataset.chunk_store=$st --set run.strategies=bpf-prefetch \
+			>"$work/out-bpf-$st" 2>"$work/err-bpf-$st"
+		rc=$?
+		r=$(report_of rag-bpf-$st)
+		store="[f for f in x['probes']['files'] if f['path'].endswith('/chunks.$st')][0]"
+		check "rag bpf-prefetch, $st store: every search's ids named a chunk; the agent's prefetch added pages of the database file" \
+			json "${r:-/nonexistent}" \
+			"$rc == 0 and all(s['result_calls'] == x['n_queries'] and s['result_unknown'] == 0 and s['results_prefetched'] > 0 and c['pages_added_prefetch'] > 0 for x in d['repeats'] for s in [x['strategy_stats']] for c in [$store])"
+	done
 fi
 
 for io in pread mmap; do
