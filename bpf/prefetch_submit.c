@@ -268,7 +268,6 @@ size_t pf_key_first(const struct prefetch *p, int64_t key)
 	return lo;
 }
 
-/* Prefetch list key; counted once per list by its best outcome. */
 /* Every extent of key: the best outcome of them, or -1 when the map has none. */
 static int prefetch_key(struct prefetch *p, int64_t key)
 {
@@ -284,6 +283,7 @@ static int prefetch_key(struct prefetch *p, int64_t key)
 	return k == lo ? -1 : (int)best;
 }
 
+/* Prefetch list key; counted once per list by its best outcome. */
 void pf_prefetch_list(struct prefetch *p, int64_t key)
 {
 	int best = prefetch_key(p, key);

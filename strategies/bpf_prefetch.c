@@ -65,7 +65,7 @@ static int load_extent_map(struct rb_workload *w, struct prefetch *p, char *err,
  * file that fits and is at most twice the device's read-around window, which the
  * kernel would read whole in a fault or two, is read whole after its first hint's
  * lists (ci.yaml's 13 MiB under 8 MiB read_ahead_kb: 0.66-0.71x default's q/s
- * list by list, 0.89-1.03x whole, five repeats each).
+ * list by list, 0.88-1.04x whole, medians of five repeats).
  */
 static int choose_per_file(struct rb_workload *w, struct prefetch *p, uint64_t room)
 {
