@@ -6,8 +6,8 @@
  * is in: the sequential bandwidth measured in this run (calibrate__seq_now,
  * just before the first repeat) over the bytes per query an
  * optimal cache reads, capped by the compute ceiling — the q/s of the run's
- * fastest repeat that read (almost) nothing from the device (a warm one), when
- * the run has one.
+ * fastest repeat that read (almost) nothing from the device (a warm one), or,
+ * in a cold run, of the warm pass the runner makes after the repeats.
  */
 #include <math.h>
 
@@ -33,6 +33,11 @@ void bounds__roofline(struct rb_run *run)
 		qps = (double)r->n_queries / r->wall_s;
 		if (warm(r) && (isnan(ceiling) || qps > ceiling))
 			ceiling = qps;
+	}
+	run->ceiling_from = !isnan(ceiling) ? "a warm repeat" : "";
+	if (isnan(ceiling) && run->warm_pass_qps > 0) {
+		ceiling = run->warm_pass_qps;
+		run->ceiling_from = "the warm pass";
 	}
 	for (i = 0; i < run->n_repeats; i++) {
 		struct rb_repeat_result *r = &run->repeats[i];

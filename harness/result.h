@@ -77,6 +77,16 @@ struct rb_run {
 	int64_t store_interior_bytes; /* LMDB/SQLite chunk store: its B-tree's interior pages (-1: none) */
 	struct rb_repeat_result *repeats;
 	size_t n_repeats;
+	/*
+	 * The compute ceiling of a cold run (harness/runner.c's warm pass): the q/s of
+	 * the queries once more from a warm cache after the repeats (NaN: not run or
+	 * not warm, warm_pass_note says why); ceiling_from says what capped the
+	 * roofline ("a warm repeat", "the warm pass", "" none).
+	 */
+#define RB_NO_BOUNDS "no repeat has bounds"	/* the note then: nothing to cap */
+	double warm_pass_qps;
+	char warm_pass_note[RB_ERR_MAX];
+	const char *ceiling_from;
 	bool complete;             /* false when interrupted or failed mid-run */
 	/* strategies that could not run here (no root, no BPF) and why: never pretended */
 	char skipped[RB_MAX_STRATEGIES][RB_NAME_MAX];

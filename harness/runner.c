@@ -3,6 +3,8 @@
  * next (see runner.h).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -443,6 +445,19 @@ static void drop_repeat(struct rb_repeat_result *rr)
 	memset(rr, 0, sizeof(*rr));
 }
 
+/* A repeat's per-query arrays; -ENOMEM (drop_repeat frees what was had). */
+static int repeat_alloc(const struct rb_config *cfg, const struct rb_plan *plan,
+			const struct rb_runner_opts *opts, struct rb_repeat_result *rr)
+{
+	rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
+	if (opts->stalls && !(rr->io_wait_us = calloc(cfg->workload_queries, sizeof(double))))
+		return -ENOMEM;
+	rr->client_of = calloc(cfg->workload_queries, sizeof(*rr->client_of));
+	if (!rr->latency_us || !rr->client_of || phases_init(cfg, plan, rr))
+		return -ENOMEM;
+	return 0;
+}
+
 int runner__blockdev(const struct rb_config *cfg, const struct rb_dataset *ds,
 		     struct rb_blockdev *dev)
 {
@@ -513,11 +528,7 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr->clients = plan->steps[i].clients;
 		rr->batch = (int)cfg->workload_batch;
 		rr->faults_race = (strategy->flags & RB_STRATEGY_RACES) != 0;
-		rr->latency_us = calloc(cfg->workload_queries, sizeof(double));
-		if (opts->stalls && !(rr->io_wait_us = calloc(cfg->workload_queries, sizeof(double))))
-			return -ENOMEM;
-		rr->client_of = calloc(cfg->workload_queries, sizeof(*rr->client_of));
-		if (!rr->latency_us || !rr->client_of || phases_init(cfg, plan, rr))
+		if (repeat_alloc(cfg, plan, opts, rr))
 			return -ENOMEM;
 		live__set_step(opts->live, strategy->name, rr->repeat);
 		rc = run_step(cfg, plan, ds, strategy, devp, opts, probes, rr, err, errlen);
@@ -535,6 +546,76 @@ static int run_steps(const struct rb_config *cfg, const struct rb_dataset *ds,
 	}
 	run->complete = rc == 0;
 	return rc;
+}
+
+/* Why a cold run gets no warm pass ("" : it does). */
+static const char *no_warm_pass(const struct rb_config *cfg, const struct rb_plan *plan,
+				const struct rb_dataset *ds, const struct rb_run *run)
+{
+	char paths[RB_MAX_FILES][512];
+	uint64_t bytes = 0, room;
+	struct stat st;
+	size_t i;
+	int n;
+
+	if (strcmp(cfg->run_cache, "cold"))
+		return "the run's repeats are warm";
+	if (cfg->client_argv)
+		return "an external client";
+	for (i = 0; i < run->n_repeats && !run->repeats[i].bounds.known; i++)
+		;
+	if (i == run->n_repeats)
+		return RB_NO_BOUNDS;
+	n = plan->workload->list_files(&plan->wl, ds, paths, RB_MAX_FILES);
+	while (n-- > 0)
+		if (stat(paths[n], &st) == 0)
+			bytes += (uint64_t)st.st_size;
+	if (memcg__cache_room(&room) < 0 || bytes > room / 2)
+		return "the workload's files do not fit in half of the available memory";
+	return "";
+}
+
+/*
+ * The compute ceiling of a cold run, which caps each repeat's roofline
+ * (bounds.c): after the repeats, the same queries once more from a warm cache,
+ * with the default strategy, no memory limit and no probes — not a repeat and
+ * in no table, only run->warm_pass_qps. It counts when it read at most 1 % of
+ * what its queries needed (bounds.c's test for a warm repeat).
+ */
+static void warm_pass(const struct rb_config *cfg, const struct rb_dataset *ds,
+		      const struct rb_plan *plan, const struct rb_runner_opts *opts,
+		      struct rb_run *run)
+{
+	const struct ra_strategy_ops *def = strategy__find("default");
+	struct rb_runner_opts quiet = *opts;
+	struct rb_repeat_result rr = { .clients = (int)cfg->run_clients[0] };
+	struct rb_config warm = *cfg;
+	struct rb_blockdev dev;
+	const char *why = no_warm_pass(cfg, plan, ds, run);
+	char err[RB_ERR_MAX] = "";
+
+	run->warm_pass_qps = NAN;
+	snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "%s", why);
+	if (*why || !def)
+		return;
+	snprintf(warm.run_cache, sizeof(warm.run_cache), "warm");
+	warm.run_memory_limit = 0;
+	warm.run_drop_caches = false;
+	quiet.stalls = NULL;
+	quiet.live = NULL;
+	snprintf(rr.strategy, sizeof(rr.strategy), "%s", def->name);
+	rr.batch = (int)cfg->workload_batch;
+	if (repeat_alloc(&warm, plan, &quiet, &rr) ||
+	    run_step(&warm, plan, ds, def, runner__blockdev(cfg, ds, &dev) ? NULL : &dev, &quiet,
+		     NULL, &rr, err, sizeof(err)))
+		snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "failed: %s",
+			 *err ? err : "out of memory");
+	else if (rr.wall_s <= 0 || rr.io.proc_read_bytes * 100 > rr.needed_bytes)
+		snprintf(run->warm_pass_note, sizeof(run->warm_pass_note),
+			 "not warm: it read %" PRIu64 " bytes", rr.io.proc_read_bytes);
+	else
+		run->warm_pass_qps = (double)rr.n_queries / rr.wall_s;
+	drop_repeat(&rr);
 }
 
 int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
@@ -561,6 +642,9 @@ int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
 		snprintf(run->io_wait_reason, sizeof(run->io_wait_reason), "run.probes is false");
 	live__set_probes(opts->live, probes);
 	rc = run_steps(cfg, ds, plan, &with_stream, probes, run, err, errlen);
+	run->warm_pass_qps = NAN;
+	if (!rc)
+		warm_pass(cfg, ds, plan, &with_stream, run);
 	bounds__roofline(run);
 	live__set_probes(opts->live, NULL);
 	stalls__destroy(with_stream.stalls);

@@ -64,6 +64,7 @@ static const struct {
 	{ "probes", "the BPF page-cache probes over the query phase (bpf/pcache.bpf.c; each point by tp_btf, fentry or kprobe, see probes.attach): per file of the run and in total, readahead calls and windows, pages added by cause, accessed, wasted, evicted, faults; the block layer of the files' disk; overflow counters; null when the probes did not run (see probes_unavailable_reason); each field is defined under probes.<field>" },
 	{ "io_wait_us", "per repeat: microseconds each query waited for I/O (bpf/stalls.bpf.c: from a sched_switch that puts a searching thread to sleep with in_iowait set, as a fault or read waiting on a page under I/O does, to its sched_wakeup; the searching threads are the client thread, with workload.batch also this process's other threads (FAISS's OpenMP workers, shared among the clients), and for an external client every thread of its process), mean, p50, p99 (null below 100 queries) and total over the repeat; null when not measured (see io_wait_unavailable_reason). Unlike majflt, it counts waits on pages another reader (readahead, WILLNEED, the prefetcher) already had in flight" },
 	{ "client_command", "the external client that served the queries (rabench run CONFIG -- CMD, workloads/ivf_client.c), its words joined by spaces; null for the built-in workload" },
+	{ "compute_ceiling", "what capped each repeat's roofline_qps: qps (null: nothing did), from (\"a warm repeat\": the run's fastest repeat that read at most 1 % of its needed bytes; \"the warm pass\": in a cold run, the same queries once more after the repeats from a warm cache, with the default strategy, no memory limit and no probes, not a repeat; \"\": neither), warm_pass_qps (null: not run or not warm) and warm_pass_note (why not; \"\" when it ran)" },
 	{ "io_wait_available", "whether the I/O wait programs ran (root, BTF, run.probes)" },
 	{ "io_wait_unavailable_reason", "why not; \"\" when they did" },
 	{ "timeline", "per repeat: how its query phase unfolded, sampled every interval_ms (100) from its start: t_ms, and cumulative from the start queries done, read_bytes and major_faults of the workload's process (/proc/PID/io, getrusage), and from the BPF probes (null when they did not run) pages added by cause (added_demand, added_speculative, added_prefetch) and page-cache lookups (pages read() asked for + faults on the files' mappings) and hits (lookups that found the page); truncated when the phase outlasted an hour of samples; the last sample is taken when the phase ends" },
@@ -752,6 +753,25 @@ static json_object *skipped_to_json(const struct rb_run *run, int *err)
 	return arr;
 }
 
+/* {"qps", "from", "warm_pass_qps", "warm_pass_note"}: what capped the rooflines. */
+static json_object *ceiling_to_json(const struct rb_run *run, int *err)
+{
+	json_object *o = json_object_new_object();
+	double qps = run->n_repeats ? run->repeats[0].bounds.compute_qps : NAN;
+
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rj_put(o, "qps", report__json_double(qps), err);
+	rj_put(o, "from", json_object_new_string(run->ceiling_from && isfinite(qps) ?
+						 run->ceiling_from : ""), err);
+	rj_put(o, "warm_pass_qps", report__json_double(run->warm_pass_qps > 0 ?
+							run->warm_pass_qps : NAN), err);
+	rj_put(o, "warm_pass_note", jstr(run->warm_pass_note, sizeof(run->warm_pass_note)), err);
+	return o;
+}
+
 json_object *report__to_json(const struct rb_run *run)
 {
 	json_object *doc, *env;
@@ -776,6 +796,7 @@ json_object *report__to_json(const struct rb_run *run)
 	rj_put(doc, "skipped_strategies", skipped_to_json(run, &err), &err);
 	rj_put(doc, "probes_available", json_object_new_boolean(run->probes_available), &err);
 	rj_put(doc, "client_command", client_command(&run->cfg), &err);
+	rj_put(doc, "compute_ceiling", ceiling_to_json(run, &err), &err);
 	rj_put(doc, "io_wait_available", json_object_new_boolean(run->io_wait_available), &err);
 	rj_put(doc, "io_wait_unavailable_reason",
 	    jstr(run->io_wait_available ? "" : run->io_wait_reason, sizeof(run->io_wait_reason)), &err);

@@ -402,6 +402,26 @@ static void md_summary(json_object *report, json_object *strategies, FILE *out)
 	fputc('\n', out);
 }
 
+/* What capped the roofline (compute_ceiling), when the repeats have one. */
+static void md_ceiling_note(json_object *report, FILE *out)
+{
+	double qps;
+
+	if (!lookup(report, "compute_ceiling"))
+		return;	/* a report written before it existed */
+	if (number(lookup(report, "compute_ceiling.qps"), &qps))
+		fprintf(out, "**The roofline** (%% of roofline q/s) is the sequential bandwidth "
+			"measured in this run over the optimum's bytes per query, capped by the "
+			"compute ceiling: %.0f q/s, %s.\n\n", qps,
+			!strcmp(text(report, "compute_ceiling.from"), "the warm pass") ?
+			"the same queries from a warm cache after the repeats (default strategy, "
+			"no memory limit)" : "the run's fastest warm repeat");
+	else if (*text(report, "compute_ceiling.warm_pass_note") &&
+		 strcmp(text(report, "compute_ceiling.warm_pass_note"), RB_NO_BOUNDS))
+		fprintf(out, "**The roofline** is not capped by a compute ceiling (no warm "
+			"pass: %s).\n\n", text(report, "compute_ceiling.warm_pass_note"));
+}
+
 static void md_counter_note(json_object *report, FILE *out)
 {
 	const char *gate = text(report, "summary.gate_counter");
@@ -704,6 +724,7 @@ int report__render_md(json_object *report, FILE *out)
 	md_concurrency(strategies, repeats, out);
 	md_phases(strategies, out);
 	md_skipped(report, out);
+	md_ceiling_note(report, out);
 	md_counter_note(report, out);
 	md_probes(report, strategies, repeats, out);
 	md_definitions(report, out);

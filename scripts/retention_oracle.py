@@ -5,15 +5,16 @@ the optimum on a run's own queries? For bpf-prefetch's retention (issue 22, item
 usage: /usr/bin/python3 scripts/retention_oracle.py REPORT.json
 
 Rebuilds the run's page trace with python3-faiss (tests/bounds_check.py's trace_of:
-every query's list extents, page by page, in stream order; an ivf-search run with
-workload.stream sequential), then replays it with the page-cache room of the
+every query's list extents, page by page, in stream order; sequential, uniform and
+zipf streams, rebuilt from the seed), then replays it with the page-cache room of the
 report's first repeat (bounds.room_bytes) under policies that know each page's
 *true* use count over the whole run: the most used pages pinned in a share of the
 room, every other page read at each use (pin only) or through LRU in the rest of
 the room (pin + LRU). Prints the pages read against the report's opt_bytes
 (Belady's MIN). A learned policy does no better than these; on ivf-memlimit.yaml
 (2026-12-03) pin 90 % + LRU read 1.20x the optimum, LRU alone 1.46x, and the agent
-1.48x. Reads the report and the index only (no rabench code).
+1.48x; on ivf-zipf.yaml the best of them, the whole room pinned, 1.31x (LRU 1.78x).
+Reads the report and the index only (no rabench code).
 """
 import collections
 import json

@@ -21,11 +21,47 @@ import numpy as np
 PAGE = 4096
 
 
+MASK = 2**64 - 1
+
+
+def splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return state, z ^ (z >> 31)
+
+
+def stream_of(cfg, nq):
+    """The query ids of the run's stream, as docs/configuration.md defines them:
+    sequential 0..n-1; uniform and zipf draw from splitmix64 seeded with
+    dataset.seed ^ 0x5eed5eed (zipf: inverse CDF over ranks weighted 1/r^s)."""
+    count, kind = cfg["workload.queries"], cfg["workload.stream"]
+    state = (cfg["dataset.seed"] ^ 0x5EED5EED) & MASK
+    if kind == "sequential":
+        return list(range(count))
+    if kind == "uniform":
+        ids = []
+        for _ in range(count):
+            state, z = splitmix64(state)
+            ids.append(z % nq)
+        return ids
+    if kind != "zipf":
+        sys.exit(f"bounds_check: workload.stream {kind} is not rebuilt here")
+    cdf = np.cumsum(np.arange(1, nq + 1, dtype=np.float64) ** -cfg["workload.zipf_s"])
+    ids = []
+    for _ in range(count):
+        state, z = splitmix64(state)
+        u = (z >> 11) * (1.0 / 9007199254740992.0) * cdf[-1]
+        ids.append(int(np.searchsorted(cdf, u, side="right")))
+    return ids
+
+
 def trace_of(report):
     cfg = report["config"]
     ds = report["dataset"]
-    if cfg["workload.type"] != "ivf-search" or cfg["workload.stream"] != "sequential":
-        sys.exit("bounds_check: an ivf-search run with workload.stream sequential only")
+    if cfg["workload.type"] != "ivf-search":
+        sys.exit("bounds_check: an ivf-search run only")
     index = faiss.read_index(os.path.join(ds["index_dir"], "ivf.index"))
     ivf = faiss.extract_index_ivf(index)
     inv = faiss.downcast_InvertedLists(ivf.invlists)
@@ -33,8 +69,8 @@ def trace_of(report):
     raw = np.fromfile(os.path.join(ds["dir"], "queries.fvecs"), dtype="int32")
     dim = int(raw[0])
     queries = raw.reshape(-1, dim + 1)[:, 1:].copy().view("float32")
-    nq, nprobe = cfg["workload.queries"], cfg["workload.nprobe"]
-    _, lists = ivf.quantizer.search(queries[:nq], nprobe)
+    ids = stream_of(cfg, len(queries))
+    _, lists = ivf.quantizer.search(queries[ids], cfg["workload.nprobe"])
     trace = []
 
     def extent(off, length):
@@ -43,7 +79,7 @@ def trace_of(report):
         end = min(off + length, size)
         trace.extend(range(off // PAGE, (end - 1) // PAGE + 1))
 
-    for q in range(nq):
+    for q in range(len(ids)):
         for l in lists[q]:
             if l < 0:
                 continue

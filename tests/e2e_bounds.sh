@@ -3,7 +3,8 @@
 # on real runs of configs/ci.yaml, checked against tests/bounds_check.py, which
 # recomputes them with python3-faiss from the index on disk and its own Belady
 # MIN and LRU (no code shared with rabench): without a memory limit (the optimum
-# is the distinct pages) and under one smaller than them (MIN below LRU).
+# is the distinct pages) and under one smaller than them (MIN below LRU); the
+# roofline capped by the compute ceiling a cold run measures in a warm pass.
 #
 # usage: tests/e2e_bounds.sh BUILD_DIR
 set -u
@@ -21,8 +22,13 @@ check "every repeat has bounds; no limit: room null, optimum = LRU = distinct pa
 	"all(r['bounds'] and r['bounds']['room_bytes'] is None and r['bounds']['opt_bytes'] == r['bounds']['lru_bytes'] == r['bounds']['unique_bytes'] == r['needed_bytes'] > 0 for r in d['repeats'])"
 check "willneed reads the optimum (x_opt 1.0 within 5 %), default more" json "$report" \
 	"(lambda b: abs(b['willneed'] - 1) < 0.05 and b['default'] > b['willneed'])({r['strategy']: r['bounds']['x_opt'] for r in d['repeats']})"
-check "the roofline: the bandwidth measured in this run / optimal bytes per query, and % of it" json "$report" \
-	"(lambda c: all(abs(r['bounds']['roofline_qps'] - c['in_run_seq_read_mb_s'] * 1e6 * r['n_queries'] / r['bounds']['opt_bytes']) < 1e-6 * r['bounds']['roofline_qps'] and abs(r['bounds']['pct_roofline'] - 100 * r['qps'] / r['bounds']['roofline_qps']) < 1e-6 for r in d['repeats']))(d['environment']['device_calibration'])"
+check "a cold run measures its compute ceiling: a warm pass after the repeats (it read < 1 % of its needs)" json "$report" \
+	"(lambda c: c['from'] == 'the warm pass' and c['warm_pass_note'] == '' and c['qps'] == c['warm_pass_qps'] > 0 and all(r['bounds']['compute_qps'] == c['qps'] for r in d['repeats']))(d['compute_ceiling'])"
+check "the warm pass is no repeat: one per strategy, as asked" json "$report" \
+	"sorted(r['strategy'] for r in d['repeats']) == ['default', 'willneed']"
+check "the roofline: the bandwidth measured in this run / optimal bytes per query, capped by the ceiling, and % of it" json "$report" \
+	"(lambda c: all(abs(r['bounds']['roofline_qps'] - min(d['compute_ceiling']['qps'], c['in_run_seq_read_mb_s'] * 1e6 * r['n_queries'] / r['bounds']['opt_bytes'])) < 1e-6 * r['bounds']['roofline_qps'] and abs(r['bounds']['pct_roofline'] - 100 * r['qps'] / r['bounds']['roofline_qps']) < 1e-6 for r in d['repeats']))(d['environment']['device_calibration'])"
+check "report.md says what capped the roofline" grep -q "capped by the compute ceiling: [0-9]* q/s, the same queries from a warm cache" "$(dirname "$report")/report.md"
 check "the roofline's bandwidth was measured in this run (not the day-cached figure)" json "$report" \
 	"(lambda t: abs(t(d['environment']['device_calibration']['in_run_measured_at']) - t(d['started'])) <= 10)(lambda s: __import__('calendar').timegm(__import__('time').strptime(s, '%Y-%m-%dT%H:%M:%SZ'))) and d['environment']['device_calibration']['in_run_seq_read_mb_s'] > 0"
 check "python3-faiss recomputes the same bounds (no limit)" "$py" tests/bounds_check.py "$report"

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "harness/query_phase.h"
+#include "harness/result.h"
 
 #define NQ 64
 #define K 4
@@ -218,11 +219,46 @@ static void test_phase_marks(void **state)
 	assert_true(isnan(res.phase_io_wait_us[0]));
 }
 
+/*
+ * harness/bounds.c: the roofline is the in-run bandwidth over the optimum's bytes
+ * per query, capped by a warm repeat's q/s, else by the warm pass's, else uncapped.
+ */
+static void test_roofline_ceiling(void **state)
+{
+	struct rb_repeat_result reps[2] = {
+		{ .n_queries = 100, .wall_s = 1.0, .needed_bytes = 1000 << 20,
+		  .io.proc_read_bytes = 1000 << 20,
+		  .bounds = { .known = true, .opt_bytes = 1000 << 20 } },	/* cold: 100 q/s */
+		{ .n_queries = 100, .wall_s = 0.5, .needed_bytes = 1000 << 20,
+		  .io.proc_read_bytes = 1 << 20,
+		  .bounds = { .known = true, .opt_bytes = 1000 << 20 } },	/* warm: 200 q/s */
+	};
+	struct rb_run run = { .repeats = reps, .n_repeats = 2, .warm_pass_qps = NAN };
+
+	(void)state;
+	run.env.calib.run_seq_mb_s = 1e4 * 1.048576;	/* 10,000 MiB/s: 1,000 q/s of 10 MiB */
+	bounds__roofline(&run);
+	assert_true(fabs(reps[0].bounds.roofline_qps - 200) < 1e-9);	/* the warm repeat caps */
+	assert_string_equal(run.ceiling_from, "a warm repeat");
+	reps[1].io.proc_read_bytes = 100 << 20;		/* 10 % read: not warm */
+	run.warm_pass_qps = 300;
+	bounds__roofline(&run);
+	assert_true(fabs(reps[0].bounds.roofline_qps - 300) < 1e-9);	/* the warm pass caps */
+	assert_true(fabs(reps[1].bounds.compute_qps - 300) < 1e-9);
+	assert_string_equal(run.ceiling_from, "the warm pass");
+	run.warm_pass_qps = NAN;			/* no pass: the bandwidth alone */
+	bounds__roofline(&run);
+	assert_true(fabs(reps[0].bounds.roofline_qps - 1000) < 1e-6);
+	assert_true(isnan(reps[0].bounds.compute_qps));
+	assert_string_equal(run.ceiling_from, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accounting_after_the_phase),
 		cmocka_unit_test(test_phase_marks),
+		cmocka_unit_test(test_roofline_ceiling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
