@@ -579,17 +579,21 @@ static const char *no_warm_pass(const struct rb_config *cfg, const struct rb_pla
  * The compute ceiling of a cold run, which caps each repeat's roofline
  * (bounds.c): after the repeats, the same queries once more from a warm cache,
  * with the default strategy, no memory limit and no probes — not a repeat and
- * in no table, only run->warm_pass_qps. It counts when it read at most 1 % of
- * what its queries needed (bounds.c's test for a warm repeat).
+ * in no table, only run->warm_pass_qps: the fastest of up to RB_WARM_PASSES
+ * passes (a single pass of ivf-bench gave 108 q/s once, 130 and 141 in two other
+ * runs) that read at most 1 % of what their queries needed (bounds.c's warm).
  */
+#define RB_WARM_PASSES 3
+
 static void warm_pass(const struct rb_config *cfg, const struct rb_dataset *ds,
 		      const struct rb_plan *plan, const struct rb_runner_opts *opts,
 		      struct rb_run *run)
 {
 	const struct ra_strategy_ops *def = strategy__find("default");
 	struct rb_runner_opts quiet = *opts;
-	struct rb_repeat_result rr = { .clients = (int)cfg->run_clients[0] };
+	struct rb_repeat_result rr;
 	struct rb_config warm = *cfg;
+	int64_t pass;
 	struct rb_blockdev dev;
 	const char *why = no_warm_pass(cfg, plan, ds, run);
 	char err[RB_ERR_MAX] = "";
@@ -603,19 +607,28 @@ static void warm_pass(const struct rb_config *cfg, const struct rb_dataset *ds,
 	warm.run_drop_caches = false;
 	quiet.stalls = NULL;
 	quiet.live = NULL;
-	snprintf(rr.strategy, sizeof(rr.strategy), "%s", def->name);
-	rr.batch = (int)cfg->workload_batch;
-	if (repeat_alloc(&warm, plan, &quiet, &rr) ||
-	    run_step(&warm, plan, ds, def, runner__blockdev(cfg, ds, &dev) ? NULL : &dev, &quiet,
-		     NULL, &rr, err, sizeof(err)))
-		snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "failed: %s",
-			 *err ? err : "out of memory");
-	else if (rr.wall_s <= 0 || rr.io.proc_read_bytes * 100 > rr.needed_bytes)
-		snprintf(run->warm_pass_note, sizeof(run->warm_pass_note),
-			 "not warm: it read %" PRIu64 " bytes", rr.io.proc_read_bytes);
-	else
-		run->warm_pass_qps = (double)rr.n_queries / rr.wall_s;
-	drop_repeat(&rr);
+	for (pass = 0; pass < RB_WARM_PASSES && pass < cfg->run_repeats; pass++) {
+		rr = (struct rb_repeat_result){ .clients = (int)cfg->run_clients[0],
+						.batch = (int)cfg->workload_batch };
+		snprintf(rr.strategy, sizeof(rr.strategy), "%s", def->name);
+		if (repeat_alloc(&warm, plan, &quiet, &rr) ||
+		    run_step(&warm, plan, ds, def, runner__blockdev(cfg, ds, &dev) ? NULL : &dev,
+			     &quiet, NULL, &rr, err, sizeof(err))) {
+			snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "failed: %s",
+				 *err ? err : "out of memory");
+			run->warm_pass_qps = NAN;
+			drop_repeat(&rr);
+			return;
+		}
+		if (rr.wall_s <= 0 || rr.io.proc_read_bytes * 100 > rr.needed_bytes)
+			snprintf(run->warm_pass_note, sizeof(run->warm_pass_note),
+				 "not warm: it read %" PRIu64 " bytes", rr.io.proc_read_bytes);
+		else if (!(run->warm_pass_qps >= (double)rr.n_queries / rr.wall_s))
+			run->warm_pass_qps = (double)rr.n_queries / rr.wall_s;	/* the fastest */
+		drop_repeat(&rr);
+	}
+	if (run->warm_pass_qps > 0)
+		run->warm_pass_note[0] = '\0';
 }
 
 int runner__execute(const struct rb_config *cfg, const struct rb_dataset *ds,
