@@ -95,6 +95,7 @@ struct prefetch_stats {
 	uint64_t files_hinted;        /* files whose extents a hint names before they are read */
 	uint64_t files_too_big;       /* files with no such hint that do not fit the room */
 	uint64_t files_whole;         /* hinted files read whole at their first hint (PF_WHOLE) */
+	uint64_t hints_detached;      /* 1: every hinted file was read whole, the hint uprobe removed */
 	uint64_t maps_advised;        /* mappings given MADV_RANDOM */
 	uint64_t fds_advised;         /* descriptors given POSIX_FADV_RANDOM */
 	uint64_t repeats_skipped;     /* prefetches skipped: the extent was asked for < 1 ms ago */

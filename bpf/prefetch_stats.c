@@ -16,7 +16,7 @@ static const struct prefetch_stat_name stat_names[] = {
 	STAT(willneed_us_sum), STAT(pages_prefetched),
 	STAT(miss_pages), STAT(miss_events), STAT(miss_expanded), STAT(miss_outside),
 	STAT(access_events), STAT(streams_detected), STAT(stream_bytes_advised),
-	STAT(files_random), STAT(files_kept), STAT(files_hinted), STAT(files_too_big), STAT(files_whole), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped), STAT(resident_skips),
+	STAT(files_random), STAT(files_kept), STAT(files_hinted), STAT(files_too_big), STAT(files_whole), STAT(hints_detached), STAT(maps_advised), STAT(fds_advised), STAT(repeats_skipped), STAT(resident_skips),
 	STAT(budget_skips), STAT(consumed), STAT(expired), STAT(budget_bytes),
 	STAT(ringbuf_drops), STAT(errors), STAT(agent_cpu_us), STAT(agent_wall_us), STAT(agent_nice),
 	STAT(submitters), STAT(submit_cpu_us), STAT(queue_full), STAT(hint_records),
