@@ -580,6 +580,10 @@ int prefetch__stop(struct prefetch *p)
 		pthread_join(p->thread, NULL);
 		p->thread_started = 0;
 	}
+	if (p->unhint_started) {	/* the agent started it: joined after the agent */
+		pthread_join(p->unhint_thread, NULL);
+		p->unhint_started = false;
+	}
 	/* the submitters finish what is queued: every counted prefetch was issued */
 	if (p->workers_started) {
 		pthread_mutex_lock(&p->qlock);

@@ -178,6 +178,9 @@ struct prefetch {
 	struct pf_key *keys;
 	size_t n_keys, cap_keys;
 	pthread_t thread;
+	/* the hint uprobe's link, destroyed on a thread of its own (prefetch_submit.c) */
+	pthread_t unhint_thread;
+	bool unhint_started;
 	int thread_started;
 	sem_t ready;
 	int stop;		/* __atomic: tells the thread to leave */

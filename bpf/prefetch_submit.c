@@ -319,10 +319,19 @@ void pf_prefetch_result(struct prefetch *p, int64_t id)
  * the hint uprobe goes, and with it a trap on every search (ci.yaml, warm: p50
  * 0.141 ms against default's 0.102 with it). Misses still reach the agent
  * through the page-cache tracepoints. Only for our own process: an external
- * client's uprobe is attached and retargeted by the caller's thread.
+ * client's uprobe is attached and retargeted by the caller's thread. Removing a
+ * uprobe waits for a grace period (~45 ms here): on a thread of its own, so the
+ * agent goes on serving the search's result hints meanwhile (rag).
  */
+static void *unhint_main(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
 static void detach_hints(struct prefetch *p)
 {
+	struct bpf_link *link = p->skel->links.pf_prefetch_lists;
 	int i;
 
 	if (p->drop_on || !p->skel->links.pf_prefetch_lists ||
@@ -331,8 +340,13 @@ static void detach_hints(struct prefetch *p)
 	for (i = 0; i < p->n_files; i++)
 		if (p->files[i].n_ext && !p->files[i].keep && p->files[i].whole != 2)
 			return;	/* a file still read list by list */
-	bpf_link__destroy(p->skel->links.pf_prefetch_lists);
+	if (p->unhint_started)
+		return;
 	p->skel->links.pf_prefetch_lists = NULL;
+	if (pthread_create(&p->unhint_thread, NULL, unhint_main, link) == 0)
+		p->unhint_started = true;
+	else
+		bpf_link__destroy(link);	/* no thread: the agent waits instead */
 	STAT_ADD(p, hints_detached, 1);
 }
 

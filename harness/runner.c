@@ -594,6 +594,8 @@ static void warm_pass(const struct rb_config *cfg, const struct rb_dataset *ds,
 	struct rb_repeat_result rr;
 	struct rb_config warm = *cfg;
 	int64_t pass;
+	bool stopped;
+	int rc;
 	struct rb_blockdev dev;
 	const char *why = no_warm_pass(cfg, plan, ds, run);
 	char err[RB_ERR_MAX] = "";
@@ -611,11 +613,18 @@ static void warm_pass(const struct rb_config *cfg, const struct rb_dataset *ds,
 		rr = (struct rb_repeat_result){ .clients = (int)cfg->run_clients[0],
 						.batch = (int)cfg->workload_batch };
 		snprintf(rr.strategy, sizeof(rr.strategy), "%s", def->name);
-		if (repeat_alloc(&warm, plan, &quiet, &rr) ||
-		    run_step(&warm, plan, ds, def, runner__blockdev(cfg, ds, &dev) ? NULL : &dev,
-			     &quiet, NULL, &rr, err, sizeof(err))) {
-			snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "failed: %s",
-				 *err ? err : "out of memory");
+		rc = repeat_alloc(&warm, plan, &quiet, &rr);
+		if (!rc && !(opts->stop && *opts->stop))
+			rc = run_step(&warm, plan, ds, def,
+				      runner__blockdev(cfg, ds, &dev) ? NULL : &dev, &quiet, NULL,
+				      &rr, err, sizeof(err));
+		stopped = rc == -EINTR || (opts->stop && *opts->stop);
+		if (rc || stopped) {
+			if (stopped)
+				snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "interrupted");
+			else
+				snprintf(run->warm_pass_note, sizeof(run->warm_pass_note), "failed: %s",
+					 *err ? err : strerror(-rc));
 			run->warm_pass_qps = NAN;
 			drop_repeat(&rr);
 			return;
