@@ -78,9 +78,12 @@ else
 		rc=$?
 		r=$(report_of rag-bpf-$st)
 		store="[f for f in x['probes']['files'] if f['path'].endswith('/chunks.$st')][0]"
-		check "rag bpf-prefetch, $st store: every search's ids named a chunk; the agent's prefetch added pages of the database file" \
+		# a small store may be read whole by the read-around of the first fetch's fault
+		# (LMDB's mmap keeps it): then the agent finds its chunks resident and the
+		# fetch's reads add (almost) nothing themselves
+		check "rag bpf-prefetch, $st store: every search's ids named a chunk; the chunks were the agent's prefetch, or resident before the fetch read them" \
 			json "${r:-/nonexistent}" \
-			"$rc == 0 and all(s['result_calls'] == x['n_queries'] and s['result_unknown'] == 0 and s['results_prefetched'] > 0 and c['pages_added_prefetch'] > 0 for x in d['repeats'] for s in [x['strategy_stats']] for c in [$store])"
+			"$rc == 0 and all(s['result_calls'] == x['n_queries'] and s['result_unknown'] == 0 and s['results_prefetched'] > 0 and (c['pages_added_prefetch'] > 0 or c['pages_added_demand'] <= 1) for x in d['repeats'] for s in [x['strategy_stats']] for c in [$store])"
 	done
 fi
 
