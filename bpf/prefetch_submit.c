@@ -340,9 +340,7 @@ static void detach_hints(struct prefetch *p)
 	for (i = 0; i < p->n_files; i++)
 		if (p->files[i].n_ext && !p->files[i].keep && p->files[i].whole != 2)
 			return;	/* a file still read list by list */
-	if (p->unhint_started)
-		return;
-	p->skel->links.pf_prefetch_lists = NULL;
+	p->skel->links.pf_prefetch_lists = NULL;	/* a second call returns above */
 	if (pthread_create(&p->unhint_thread, NULL, unhint_main, link) == 0)
 		p->unhint_started = true;
 	else
